@@ -1,0 +1,120 @@
+"""Types that cross the guardrails boundary (GB/T 47483—2026 §9.4).
+
+The input guard turns citizen text into a :class:`ScreenedQuery` (normalized, personal data
+redacted, verdicts attached); the composer produces a :class:`Draft`; the output guard turns
+a draft into a :class:`GuardedAnswer` that always carries the label :data:`AI_LABEL`.
+
+No model here ever holds personal data: :class:`PiiSpan` has the type and position of what was
+found, never its value, and :class:`ScreenedQuery.text` is the redacted text.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AI_LABEL = "AI生成，仅供参考"
+"""The label every generated answer carries on screen and in speech (§9.4.1 c)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Decision(StrEnum):
+    """What a rail decided about a text."""
+
+    ALLOW = "allow"
+    REDACT = "redact"
+    REFUSE = "refuse"
+    FLAG = "flag"
+
+
+class PiiType(StrEnum):
+    """Kinds of personal data the guard detects (§9.4.1 d, §9.3.2)."""
+
+    ID_NUMBER = "id_number"
+    PHONE = "phone"
+    BANK_CARD = "bank_card"
+    EMAIL = "email"
+    PASSPORT = "passport"
+    TRAVEL_PERMIT = "travel_permit"
+    SOCIAL_SECURITY = "social_security"
+    PLATE = "plate"
+    ADDRESS = "address"
+    NAME = "name"
+
+
+class PiiSpan(_Frozen):
+    """A personal-data span, in characters of the text it was found in; never the value."""
+
+    type: PiiType
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    score: float = Field(default=1.0, ge=0, le=1)
+    recognizer: str = ""
+
+
+class RailVerdict(_Frozen):
+    """One rail's decision, after NeMo-Guardrails' ``ActivatedRail``.
+
+    ``reason_code`` is machine-readable (``pii``, ``scope.eligibility``, ``safety.political``);
+    ``message_zh`` is the polite Chinese message shown to the citizen on refusal.
+    """
+
+    stage: Literal["input", "output"]
+    rail: str
+    decision: Decision
+    reason_code: str | None = None
+    message_zh: str | None = None
+    duration_ms: float = Field(default=0.0, ge=0)
+
+
+class ScreenedQuery(_Frozen):
+    """Citizen text after the input rails.
+
+    ``text`` is normalized and redacted (personal data replaced by placeholders such as
+    ``[身份证号]``); ``pii`` spans are positions in the *original* text; ``refusal`` is the
+    first verdict that refused, if any.
+    """
+
+    text: str
+    pii: list[PiiSpan] = Field(default_factory=list)
+    verdicts: list[RailVerdict] = Field(default_factory=list)
+    refusal: RailVerdict | None = None
+
+    @property
+    def refused(self) -> bool:
+        """True when an input rail refused the text."""
+        return self.refusal is not None
+
+
+class Source(_Frozen):
+    """A citation: the matter and the section of it an answer was drawn from."""
+
+    matter_code: str
+    matter_name: str
+    section: str
+
+
+class Draft(_Frozen):
+    """A composed answer before the output rails: screen text, spoken text and citations."""
+
+    screen_text: str
+    spoken_text: str
+    sources: list[Source] = Field(default_factory=list)
+    composer: str = Field(default="extractive", description="Which composer wrote it")
+
+
+class GuardedAnswer(_Frozen):
+    """A draft after the output rails: labelled, checked, possibly replaced and flagged."""
+
+    screen_text: str
+    spoken_text: str
+    label: str = AI_LABEL
+    sources: list[Source] = Field(default_factory=list)
+    verdicts: list[RailVerdict] = Field(default_factory=list)
+    flagged: bool = False
+    replaced: bool = False
