@@ -1,0 +1,1 @@
+"""Answer composers: the grounded extractive default and the optional LangChain chat model."""

@@ -1,0 +1,195 @@
+"""The default composer: extractive and grounded, no model needed.
+
+It answers the aspect asked from the matter's own fields, in short sentences, cites the
+matter and section, and gives the consultation phone (§7.1 e). The spoken text is the screen
+text rewritten for the voice (:func:`assistant.spoken.to_spoken`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.spoken import to_spoken
+from guardrails.models import Draft, Source
+from knowledge.models import Aspect, Channel, Matter, MaterialForm
+
+SECTION_NAMES: dict[Aspect, str] = {
+    Aspect.OVERVIEW: "事项概要",
+    Aspect.MATERIALS: "申请材料",
+    Aspect.CONDITIONS: "受理条件",
+    Aspect.TIME_LIMIT: "办结时限",
+    Aspect.FEE: "收费标准",
+    Aspect.PLACE: "办理地点",
+    Aspect.PROCESS: "办理流程",
+    Aspect.CHANNELS: "办理渠道",
+    Aspect.RESULT: "办理结果",
+    Aspect.PROGRESS: "进度查询",
+}
+"""Chinese section name cited for each aspect."""
+
+FORM_NAMES = {
+    MaterialForm.ORIGINAL: "原件",
+    MaterialForm.COPY: "复印件",
+    MaterialForm.ORIGINAL_AND_COPY: "原件和复印件",
+    MaterialForm.ELECTRONIC: "电子版",
+}
+CHANNEL_NAMES = {
+    Channel.WINDOW: "窗口",
+    Channel.ONLINE: "网上",
+    Channel.MOBILE: "手机",
+    Channel.KIOSK: "自助机",
+    Channel.MAIL: "邮寄",
+}
+MAX_ITEMS = 6
+
+
+def _numbered(items: list[str]) -> str:
+    shown = items[:MAX_ITEMS]
+    text = "；".join(f"{i}. {item}" for i, item in enumerate(shown, start=1))
+    if len(items) > MAX_ITEMS:
+        text += f"；等共{len(items)}项，详见事项页面"
+    return text
+
+
+def _materials(m: Matter) -> str:
+    items = []
+    for material in m.materials:
+        detail = FORM_NAMES[material.form]
+        if material.count > 1:
+            detail += f"{material.count}份"
+        if not material.required:
+            detail += "，视情况提供"
+        if material.e_licence_accepted:
+            detail += "，可用电子证照"
+        items.append(f"{material.name}（{detail}）")
+    return f"办理{m.name}需要准备：{_numbered(items)}。"
+
+
+def _conditions(m: Matter) -> str:
+    return f"{m.name}的受理条件：{_numbered(m.conditions)}。"
+
+
+def _time_limit(m: Matter) -> str:
+    limit = m.time_limit
+    parts = []
+    if limit.promised_working_days == 0:
+        parts.append("符合条件的当场办结")
+    elif limit.promised_working_days is not None:
+        parts.append(f"承诺{limit.promised_working_days}个工作日内办结")
+    if limit.legal_working_days:
+        parts.append(f"法定办结时限{limit.legal_working_days}个工作日")
+    if not parts:
+        parts.append("办结时限以受理窗口告知为准")
+    text = f"{m.name}" + "，".join(parts) + "。"
+    return text + (limit.notes.rstrip("。") + "。" if limit.notes else "")
+
+
+def _fee(m: Matter) -> str:
+    if not m.fees:
+        return f"{m.name}不收费。"
+    items = [
+        f"{fee.item}{fee.amount_yuan:g}元" + (f"（{fee.notes}）" if fee.notes else "")
+        for fee in m.fees
+    ]
+    return f"{m.name}收费：" + "；".join(items) + "。"
+
+
+def _place(m: Matter) -> str:
+    if not m.locations:
+        return f"{m.name}由{m.department}办理，可通过{_channel_list(m)}办理。"
+    items = []
+    for loc in m.locations[:3]:
+        where = loc.name + (f"{loc.window}" if loc.window and loc.window not in loc.name else "")
+        items.append(where + (f"，{loc.hours}" if loc.hours else ""))
+    return f"{m.name}的办理地点：" + "；".join(items) + "。"
+
+
+def _channel_list(m: Matter) -> str:
+    return "、".join(CHANNEL_NAMES[c] for c in m.channels)
+
+
+def _channels(m: Matter) -> str:
+    kiosk = "本自助机可以办理，点击下方按钮进入。" if m.kiosk_available else "本自助机暂不能办理。"
+    return f"{m.name}可通过{_channel_list(m)}办理；{kiosk}"
+
+
+def _process(m: Matter) -> str:
+    steps = [s.name + (f"：{s.description}" if s.description else "") for s in m.process]
+    return f"{m.name}的办理流程：{_numbered(steps)}。"
+
+
+def _result(m: Matter) -> str:
+    delivery = f"，{m.result.delivery}" if m.result.delivery else ""
+    return f"{m.name}办结后您将得到：{m.result.name}{delivery}。"
+
+
+def _progress(m: Matter) -> str:
+    how = m.progress_query or f"可拨打咨询电话{m.consultation_phone}查询"
+    return f"{m.name}的办理进度：{how.rstrip('。')}。"
+
+
+def _overview(m: Matter) -> str:
+    materials = "、".join(x.name for x in m.materials[:3])
+    more = f"等{len(m.materials)}项" if len(m.materials) > 3 else ""
+    parts = [
+        f"{m.name}由{m.department}办理。",
+        f"主要条件：{m.conditions[0].rstrip('。')}。",
+        f"需要带：{materials}{more}。",
+        _time_limit(m).removeprefix(m.name),
+    ]
+    if m.kiosk_available:
+        parts.append("本自助机可以办理。")
+    return "".join(parts)
+
+
+RENDERERS: dict[Aspect, Callable[[Matter], str]] = {
+    Aspect.OVERVIEW: _overview,
+    Aspect.MATERIALS: _materials,
+    Aspect.CONDITIONS: _conditions,
+    Aspect.TIME_LIMIT: _time_limit,
+    Aspect.FEE: _fee,
+    Aspect.PLACE: _place,
+    Aspect.PROCESS: _process,
+    Aspect.CHANNELS: _channels,
+    Aspect.RESULT: _result,
+    Aspect.PROGRESS: _progress,
+}
+
+
+def section_text(matter: Matter, aspect: Aspect) -> str:
+    """The answer text of ``aspect`` drawn from ``matter``'s own fields."""
+    return RENDERERS[aspect](matter)
+
+
+class ExtractiveComposer:
+    """Answers from the matter's fields; the default and the fallback of every other composer.
+
+    Usage example::
+
+        draft = await ExtractiveComposer().compose("要带什么", matter, Aspect.MATERIALS)
+        draft.sources[0].section   # "申请材料"
+    """
+
+    name = "extractive"
+
+    async def compose(self, question: str, matter: Matter, aspect: Aspect) -> Draft:  # noqa: ARG002
+        """Compose the answer about ``aspect`` of ``matter`` (the question is not needed)."""
+        return self.compose_now(matter, aspect)
+
+    def compose_now(self, matter: Matter, aspect: Aspect) -> Draft:
+        """Synchronous form of :meth:`compose`."""
+        body = section_text(matter, aspect)
+        phone = f"咨询电话：{matter.consultation_phone}。"
+        screen = f"{body}\n{phone}"
+        return Draft(
+            screen_text=screen,
+            spoken_text=to_spoken(f"{body}{phone}"),
+            sources=[
+                Source(
+                    matter_code=matter.code,
+                    matter_name=matter.name,
+                    section=SECTION_NAMES[aspect],
+                )
+            ],
+            composer=self.name,
+        )

@@ -1,0 +1,83 @@
+"""Intent recognition: what the citizen wants, and which aspect of a matter they ask about.
+
+Keyword rules, in the order of :meth:`IntentClassifier.classify` (GB/T 47483 §7.6 a: keyword
+and one-click direct recognition): help (一键求助) → fill a form → chit-chat → direct route
+("我要办居住证", "打开公积金提取") → a question about a matter. Whether the question is out
+of scope is decided after retrieval, by the pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.models import Intent, IntentKind
+from knowledge.models import Aspect
+from knowledge.text import normalize
+
+ASPECT_CUES: dict[Aspect, tuple[str, ...]] = {
+    Aspect.PROGRESS: ("进度", "办好了没", "办好没", "到哪一步", "审批到哪", "办到哪", "progress",
+                      "status of my"),
+    Aspect.MATERIALS: ("材料", "带什么", "带啥", "带哪些", "拿什么", "拿啥", "准备什么", "准备啥",
+                       "准备哪些", "资料", "要啥东西", "要什么东西", "提交什么", "什么证件",
+                       "哪些证件", "documents", "bring", "materials", "paperwork"),
+    Aspect.CHANNELS: ("网上", "线上", "手机上", "手机办", "自助机", "这台机器", "机器上",
+                      "这里能办", "这能办", "在这办", "app", "online", "kiosk"),
+    Aspect.TIME_LIMIT: ("多久", "多长时间", "几天", "时限", "多少天", "几个工作日", "多快",
+                        "什么时候能拿", "什么时候拿", "啥时候", "how long", "how many days"),
+    Aspect.FEE: ("多少钱", "收费", "费用", "要钱", "花钱", "工本费", "免费", "收钱", "交钱",
+                 "how much", "fee", "cost"),
+    Aspect.PLACE: ("在哪", "哪里办", "去哪", "地点", "地址", "窗口", "哪个部门", "哪儿办",
+                   "上哪", "where"),
+    Aspect.CONDITIONS: ("条件", "要求", "什么人可以", "谁可以", "哪些人", "什么人能", "能不能办",
+                        "可以办吗", "能办吗", "who can", "eligib", "requirement"),
+    Aspect.RESULT: ("拿到什么", "结果", "发什么", "领什么", "给什么证", "what do i get"),
+    Aspect.PROCESS: ("流程", "步骤", "程序", "怎么办理", "怎么申请", "办理方式", "几步",
+                     "process", "steps", "procedure"),
+}
+"""Words that say which aspect is asked; the first aspect whose cue appears wins."""
+
+HELP_CUES = ("一键求助", "求助", "人工", "工作人员", "叫人", "帮帮我", "不会用", "找人帮",
+             "看不懂", "听不清", "help me", "need help", "staff")
+FORM_CUES = ("填表", "填写表", "帮我填", "预填", "填个表", "填单", "申请表", "fill in", "form")
+CHITCHAT = re.compile(
+    r"^(你好|您好|hi|hello|嗨|谢谢|谢谢你|多谢|再见|拜拜|你是谁|你叫什么|早上好|下午好|晚上好|"
+    r"thanks|thank you|bye|你好呀|在吗)[!！。.?？啊呀]*$"
+)
+DIRECT = re.compile(
+    r"^(?:我要|我想|帮我|请帮我|给我)?(?:打开|进入|去|开始)?(?:办理|办|申请|做)?(?P<rest>.+)$"
+)
+DIRECT_LEAD = re.compile(r"^(我要|我想|帮我|请帮我|给我|打开|进入|开始办|去办|open |go to )")
+QUESTION = re.compile(r"[?？吗呢么]|什么|怎么|咋|如何|哪|多久|多少|几|能不能|可不可以|是否|how|what")
+FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|then|and)|^.{0,6}$")
+
+
+class IntentClassifier:
+    """Classify a screened, redacted question into an :class:`~assistant.models.Intent`."""
+
+    def classify(self, text: str) -> Intent:
+        """Return the intent of ``text`` (already normalized and redacted).
+
+        Example: ``"那要多久"`` → ask_matter, aspect time_limit, follow_up=True.
+        """
+        norm = normalize(text)
+        aspect, explicit = self.aspect(norm)
+        follow_up = explicit and bool(FOLLOW_UP.search(norm))
+        if any(cue in norm for cue in HELP_CUES):
+            return Intent(kind=IntentKind.HELP)
+        if any(cue in norm for cue in FORM_CUES):
+            return Intent(kind=IntentKind.FILL_FORM, follow_up=True)
+        if CHITCHAT.match(norm):
+            return Intent(kind=IntentKind.CHITCHAT)
+        if DIRECT_LEAD.match(norm) and not QUESTION.search(norm) and not explicit:
+            return Intent(kind=IntentKind.GO_TO_MATTER)
+        return Intent(
+            kind=IntentKind.ASK_MATTER, aspect=aspect, aspect_explicit=explicit, follow_up=follow_up
+        )
+
+    @staticmethod
+    def aspect(text: str) -> tuple[Aspect, bool]:
+        """The aspect asked about and whether a cue named it (else overview, False)."""
+        for aspect, cues in ASPECT_CUES.items():
+            if any(cue in text for cue in cues):
+                return aspect, True
+        return Aspect.OVERVIEW, False

@@ -1,0 +1,11 @@
+"""The metadata of every package's tables, for Alembic autogenerate.
+
+Each package owns its ``DeclarativeBase`` in its ``tables.py``; rows in different packages
+refer to each other by value (a matter code), never by foreign key.
+"""
+
+from __future__ import annotations
+
+from knowledge.tables import KnowledgeBase
+
+target_metadata = [KnowledgeBase.metadata]

@@ -1,0 +1,1 @@
+"""guardrails package of daoban."""

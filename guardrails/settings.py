@@ -1,0 +1,52 @@
+"""Configuration section of the guardrails package (``DAOBAN_GUARDRAILS__*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+from guardrails.models import Role
+
+_PLACEHOLDER_TOKENS = {"changethis", "changeme", "secret", "token"}
+
+
+class TokenGrant(BaseModel):
+    """One API token of the reviewer API: the secret, the role it grants, who holds it."""
+
+    token: SecretStr = Field(description="Bearer token; at least 16 characters")
+    role: Role = Field(default=Role.REVIEWER, description="Role granted: reviewer or auditor")
+    name: str = Field(
+        min_length=1, max_length=64, description="Holder recorded as 'who' in the audit log"
+    )
+
+    @field_validator("token")
+    @classmethod
+    def _refuse_placeholder(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret.lower() in _PLACEHOLDER_TOKENS or len(secret) < 16:
+            raise ValueError(
+                "guardrails.tokens[].token must be at least 16 characters and not a placeholder"
+            )
+        return value
+
+
+class GuardrailSettings(BaseModel):
+    """Content-safety settings (GB/T 47483 §9.4)."""
+
+    policy_path: Path | None = Field(
+        default=None, description="Policy YAML file; None for the bundled default policy"
+    )
+    extra_lexicon_path: Path | None = Field(
+        default=None,
+        description="Extra lexicon file (one 'category<TAB>term' per line) added to the bundled one",
+    )
+    tokens: list[TokenGrant] = Field(
+        default_factory=list,
+        description="Reviewer API tokens and their roles; empty means the reviewer API answers 401",
+    )
+    scope_classifier: bool = Field(
+        default=True,
+        description="Train the scope classifier (char n-grams) at warm-up; off means rules only",
+    )
+    hotline: str = Field(default="12345", description="Hotline named in refusal messages (§7.1 e)")

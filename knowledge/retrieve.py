@@ -1,0 +1,251 @@
+"""Hybrid retrieval of matters: field-aware BM25, pinyin, character n-grams, dense; fused.
+
+Channels (weights in :data:`CHANNEL_WEIGHTS`):
+
+* ``names``  — BM25 over jieba tokens of the name, aliases, colloquial and English names;
+* ``chars``  — BM25 over Chinese character bigrams of those names (typos, odd segmentation);
+* ``pinyin`` — BM25 over folded pinyin syllable bigrams of those names, so recognizer
+  homophones (户口签移, 异地就一备案) still find the matter;
+* ``body``   — BM25 over jieba tokens of conditions, materials, process, objects, result,
+  department, themes;
+* ``dense``  — sentence-transformers + FAISS, when a model is configured and present.
+
+Each channel's scores are divided by that channel's best score for the query, then summed
+with the weights; the fused score is in [0, 1]. ``coverage`` — the share of the query's
+content syllables (pinyin bigrams) that the matter's text contains — measures how much of
+the question the matter explains; the assistant abstains when it is low.
+
+The index is rebuilt from the store's published matters whenever they change (a
+:class:`~knowledge.store.MatterStore` listener), with no restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.embeddings import ComponentStatus, SentenceTransformerEmbedder
+from knowledge.index.bm25 import Bm25Channel
+from knowledge.index.dense import DenseChannel
+from knowledge.models import Hit, Matter
+from knowledge.text import ChineseTokenizer, bigrams, has_han, normalize, pinyin_keys
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_WEIGHTS: dict[str, float] = {
+    "names": 1.0,
+    "chars": 0.6,
+    "pinyin": 0.8,
+    "body": 0.35,
+}
+"""Weight of each lexical channel in the fused score (the dense weight is configured)."""
+
+
+def _name_text(matter: Matter) -> str:
+    return " ".join([*matter.names, matter.english_name])
+
+
+def _body_text(matter: Matter) -> str:
+    parts = [
+        matter.department,
+        *matter.service_objects,
+        *matter.conditions,
+        *(m.name for m in matter.materials),
+        *(s.name + s.description for s in matter.process),
+        matter.result.name,
+        *matter.themes,
+    ]
+    return " ".join(parts)
+
+
+def _char_bigrams(text: str) -> list[str]:
+    grams: list[str] = []
+    for name in text.split():
+        chars = [c for c in normalize(name) if has_han(c)]
+        grams.extend(bigrams(chars))
+    return grams
+
+
+def _pinyin_bigrams(text: str) -> list[str]:
+    grams: list[str] = []
+    for name in text.split():
+        grams.extend(bigrams(pinyin_keys(name)))
+    return grams
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    matters: tuple[Matter, ...]
+    channels: tuple[Bm25Channel, ...]
+    dense: DenseChannel | None
+    # folded pinyin syllable bigrams of each matter's names and body, for coverage
+    name_keys: tuple[frozenset[str], ...]
+    body_keys: tuple[frozenset[str], ...]
+
+
+class HybridRetriever:
+    """Retrieve matters for a citizen's question.
+
+    Usage example::
+
+        retriever = HybridRetriever(embedder=SentenceTransformerEmbedder(None))
+        retriever.rebuild(store.published())
+        hits = retriever.search("身份证丢了怎么补办", k=5)   # list[Hit], best first
+
+    Thread-safe: a rebuild swaps in a new immutable snapshot, searches read the current one.
+    """
+
+    def __init__(
+        self,
+        *,
+        embedder: SentenceTransformerEmbedder | None = None,
+        dense_weight: float = 0.3,
+    ) -> None:
+        """Create an empty retriever; ``embedder`` enables the dense channel if it loads."""
+        self._embedder = embedder
+        self._dense_weight = dense_weight
+        self._tokenizer = ChineseTokenizer()
+        self._snapshot = _Snapshot((), (), None, (), ())
+        self._lock = threading.Lock()
+        self.built_at_ms: float = 0.0
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def dense_status(self) -> ComponentStatus:
+        """Whether the dense channel is live, and why not."""
+        if self._embedder is None:
+            return ComponentStatus(available=False, reason="no embedder configured")
+        return self._embedder.status()
+
+    def warm_up(self) -> None:
+        """Load the embedding model (if any) so the next rebuild includes the dense channel."""
+        if self._embedder is not None:
+            self._embedder.warm_up()
+
+    def rebuild(self, matters: Sequence[Matter]) -> None:
+        """Index ``matters`` (the published ones) and swap the new index in atomically."""
+        started = time.perf_counter()
+        tokenizer = ChineseTokenizer(
+            word for m in matters for word in [*m.names, m.department, *m.themes]
+        )
+        tokenizer.warm_up()
+        channels = (
+            Bm25Channel("names", lambda m: tokenizer.tokens(_name_text(m)), b=0.3),
+            Bm25Channel("chars", lambda m: _char_bigrams(_name_text(m)), b=0.3),
+            Bm25Channel("pinyin", lambda m: _pinyin_bigrams(_name_text(m)), b=0.3),
+            Bm25Channel("body", lambda m: tokenizer.tokens(_body_text(m)), b=0.75),
+        )
+        for channel in channels:
+            channel.build(matters)
+        dense: DenseChannel | None = None
+        if self._embedder is not None and self._embedder.status().available:
+            dense = DenseChannel(self._embedder)
+            dense.build(matters)
+        snapshot = _Snapshot(
+            matters=tuple(matters),
+            channels=channels,
+            dense=dense,
+            name_keys=tuple(frozenset(_pinyin_bigrams(_name_text(m))) for m in matters),
+            body_keys=tuple(frozenset(bigrams(pinyin_keys(_body_text(m)))) for m in matters),
+        )
+        with self._lock:
+            self._tokenizer = tokenizer
+            self._snapshot = snapshot
+        self.built_at_ms = (time.perf_counter() - started) * 1000
+        logger.info(
+            "retrieval index built",
+            extra={"matters": len(matters), "dense": dense is not None, "ms": self.built_at_ms},
+        )
+
+    @property
+    def size(self) -> int:
+        """Number of indexed matters."""
+        return len(self._snapshot.matters)
+
+    def matter(self, code: str) -> Matter | None:
+        """The indexed (published) matter with ``code``, if any."""
+        for matter in self._snapshot.matters:
+            if matter.code == code:
+                return matter
+        return None
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def search(self, query: str, *, k: int = 5) -> list[Hit]:
+        """Return up to ``k`` matters for ``query``, best first.
+
+        Args:
+            query: citizen text (already screened; personal data redacted).
+            k: number of hits, ≥ 1.
+
+        Returns:
+            Hits sorted by descending fused score in [0, 1]; ``channel_scores`` holds each
+            channel's normalized score and ``coverage`` (share of the query explained).
+
+        Raises:
+            ValueError: ``k`` < 1.
+        """
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        snapshot, tokenizer = self._snapshot, self._tokenizer
+        size = len(snapshot.matters)
+        if not size:
+            return []
+        content = tokenizer.content_chars(query)
+        words = tokenizer.tokens(query)
+        terms = {
+            "names": words,
+            "chars": _char_bigrams(content),
+            "pinyin": bigrams(pinyin_keys(content)),
+            "body": words,
+        }
+        fused = np.zeros(size, dtype=np.float32)
+        per_channel: dict[str, npt.NDArray[np.float32]] = {}
+        total_weight = 0.0
+        for channel in snapshot.channels:
+            weight = CHANNEL_WEIGHTS[channel.name]
+            total_weight += weight
+            scores = channel.scores(terms[channel.name])
+            best = float(scores.max()) if scores.size else 0.0
+            if best > 0:
+                scores = scores / best
+                fused += weight * scores
+            per_channel[channel.name] = scores
+        if snapshot.dense is not None:
+            scores = snapshot.dense.scores(query)
+            fused += self._dense_weight * scores
+            total_weight += self._dense_weight
+            per_channel["dense"] = scores
+        fused /= total_weight
+        top = np.argsort(-fused, kind="stable")[:k]
+        query_keys = bigrams(pinyin_keys(content)) if content else []
+        hits: list[Hit] = []
+        for position in top:
+            score = float(fused[position])
+            if score <= 0:
+                break
+            channel_scores = {name: float(s[position]) for name, s in per_channel.items()}
+            channel_scores["coverage"] = self._coverage(query_keys, snapshot, int(position))
+            hits.append(
+                Hit(
+                    matter=snapshot.matters[position],
+                    score=round(score, 4),
+                    channel_scores=channel_scores,
+                )
+            )
+        return hits
+
+    @staticmethod
+    def _coverage(query_keys: list[str], snapshot: _Snapshot, position: int) -> float:
+        """Share of the query's syllable bigrams found in the matter (names count fully)."""
+        if not query_keys:
+            return 0.0
+        names, body = snapshot.name_keys[position], snapshot.body_keys[position]
+        found = sum(1.0 if key in names else 0.6 if key in body else 0.0 for key in query_keys)
+        return round(found / len(query_keys), 4)

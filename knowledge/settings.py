@@ -1,0 +1,38 @@
+"""Configuration section of the knowledge package (``DAOBAN_KNOWLEDGE__*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class KnowledgeSettings(BaseModel):
+    """Matter knowledge base and retrieval settings."""
+
+    load_samples_on_first_start: bool = Field(
+        default=True,
+        description="Load the bundled sample matters when the database has no matters",
+    )
+    samples_dir: Path | None = Field(
+        default=None, description="Folder of sample matter YAML files; None for the bundled one"
+    )
+    embedding_model_path: Path | None = Field(
+        default=None,
+        description="Local sentence-transformers model folder (e.g. bge-small-zh-v1.5); "
+        "None or missing disables the dense channel",
+    )
+    top_k: int = Field(default=5, ge=1, le=50, description="Routes returned per turn")
+    abstain_score: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="Below this fused score the assistant abstains (not found + 12345)",
+    )
+    clarify_margin: float = Field(
+        default=0.08,
+        ge=0,
+        le=1,
+        description="When the top two scores differ by less than this, ask which one is meant",
+    )
+    dense_weight: float = Field(default=0.3, ge=0, le=1, description="Weight of the dense channel")
