@@ -193,6 +193,13 @@ class MatterContent(_Frozen):
     colloquial_names: list[str] = Field(
         default_factory=list, description="What citizens say: 补身份证, 办居住证"
     )
+    situations: list[str] = Field(
+        default_factory=list,
+        description="Life situations (生活情形) that lead citizens here: 孩子出生, 钱包被偷",
+    )
+    english_aliases: list[str] = Field(
+        default_factory=list, description="Other English phrasings: lost ID card, renew passport"
+    )
     type: MatterType = Field(description="Matter type (事项类型)")
     department: str = Field(min_length=2, max_length=100, description="实施机构")
     service_objects: list[str] = Field(min_length=1, description="服务对象, e.g. 自然人")
@@ -226,7 +233,9 @@ class MatterContent(_Frozen):
             raise ValueError("phone must be digits and hyphens, 3–20 characters")
         return value
 
-    @field_validator("aliases", "colloquial_names", "themes", "legal_basis")
+    @field_validator(
+        "aliases", "colloquial_names", "situations", "english_aliases", "themes", "legal_basis"
+    )
     @classmethod
     def _no_blank_names(cls, values: list[str]) -> list[str]:
         if any(not v.strip() for v in values):
