@@ -42,13 +42,28 @@ CHANNEL_WEIGHTS: dict[str, float] = {
     "names": 1.0,
     "chars": 0.6,
     "pinyin": 0.8,
+    "situations": 0.6,
     "body": 0.35,
 }
 """Weight of each lexical channel in the fused score (the dense weight is configured)."""
 
+RERANK_DEPTH = 20
+"""How many fused candidates are reranked by coverage."""
+
+COVERAGE_WEIGHT = 0.4
+"""Share of the final score that comes from coverage (the rest is the fused channel score)."""
+
 
 def _name_text(matter: Matter) -> str:
-    return " ".join([*matter.names, matter.english_name])
+    return " ".join(matter.names)
+
+
+def _english_text(matter: Matter) -> str:
+    return " ".join([matter.english_name, *matter.english_aliases])
+
+
+def _situation_text(matter: Matter) -> str:
+    return " ".join(matter.situations)
 
 
 def _body_text(matter: Matter) -> str:
@@ -86,7 +101,9 @@ class _Snapshot:
     dense: DenseChannel | None
     # folded pinyin syllable bigrams of each matter's names and body, for coverage
     name_keys: tuple[frozenset[str], ...]
+    situation_keys: tuple[frozenset[str], ...]
     body_keys: tuple[frozenset[str], ...]
+    english_words: tuple[frozenset[str], ...]
 
 
 class HybridRetriever:
@@ -111,7 +128,7 @@ class HybridRetriever:
         self._embedder = embedder
         self._dense_weight = dense_weight
         self._tokenizer = ChineseTokenizer()
-        self._snapshot = _Snapshot((), (), None, (), ())
+        self._snapshot = _Snapshot((), (), None, (), (), (), ())
         self._lock = threading.Lock()
         self.built_at_ms: float = 0.0
 
@@ -136,9 +153,12 @@ class HybridRetriever:
         )
         tokenizer.warm_up()
         channels = (
-            Bm25Channel("names", lambda m: tokenizer.tokens(_name_text(m)), b=0.3),
+            Bm25Channel(
+                "names", lambda m: tokenizer.tokens(_name_text(m) + " " + _english_text(m)), b=0.3
+            ),
             Bm25Channel("chars", lambda m: _char_bigrams(_name_text(m)), b=0.3),
             Bm25Channel("pinyin", lambda m: _pinyin_bigrams(_name_text(m)), b=0.3),
+            Bm25Channel("situations", lambda m: tokenizer.tokens(_situation_text(m)), b=0.5),
             Bm25Channel("body", lambda m: tokenizer.tokens(_body_text(m)), b=0.75),
         )
         for channel in channels:
@@ -152,7 +172,9 @@ class HybridRetriever:
             channels=channels,
             dense=dense,
             name_keys=tuple(frozenset(_pinyin_bigrams(_name_text(m))) for m in matters),
+            situation_keys=tuple(frozenset(_pinyin_bigrams(_situation_text(m))) for m in matters),
             body_keys=tuple(frozenset(bigrams(pinyin_keys(_body_text(m)))) for m in matters),
+            english_words=tuple(frozenset(tokenizer.tokens(_english_text(m))) for m in matters),
         )
         with self._lock:
             self._tokenizer = tokenizer
@@ -167,6 +189,10 @@ class HybridRetriever:
     def size(self) -> int:
         """Number of indexed matters."""
         return len(self._snapshot.matters)
+
+    def matters(self) -> list[Matter]:
+        """The indexed (published) matters, ordered by code."""
+        return list(self._snapshot.matters)
 
     def matter(self, code: str) -> Matter | None:
         """The indexed (published) matter with ``code``, if any."""
@@ -203,6 +229,7 @@ class HybridRetriever:
             "names": words,
             "chars": _char_bigrams(content),
             "pinyin": bigrams(pinyin_keys(content)),
+            "situations": words,
             "body": words,
         }
         fused = np.zeros(size, dtype=np.float32)
@@ -223,29 +250,50 @@ class HybridRetriever:
             total_weight += self._dense_weight
             per_channel["dense"] = scores
         fused /= total_weight
-        top = np.argsort(-fused, kind="stable")[:k]
-        query_keys = bigrams(pinyin_keys(content)) if content else []
-        hits: list[Hit] = []
-        for position in top:
-            score = float(fused[position])
-            if score <= 0:
+        # Rerank the best candidates by how much of the question each one explains.
+        candidates = [int(p) for p in np.argsort(-fused, kind="stable")[: max(k, RERANK_DEPTH)]]
+        if has_han(content):
+            query_keys, english = bigrams(pinyin_keys(content)), False
+        else:
+            query_keys, english = words, True
+        scored: list[tuple[float, float, int]] = []
+        for position in candidates:
+            if fused[position] <= 0:
                 break
+            coverage = self._coverage(query_keys, snapshot, position, english=english)
+            final = (1 - COVERAGE_WEIGHT) * float(fused[position]) + COVERAGE_WEIGHT * coverage
+            scored.append((final, coverage, position))
+        scored.sort(key=lambda item: -item[0])
+        hits: list[Hit] = []
+        for final, coverage, position in scored[:k]:
             channel_scores = {name: float(s[position]) for name, s in per_channel.items()}
-            channel_scores["coverage"] = self._coverage(query_keys, snapshot, int(position))
+            channel_scores["coverage"] = coverage
             hits.append(
                 Hit(
                     matter=snapshot.matters[position],
-                    score=round(score, 4),
+                    score=round(final, 4),
                     channel_scores=channel_scores,
                 )
             )
         return hits
 
     @staticmethod
-    def _coverage(query_keys: list[str], snapshot: _Snapshot, position: int) -> float:
-        """Share of the query's syllable bigrams found in the matter (names count fully)."""
+    def _coverage(
+        query_keys: list[str], snapshot: _Snapshot, position: int, *, english: bool
+    ) -> float:
+        """Share of the query explained by the matter: names count fully, situations 0.8,
+        body text 0.6. Chinese queries compare pinyin syllable bigrams; English ones, stems.
+        """
         if not query_keys:
             return 0.0
-        names, body = snapshot.name_keys[position], snapshot.body_keys[position]
-        found = sum(1.0 if key in names else 0.6 if key in body else 0.0 for key in query_keys)
+        if english:
+            words = snapshot.english_words[position]
+            return round(sum(1 for key in query_keys if key in words) / len(query_keys), 4)
+        names = snapshot.name_keys[position]
+        situations = snapshot.situation_keys[position]
+        body = snapshot.body_keys[position]
+        found = sum(
+            1.0 if key in names else 0.8 if key in situations else 0.6 if key in body else 0.0
+            for key in query_keys
+        )
         return round(found / len(query_keys), 4)

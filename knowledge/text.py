@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import jieba
+import Stemmer
 from pypinyin import Style, lazy_pinyin
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]")
 _PUNCT = re.compile(r"[^\w\u3400-\u9fff]+")
+_ASCII_WORD = re.compile(r"^[a-z]+$")
 
 STOPWORDS = frozenset(
     """
@@ -99,6 +101,7 @@ class ChineseTokenizer:
     def __init__(self, user_words: Iterable[str] = ()) -> None:
         """Create a tokenizer; ``user_words`` are added to jieba's dictionary."""
         self._jieba = jieba.Tokenizer()
+        self._stemmer = Stemmer.Stemmer("english")
         self._user_words = sorted({normalize(w) for w in user_words if w.strip()})
         self._ready = False
 
@@ -113,13 +116,19 @@ class ChineseTokenizer:
         self._ready = True
 
     def tokens(self, text: str) -> list[str]:
-        """Search-mode jieba tokens of ``text`` (words and their sub-words), stop words removed."""
+        """Search-mode jieba tokens of ``text`` (words and their sub-words), stop words removed.
+
+        English words are stemmed (Snowball, PyStemmer) so "expired" meets "expiry".
+        """
         self.warm_up()
         out: list[str] = []
         for token in self._jieba.cut_for_search(normalize(text)):
             token = _PUNCT.sub("", token)
-            if token and token not in STOPWORDS:
-                out.append(token)
+            if not token or token in STOPWORDS:
+                continue
+            if _ASCII_WORD.match(token):
+                token = self._stemmer.stemWord(token)
+            out.append(token)
         return out
 
     def content_chars(self, text: str) -> str:

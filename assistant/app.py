@@ -1,0 +1,66 @@
+"""The FastAPI application: ``create_app(settings)`` is the one composition root for HTTP.
+
+The lifespan builds the :class:`~assistant.runtime.Runtime` (database, knowledge, retrieval,
+guardrails, pipeline, and each package's services) and yields it as request state; every
+package's ``api.router`` is included here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from assistant import api as assistant_api
+from assistant.errors import AssistantError, register_error_handlers
+from assistant.logs import configure_logging
+from assistant.runtime import Runtime, build_runtime
+from assistant.settings import Settings, load_settings
+from guardrails.errors import GuardrailsError
+from knowledge import api as knowledge_api
+from knowledge.errors import KnowledgeError
+
+logger = logging.getLogger(__name__)
+
+
+class State(TypedDict):
+    """What the lifespan hands to every request (``request.state``)."""
+
+    runtime: Runtime
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the daoban HTTP service for ``settings`` (environment defaults when ``None``)."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
+        runtime = build_runtime(settings)
+        logger.info("daoban started", extra={"matters": runtime.retriever.size})
+        try:
+            yield {"runtime": runtime}
+        finally:
+            runtime.close()
+
+    app = FastAPI(
+        title="daoban 智能导办",
+        version="0.1.0",
+        description="AI guidance for government-service kiosks (GB/T 47483—2026). "
+        "Every answer is AI generated, for reference only (AI生成，仅供参考).",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.include_router(assistant_api.router)
+    app.include_router(knowledge_api.router)
+    register_error_handlers(app, [AssistantError, KnowledgeError, GuardrailsError])
+    return app

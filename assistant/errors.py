@@ -1,0 +1,102 @@
+"""Errors of the assistant package and the HTTP rendering shared by every package.
+
+::
+
+    AssistantError                 (assistant.error, 400)
+    └── TurnInputError             (assistant.invalid_turn, 422)
+
+Each package has its own base error with ``code``, ``status`` and ``message_zh``;
+:func:`register_error_handlers` renders any of them, and request-validation errors, as
+``{"code": ..., "message": ...}`` so the kiosk can show the Chinese message. Messages never
+echo citizen input.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class AssistantError(Exception):
+    """Base of the assistant package's errors."""
+
+    code = "assistant.error"
+    status = 400
+    message_zh = "请求无法处理"
+
+
+class TurnInputError(AssistantError):
+    """The turn request is malformed."""
+
+    code = "assistant.invalid_turn"
+    status = 422
+    message_zh = "问题内容不符合要求，请输入1到500个字"
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    code: str
+    message: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Location and rule only: the input value itself may hold personal data.
+    return [
+        {"field": ".".join(str(p) for p in err.get("loc", ())), "rule": err.get("type", "")}
+        for err in exc.errors()
+    ]
+
+
+def register_error_handlers(app: FastAPI, domain_errors: list[type[Exception]]) -> None:
+    """Render ``domain_errors`` (classes with code/status/message_zh) and validation errors."""
+
+    async def domain_handler(_request: Request, exc: Exception) -> JSONResponse:
+        code = getattr(exc, "code", "error")
+        logger.info("request rejected", extra={"code": code})
+        extra = getattr(exc, "errors", None)
+        body = ErrorBody(
+            code=code,
+            message=getattr(exc, "message_zh", "请求无法处理"),
+            errors=[e.model_dump() if isinstance(e, BaseModel) else e for e in extra]
+            if isinstance(extra, list)
+            else None,
+        )
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status)  # type: ignore[attr-defined]
+
+    async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)  # noqa: S101 - FastAPI guarantees it
+        body = ErrorBody(
+            code="request.invalid",
+            message="请求参数不正确，请检查后重试",
+            errors=_fields(exc),
+        )
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=422)
+
+    async def http_handler(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+        messages = {404: "请求的地址不存在", 405: "不支持该请求方式", 401: "请先登录",
+                    403: "没有权限执行此操作", 429: "请求过于频繁，请稍后再试"}
+        body = ErrorBody(
+            code=f"http.{exc.status_code}",
+            message=messages.get(exc.status_code, str(exc.detail)),
+        )
+        return JSONResponse(
+            body.model_dump(exclude_none=True),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    for error in domain_errors:
+        app.add_exception_handler(error, domain_handler)
+    app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_exception_handler(StarletteHTTPException, http_handler)

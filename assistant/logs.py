@@ -1,0 +1,36 @@
+"""Logging configuration: one call at start-up, structured and free of personal data.
+
+Modules log ids, counts, codes and durations as ``extra`` fields, never citizen text; the
+formatter appends the extra fields as ``key=value`` so they are greppable.
+"""
+
+from __future__ import annotations
+
+import logging
+
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+
+class KeyValueFormatter(logging.Formatter):
+    """``time level logger message key=value ...`` with the record's extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format ``record`` with its extra fields."""
+        base = super().format(record)
+        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+        if not extras:
+            return base
+        return base + " " + " ".join(f"{k}={v}" for k, v in sorted(extras.items()))
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Configure the root logger once (idempotent): key=value lines on stderr."""
+    root = logging.getLogger()
+    root.setLevel(level.upper())
+    if any(getattr(h, "_daoban", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler._daoban = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    logging.getLogger("jieba").setLevel(logging.WARNING)

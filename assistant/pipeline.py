@@ -1,0 +1,260 @@
+"""The assistant turn: input guard → intent → retrieve → compose → output guard.
+
+Reads top to bottom like the design diagram::
+
+    screened = guard.screen(turn.question)                 # ScreenedQuery (redacted)
+    intent   = intents.classify(screened.text)             # Intent
+    hits     = retriever.search(screened.text, k=top_k)    # list[Hit]
+    matter   = resolve(...)                                # follow-up, clarify, abstain
+    draft    = await composer.compose(...)                 # Draft with citations
+    answer   = guard.check(draft, grounding, fallback)     # GuardedAnswer, labelled
+
+Every stage takes and returns typed objects. The citizen's raw text is used only by the input
+guard; everything after it sees the redacted text, and nothing here logs text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Protocol
+
+from assistant.dialogue import DialogueState, SessionStore
+from assistant.generate.base import Composer
+from assistant.generate.extractive import ExtractiveComposer
+from assistant.intent import IntentClassifier
+from assistant.models import Answer, Intent, IntentKind, KioskAction, Route, Turn, TurnResult
+from assistant.replies import Replies
+from guardrails.models import Draft, GuardedAnswer, ScreenedQuery
+from knowledge.models import Aspect, Hit, Matter
+from knowledge.retrieve import HybridRetriever
+
+logger = logging.getLogger(__name__)
+
+
+class Guard(Protocol):
+    """What the pipeline needs of the guardrails (implemented by ``guardrails``)."""
+
+    def screen(self, text: str) -> ScreenedQuery:
+        """Run the input rails; the result's text is redacted."""
+        ...
+
+    def check(
+        self, draft: Draft, grounding_texts: list[str], fallback: Draft | None
+    ) -> GuardedAnswer:
+        """Run the output rails; the result is labelled."""
+        ...
+
+    def approved_correction(self, matter_code: str, aspect: str) -> str | None:
+        """A reviewer's approved answer for this matter and aspect, if any."""
+        ...
+
+
+def grounding_text(matter: Matter) -> str:
+    """Everything a matter says, as one text: what answers about it may cite."""
+    return matter.model_dump_json()
+
+
+ASPECT_QUESTIONS: dict[Aspect, str] = {
+    Aspect.MATERIALS: "需要带什么材料？",
+    Aspect.TIME_LIMIT: "要多久能办好？",
+    Aspect.PLACE: "在哪里办？",
+    Aspect.FEE: "收费吗？",
+    Aspect.CONDITIONS: "办理条件是什么？",
+    Aspect.CHANNELS: "能在自助机上办吗？",
+}
+
+
+class Pipeline:
+    """One citizen turn, end to end.
+
+    Usage example::
+
+        result = await pipeline.run(Turn(question="身份证丢了怎么补办"))
+        result.routes[0].matter_code   # "HJ-0004"
+    """
+
+    def __init__(
+        self,
+        *,
+        guard: Guard,
+        retriever: HybridRetriever,
+        sessions: SessionStore,
+        replies: Replies,
+        composer: Composer | None = None,
+        top_k: int = 5,
+        abstain_coverage: float = 0.35,
+        clarify_margin: float = 0.08,
+    ) -> None:
+        """Wire the stages; ``composer`` defaults to the extractive one."""
+        self.guard = guard
+        self.retriever = retriever
+        self.sessions = sessions
+        self.replies = replies
+        self.extractive = ExtractiveComposer()
+        self.composer: Composer = composer or self.extractive
+        self.intents = IntentClassifier()
+        self.top_k = top_k
+        self.abstain_coverage = abstain_coverage
+        self.clarify_margin = clarify_margin
+
+    async def run(self, turn: Turn) -> TurnResult:
+        """Answer ``turn``; never raises on citizen input."""
+        started = time.perf_counter()
+        screened = self.guard.screen(turn.question)
+        if screened.refusal is not None:
+            result = self._system_reply(
+                IntentKind.OUT_OF_SCOPE,
+                screened.refusal.message_zh or self.replies.refused(),
+                screened,
+                refused=True,
+                reason_code=screened.refusal.reason_code,
+            )
+        else:
+            intent = self.intents.classify(screened.text)
+            result = await self._answer(turn, screened, intent)
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        logger.info(
+            "turn answered",
+            extra={
+                "intent": result.intent.value,
+                "refused": result.refused,
+                "reason_code": result.reason_code,
+                "routes": len(result.routes),
+                "latency_ms": latency_ms,
+            },
+        )
+        return result.model_copy(update={"latency_ms": latency_ms, "session_id": turn.session_id})
+
+    async def _answer(self, turn: Turn, screened: ScreenedQuery, intent: Intent) -> TurnResult:
+        if intent.kind is IntentKind.HELP:
+            return self._system_reply(
+                IntentKind.HELP,
+                self.replies.help(),
+                screened,
+                actions=[KioskAction(action="call_help")],
+                reason_code="help",
+            )
+        if intent.kind is IntentKind.CHITCHAT:
+            return self._system_reply(IntentKind.CHITCHAT, self.replies.greeting(), screened)
+        state = self.sessions.get(turn.session_id)
+        hits = self.retriever.search(screened.text, k=self.top_k)
+        confident = [h for h in hits if h.channel_scores.get("coverage", 0) >= self.abstain_coverage]
+        matter = self._resolve(intent, state, confident)
+        if matter is None and len(confident) > 1:
+            return self._clarify(intent, screened, confident)
+        if matter is None:
+            if intent.kind is IntentKind.FILL_FORM:
+                return self._system_reply(intent.kind, self.replies.which_form(), screened)
+            reply = self.replies.not_found() if hits else self.replies.out_of_scope()
+            kind = IntentKind.ASK_MATTER if hits else IntentKind.OUT_OF_SCOPE
+            return self._system_reply(kind, reply, screened, reason_code="not_found")
+        aspect = intent.aspect
+        if intent.follow_up and not intent.aspect_explicit and state.aspect is not None:
+            aspect = state.aspect
+        answer = await self._compose(screened.text, matter, aspect)
+        self.sessions.put(turn.session_id, DialogueState(matter_code=matter.code, aspect=aspect))
+        routes = self._routes(matter, confident)
+        actions = [KioskAction(action="show_route", params={"kiosk_route": matter.kiosk_route})]
+        if intent.kind is IntentKind.GO_TO_MATTER and matter.kiosk_available:
+            actions = [KioskAction(action="open_route", params={"kiosk_route": matter.kiosk_route})]
+        if intent.kind is IntentKind.FILL_FORM:
+            actions.append(KioskAction(action="read_id_card", params={"matter_code": matter.code}))
+        return TurnResult(
+            intent=intent.kind,
+            aspect=aspect,
+            answer=Answer(
+                screen_text=answer.screen_text, spoken_text=answer.spoken_text, label=answer.label
+            ),
+            sources=answer.sources,
+            routes=routes,
+            follow_ups=[q for a, q in ASPECT_QUESTIONS.items() if a is not aspect][:3],
+            actions=actions,
+            verdicts=[*screened.verdicts, *answer.verdicts],
+        )
+
+    def _resolve(self, intent: Intent, state: DialogueState, confident: list[Hit]) -> Matter | None:
+        """Pick the matter: the session's for a follow-up, else a clear winner, else None."""
+        remembered = (
+            self.retriever.matter(state.matter_code) if state.matter_code is not None else None
+        )
+        if remembered is not None and (
+            not confident or intent.kind is IntentKind.FILL_FORM and intent.follow_up
+        ):
+            return remembered
+        if not confident:
+            return None
+        best = confident[0]
+        if len(confident) == 1 or best.score - confident[1].score >= self.clarify_margin:
+            return best.matter
+        return None
+
+    async def _compose(self, question: str, matter: Matter, aspect: Aspect) -> GuardedAnswer:
+        fallback = self.extractive.compose_now(matter, aspect)
+        correction = self.guard.approved_correction(matter.code, aspect.value)
+        if correction is not None:
+            draft = Draft(
+                screen_text=correction,
+                spoken_text=correction,
+                sources=fallback.sources,
+                composer="review",
+            )
+        else:
+            draft = await self.composer.compose(question, matter, aspect)
+        return self.guard.check(draft, [grounding_text(matter)], fallback)
+
+    def _routes(self, matter: Matter, hits: list[Hit]) -> list[Route]:
+        ordered = [matter, *(h.matter for h in hits if h.matter.code != matter.code)]
+        scores = {h.matter.code: h.score for h in hits}
+        return [
+            Route(
+                matter_code=m.code,
+                matter_name=m.name,
+                kiosk_route=m.kiosk_route,
+                score=scores.get(m.code, 1.0),
+            )
+            for m in ordered[: self.top_k]
+        ]
+
+    def _clarify(self, intent: Intent, screened: ScreenedQuery, hits: list[Hit]) -> TurnResult:
+        choices = hits[:3]
+        text = self.replies.clarify([h.matter.name for h in choices])
+        result = self._system_reply(intent.kind, text, screened, reason_code="clarify")
+        return result.model_copy(
+            update={
+                "aspect": intent.aspect,
+                "routes": [
+                    Route(
+                        matter_code=h.matter.code,
+                        matter_name=h.matter.name,
+                        kiosk_route=h.matter.kiosk_route,
+                        score=h.score,
+                    )
+                    for h in choices
+                ],
+                "follow_ups": [h.matter.name for h in choices],
+            }
+        )
+
+    def _system_reply(
+        self,
+        kind: IntentKind,
+        text: str,
+        screened: ScreenedQuery,
+        *,
+        refused: bool = False,
+        reason_code: str | None = None,
+        actions: list[KioskAction] | None = None,
+    ) -> TurnResult:
+        draft = Draft(screen_text=text, spoken_text=self.replies.spoken(text), composer="system")
+        answer = self.guard.check(draft, [text], None)
+        return TurnResult(
+            intent=kind,
+            refused=refused,
+            reason_code=reason_code,
+            answer=Answer(
+                screen_text=answer.screen_text, spoken_text=answer.spoken_text, label=answer.label
+            ),
+            actions=actions or [],
+            verdicts=[*screened.verdicts, *answer.verdicts],
+        )

@@ -1,0 +1,113 @@
+"""The composition root: build every service once from :class:`Settings` and pass it down.
+
+Both the FastAPI lifespan (:mod:`assistant.app`) and the CLI build a :class:`Runtime` with
+:func:`build_runtime`; nothing is built at import and there are no module-level singletons.
+
+Start-up: migrate the database to the newest schema, load the bundled SAMPLE matters if the
+knowledge base is empty (and configured to), warm up the models that are present, build the
+retrieval index, and subscribe it to the store so publishing re-indexes without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.database import create_db_engine, make_sessionmaker, migrate
+from assistant.dialogue import SessionStore
+from assistant.generate.base import Composer
+from assistant.generate.chat import build_chat_composer
+from assistant.pipeline import Pipeline
+from assistant.replies import Replies
+from assistant.settings import Settings
+from guardrails.policy import Guardrails, build_guardrails
+from knowledge.embeddings import SentenceTransformerEmbedder
+from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
+from knowledge.retrieve import HybridRetriever
+from knowledge.store import MatterStore
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_EDITOR = "sample-loader"
+
+
+@dataclass
+class Runtime:
+    """Every long-lived service of one daoban process."""
+
+    settings: Settings
+    engine: Engine
+    sessions_db: sessionmaker[Session]
+    store: MatterStore
+    retriever: HybridRetriever
+    guardrails: Guardrails
+    dialogue: SessionStore
+    pipeline: Pipeline
+    composer: Composer
+    health_probes: dict[str, Callable[[], tuple[bool, str]]] = field(default_factory=dict)
+    """Named probes reported by ``/health``: each returns (available, detail)."""
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def load_samples_if_empty(store: MatterStore, settings: Settings) -> int:
+    """Import and publish the bundled SAMPLE matters when no matter exists; returns how many."""
+    if not settings.knowledge.load_samples_on_first_start or store.count() > 0:
+        return 0
+    folder = settings.knowledge.samples_dir or BUNDLED_SAMPLES_DIR
+    contents = read_matter_dir(folder)
+    store.import_matters(contents, editor=SAMPLE_EDITOR, publish=True)
+    logger.warning(
+        "knowledge base was empty: loaded SAMPLE matters (not a region's list)",
+        extra={"count": len(contents)},
+    )
+    return len(contents)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Build, migrate, seed and warm up everything; see the module docstring."""
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    sessions_db = make_sessionmaker(engine)
+    store = MatterStore(sessions_db)
+    load_samples_if_empty(store, settings)
+    retriever = HybridRetriever(
+        embedder=SentenceTransformerEmbedder(settings.knowledge.embedding_model_path),
+        dense_weight=settings.knowledge.dense_weight,
+    )
+    retriever.warm_up()
+    retriever.rebuild(store.published())
+    store.subscribe(retriever.rebuild)
+    guardrails = build_guardrails(settings.guardrails, sessions_db)
+    guardrails.warm_up()
+    dialogue = SessionStore(
+        ttl_s=settings.assistant.session_ttl_s, max_sessions=settings.assistant.max_sessions
+    )
+    composer = build_chat_composer(settings.assistant.chat)
+    pipeline = Pipeline(
+        guard=guardrails,
+        retriever=retriever,
+        sessions=dialogue,
+        replies=Replies(settings.assistant.hotline),
+        composer=composer,
+        top_k=settings.knowledge.top_k,
+        abstain_coverage=settings.knowledge.abstain_score,
+        clarify_margin=settings.knowledge.clarify_margin,
+    )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions_db=sessions_db,
+        store=store,
+        retriever=retriever,
+        guardrails=guardrails,
+        dialogue=dialogue,
+        pipeline=pipeline,
+        composer=pipeline.composer,
+    )

@@ -1,0 +1,44 @@
+"""Write a routing report as JSON and Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evals.runners.routing import RoutingReport
+
+
+def routing_markdown(report: RoutingReport) -> str:
+    """The report as a Markdown page: overall, per category, misses."""
+    lines = [
+        f"# Routing evaluation — {report.set_name}",
+        "",
+        "| group | n | top-1 | top-3 | MRR |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    rows = [("**overall**", report.overall), *report.by_category.items()]
+    for name, s in rows:
+        lines.append(f"| {name} | {s.count} | {s.top1:.1%} | {s.top3:.1%} | {s.mrr:.3f} |")
+    lines += [
+        "",
+        f"Latency per turn: p50 {report.latency_p50_ms:.2f} ms, p95 {report.latency_p95_ms:.2f} ms.",
+        "",
+        f"## Misses at top-1 ({len(report.misses)})",
+        "",
+        "| category | question | expected | got (top 3) |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {m.category} | {m.question} | {m.expected} | {', '.join(m.got) or '—'} |"
+        for m in report.misses
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_routing_report(report: RoutingReport, out_dir: Path) -> tuple[Path, Path]:
+    """Write ``routing.json`` and ``routing.md`` into ``out_dir``; return both paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "routing.json"
+    md_path = out_dir / "routing.md"
+    json_path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    md_path.write_text(routing_markdown(report), encoding="utf-8")
+    return json_path, md_path

@@ -1,0 +1,1 @@
+"""Evaluation runners: routing, safety, PII, speech."""
