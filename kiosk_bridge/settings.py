@@ -2,12 +2,57 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 
 class KioskBridgeSettings(BaseModel):
-    """Kiosk device-interface settings (GB/T 47483 §8.3)."""
+    """Kiosk device-interface settings (GB/T 47483 §8.3, §8.4, §9.3.2)."""
 
     device_url: str = Field(
-        default="http://127.0.0.1:8801", description="Kiosk device service, loopback only"
+        default="http://127.0.0.1:8801", description="Kiosk device service, loopback only (§8.3)"
     )
+    timeout_ms: int = Field(default=2000, ge=50, le=60_000, description="Per device call (ms)")
+    retries: int = Field(default=2, ge=0, le=10, description="Retries when absent/busy/slow")
+    retry_backoff_ms: int = Field(default=100, ge=0, le=10_000, description="First backoff (ms)")
+    read_chunk_bytes: int = Field(
+        default=9600, ge=320, description="Audio fetched per pickup read (bytes; 300 ms at 16 kHz)"
+    )
+    low_confidence: float = Field(
+        default=0.55, ge=0, le=1, description="Transcripts below this confidence are not trusted"
+    )
+    max_low_confidence_turns: int = Field(
+        default=2, ge=1, le=5, description="Low-confidence recognitions before the soft keyboard"
+    )
+    idle_timeout_s: int = Field(
+        default=120, ge=10, le=3600, description="Idle seconds that end a citizen's session"
+    )
+    sm4_key_hex: SecretStr | None = Field(
+        default=None, description="SM4 key for ID-card data, 32 hex chars; None turns pre-fill off"
+    )
+    mac_key_hex: SecretStr | None = Field(
+        default=None, description="HMAC-SM3 key for ID-card data, 32–128 hex chars"
+    )
+    simulator_host: str = Field(default="127.0.0.1", description="kiosk-sim bind address")
+    simulator_port: int = Field(default=8801, description="kiosk-sim port (§8.3)")
+
+    @field_validator("sm4_key_hex")
+    @classmethod
+    def _sm4_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            if len(raw) != 32 or any(c not in "0123456789abcdefABCDEF" for c in raw):
+                raise ValueError("sm4_key_hex must be 32 hexadecimal characters (16 bytes)")
+            if set(raw) == {"0"}:
+                raise ValueError("sm4_key_hex must not be all zeros")
+        return value
+
+    @field_validator("mac_key_hex")
+    @classmethod
+    def _mac_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            if not 32 <= len(raw) <= 128 or len(raw) % 2 or any(
+                c not in "0123456789abcdefABCDEF" for c in raw
+            ):
+                raise ValueError("mac_key_hex must be 32–128 hexadecimal characters")
+        return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -11,5 +12,45 @@ class SpeechSettings(BaseModel):
     """Speech recognition and synthesis settings."""
 
     asr_model_path: Path | None = Field(
-        default=None, description="Local vosk model folder; None or missing turns voice off"
+        default=None,
+        description="Local vosk model folder (e.g. vosk-model-small-cn-0.22); None or missing "
+        "turns voice off and the kiosk uses the soft keyboard",
     )
+    sample_rate_hz: int = Field(default=16_000, description="Recognition sample rate (Hz)")
+    max_audio_ms: int = Field(
+        default=30_000, ge=1000, le=300_000, description="Longest utterance accepted (ms)"
+    )
+    max_upload_bytes: int = Field(
+        default=8_000_000, ge=10_000, description="Largest audio upload accepted (bytes)"
+    )
+    phrase_hints: bool = Field(
+        default=True,
+        description="Constrain recognition to matter names and aliases (vosk grammar) where the "
+        "model has a lookahead graph",
+    )
+    vad_aggressiveness: int = Field(default=2, ge=0, le=3, description="webrtcvad mode 0–3")
+    vad_end_silence_ms: int = Field(
+        default=700, ge=100, le=5000, description="Silence after speech that ends it (ms)"
+    )
+    vad_no_speech_timeout_ms: int = Field(
+        default=6000, ge=500, le=60_000, description="Give up when nobody speaks (ms)"
+    )
+    tts_engine: Literal["edge", "espeak"] = Field(
+        default="edge", description="Preferred voice; espeak-ng is always the offline fallback"
+    )
+    edge_voice: str = Field(default="zh-CN-XiaoxiaoNeural", description="edge-tts voice")
+    espeak_voice: str = Field(default="cmn", description="espeak-ng voice (Mandarin: cmn)")
+    espeak_words_per_minute: int = Field(
+        default=165, ge=60, le=400, description="espeak-ng standard speed (words per minute)"
+    )
+    elderly_rate: float = Field(
+        default=0.75, ge=0.5, le=1.0, description="Speed factor of elderly mode (§7.4 e)"
+    )
+    tts_timeout_ms: int = Field(
+        default=1500, ge=100, le=30_000, description="Time for the preferred voice before fallback"
+    )
+    tts_cooldown_s: float = Field(
+        default=60.0, ge=0, description="Skip a failed voice engine for this long (s)"
+    )
+    tts_max_chars: int = Field(default=600, ge=10, description="Longest text spoken at once")
+    tts_cache_size: int = Field(default=256, ge=0, description="Prompts kept in the TTS cache")

@@ -1,0 +1,138 @@
+"""Errors of the kiosk bridge package.
+
+::
+
+    KioskError                           (kiosk.error, 400)
+    ├── DeviceError                      (kiosk.device_error, 502)
+    │   ├── DeviceAbsentError            (kiosk.device_absent, 503)
+    │   ├── DeviceBusyError              (kiosk.device_busy, 409)
+    │   ├── DeviceTimeoutError           (kiosk.device_timeout, 504)
+    │   └── DeviceProtocolError          (kiosk.device_protocol, 502)
+    ├── SessionEndedError                (kiosk.session_ended, 409)
+    └── PrefillError                     (kiosk.prefill_error, 400)
+        ├── PrefillUnavailableError      (kiosk.prefill_unavailable, 503)
+        ├── IdCardIntegrityError         (kiosk.idcard_integrity, 400)
+        ├── IdCardDecryptError           (kiosk.idcard_decrypt, 400)
+        ├── IdCardFormatError            (kiosk.idcard_format, 422)
+        ├── IdNumberInvalidError         (kiosk.id_number_invalid, 422)
+        └── IdCardExpiredError           (kiosk.idcard_expired, 422)
+
+Every error carries ``code``, ``status`` and ``message_zh``. No message ever contains ID-card
+data: they name the rule (GB 11643 check digit, validity period), never the value.
+"""
+
+from __future__ import annotations
+
+
+class KioskError(Exception):
+    """Base of the kiosk bridge's errors."""
+
+    code = "kiosk.error"
+    status = 400
+    message_zh = "终端设备操作失败"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message_zh)
+        if message:
+            self.message_zh = message
+
+
+class DeviceError(KioskError):
+    """The kiosk device service answered with an error."""
+
+    code = "kiosk.device_error"
+    status = 502
+    message_zh = "终端设备返回错误"
+
+
+class DeviceAbsentError(DeviceError):
+    """The device service or the device is not there (connection refused, 404 device)."""
+
+    code = "kiosk.device_absent"
+    status = 503
+    message_zh = "终端设备未连接，请联系现场工作人员"
+
+
+class DeviceBusyError(DeviceError):
+    """The device is in use (HTTP 409 from the device service), still after retries."""
+
+    code = "kiosk.device_busy"
+    status = 409
+    message_zh = "终端设备正忙，请稍后再试"
+
+
+class DeviceTimeoutError(DeviceError):
+    """The device did not answer within the timeout, still after retries."""
+
+    code = "kiosk.device_timeout"
+    status = 504
+    message_zh = "终端设备响应超时"
+
+
+class DeviceProtocolError(DeviceError):
+    """The device's answer does not match its JSON Schema (GB/T 47483 §8.2)."""
+
+    code = "kiosk.device_protocol"
+    status = 502
+    message_zh = "终端设备返回的数据格式不正确"
+
+
+class SessionEndedError(KioskError):
+    """The kiosk session ended (card removed, idle, new citizen); start a new one."""
+
+    code = "kiosk.session_ended"
+    status = 409
+    message_zh = "本次服务已结束，请重新开始"
+
+
+class PrefillError(KioskError):
+    """The ID-card data cannot pre-fill the form."""
+
+    code = "kiosk.prefill_error"
+    message_zh = "身份证信息无法用于预填"
+
+
+class PrefillUnavailableError(PrefillError):
+    """No SM4/SM3 keys are configured: pre-fill is off."""
+
+    code = "kiosk.prefill_unavailable"
+    status = 503
+    message_zh = "身份证预填功能未启用，请手动填写"
+
+
+class IdCardIntegrityError(PrefillError):
+    """The SM3 HMAC does not match: the data was altered or the key is wrong (§9.3.2 b)."""
+
+    code = "kiosk.idcard_integrity"
+    message_zh = "身份证数据完整性校验失败，请重新读卡"
+
+
+class IdCardDecryptError(PrefillError):
+    """The SM4 ciphertext cannot be decrypted (bad padding, wrong length, bad base64)."""
+
+    code = "kiosk.idcard_decrypt"
+    message_zh = "身份证数据解密失败，请重新读卡"
+
+
+class IdCardFormatError(PrefillError):
+    """The decrypted data is not a complete ID-card record."""
+
+    code = "kiosk.idcard_format"
+    status = 422
+    message_zh = "身份证数据不完整，请重新读卡"
+
+
+class IdNumberInvalidError(PrefillError):
+    """The ID number fails GB 11643 (format, birth date or check digit)."""
+
+    code = "kiosk.id_number_invalid"
+    status = 422
+    message_zh = "身份证号码校验未通过（GB 11643 校验码），请重新读卡或到窗口办理"
+
+
+class IdCardExpiredError(PrefillError):
+    """The card's validity period has ended."""
+
+    code = "kiosk.idcard_expired"
+    status = 422
+    message_zh = "身份证已过有效期，请到窗口办理"

@@ -1,0 +1,70 @@
+"""The kiosk bridge's services, built once by the composition root.
+
+:func:`build` makes the device client, the session manager and — when SM4/SM3 keys are
+configured — the pre-filler. Pre-fill without keys is reported off, not faked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from kiosk_bridge.client import DeviceClient
+from kiosk_bridge.errors import PrefillUnavailableError
+from kiosk_bridge.prefill import Prefiller
+from kiosk_bridge.sealing import Sealer
+from kiosk_bridge.session import SessionManager
+from kiosk_bridge.settings import KioskBridgeSettings
+
+
+def sealer_from(settings: KioskBridgeSettings) -> Sealer | None:
+    """The SM4/HMAC-SM3 sealer from the configured keys, or None when a key is missing."""
+    if settings.sm4_key_hex is None or settings.mac_key_hex is None:
+        return None
+    return Sealer(sm4_key=bytes.fromhex(settings.sm4_key_hex.get_secret_value()),
+                  mac_key=bytes.fromhex(settings.mac_key_hex.get_secret_value()))
+
+
+@dataclass
+class KioskBridge:
+    """Device client, sessions and pre-fill of one daoban process."""
+
+    settings: KioskBridgeSettings
+    client: DeviceClient
+    sessions: SessionManager
+    prefiller: Prefiller | None
+
+    def require_prefiller(self) -> Prefiller:
+        """The pre-filler.
+
+        Raises:
+            PrefillUnavailableError: No keys configured.
+        """
+        if self.prefiller is None:
+            raise PrefillUnavailableError()
+        return self.prefiller
+
+    def prefill_status(self) -> tuple[bool, str]:
+        """(available, detail) for ``/health``."""
+        if self.prefiller is None:
+            return False, "no SM4/SM3 keys configured (DAOBAN_KIOSK__SM4_KEY_HEX, MAC_KEY_HEX)"
+        return True, "SM4-CBC + HMAC-SM3"
+
+    async def aclose(self) -> None:
+        """Close the device client."""
+        await self.client.aclose()
+
+
+def build(settings: KioskBridgeSettings, *,
+          transport: httpx.AsyncBaseTransport | None = None) -> KioskBridge:
+    """Build the bridge (cheap: no connection is opened until the first device call)."""
+    sealer = sealer_from(settings)
+    return KioskBridge(
+        settings=settings,
+        client=DeviceClient(settings.device_url, transport=transport,
+                            timeout_ms=settings.timeout_ms, retries=settings.retries,
+                            backoff_ms=settings.retry_backoff_ms),
+        sessions=SessionManager(idle_timeout_s=settings.idle_timeout_s),
+        prefiller=Prefiller(sealer) if sealer else None,
+    )

@@ -1,0 +1,197 @@
+"""HTTP and WebSocket interface of the speech package.
+
+- ``POST /v1/asr``: a WAV file (``Content-Type: audio/wav``) or raw 16-bit mono PCM
+  (``audio/l16`` / ``application/octet-stream`` with ``?sample_rate_hz=``) → :class:`AsrResponse`.
+- ``POST /v1/tts``: ``{"text": ..., "elderly": false}`` → audio (WAV from espeak-ng, MP3 from
+  edge-tts); headers ``X-Daoban-Tts-Engine`` and ``X-Daoban-Tts-Fallback`` say which and why.
+- ``WS /v1/voice``: the kiosk streams one utterance; the server detects its end (VAD),
+  recognizes it, runs the assistant turn and answers with the transcript, the turn result
+  and the spoken answer. Protocol (JSON text frames unless noted)::
+
+      → {"type": "start", "sample_rate_hz": 16000, "elderly": false, "session_id": "k1"}
+      → <binary PCM frames> ...           (until end of speech, or →{"type": "stop"})
+      ← {"type": "speech_end", "heard_ms": ...}
+      ← {"type": "transcript", "text": ..., "confidence": ..., "words": [...]}
+      ← {"type": "answer", "spoken_text": ..., "screen_text": ..., "result": {...}}
+      ← <binary audio frame>              (the spoken answer)
+      ← {"type": "done", "timings_ms": {...}}
+      ← {"type": "error", "code": ..., "message": ...}   (then the socket closes)
+
+Bad audio is refused with 4xx (HTTP) or an error frame (WS), each with a code and a Chinese
+message (:mod:`speech.errors`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from speech.errors import AudioTooLongError, EmptyAudioError, SpeechError
+from speech.models import VoiceReply, WordTiming
+from speech.service import SpeechService
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["speech"])
+
+VoiceTurnHandler = Callable[[str, str | None, bool], Awaitable[VoiceReply]]
+"""The assistant turn, given as (text, session_id, elderly) → :class:`VoiceReply`."""
+
+
+def get_speech(request: Request) -> SpeechService:
+    """The speech service, from the lifespan state."""
+    service: SpeechService = request.state.speech
+    return service
+
+
+SpeechDep = Annotated[SpeechService, Depends(get_speech)]
+
+
+class AsrResponse(BaseModel):
+    """A transcript, as ``POST /v1/asr`` returns it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    confidence: float = Field(description="Mean word confidence 0–1")
+    words: list[WordTiming]
+    duration_ms: float = Field(description="Audio duration (ms)")
+    processing_ms: float = Field(description="Recognition time (ms)")
+    engine: str
+    grammar_used: bool
+
+
+class TtsRequest(BaseModel):
+    """Text to speak."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str = Field(min_length=1, max_length=2000, description="Screen text; normalized first")
+    elderly: bool = Field(default=False, description="Slower pace (§7.4 e)")
+
+
+class VoiceStart(BaseModel):
+    """First frame of ``WS /v1/voice``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str = Field(pattern="^start$")
+    sample_rate_hz: int = Field(default=16_000)
+    elderly: bool = False
+    session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise AudioTooLongError()
+    return bytes(body)
+
+
+@router.post("/asr", response_model=AsrResponse)
+async def recognize(
+    request: Request,
+    speech: SpeechDep,
+    sample_rate_hz: Annotated[int | None, Query(description="Rate of raw PCM bodies (Hz)")] = None,
+) -> AsrResponse:
+    """Recognize one utterance (WAV, or raw PCM with ``sample_rate_hz``)."""
+    body = await _read_body(request, speech.settings.max_upload_bytes)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("audio/l16", "application/octet-stream") and sample_rate_hz:
+        transcript = await speech.transcribe_pcm(body, sample_rate_hz)
+    else:
+        transcript = await speech.transcribe_wav(body)
+    return AsrResponse(**transcript.model_dump())
+
+
+@router.post("/tts", response_class=Response,
+             responses={200: {"content": {"audio/wav": {}, "audio/mpeg": {}}}})
+async def synthesize(request: TtsRequest, speech: SpeechDep) -> Response:
+    """Speak ``text`` (normalized for speech); offline espeak-ng when the online voice fails."""
+    synthesis = await speech.speak(request.text, elderly=request.elderly)
+    headers = {"X-Daoban-Tts-Engine": str(synthesis.engine),
+               "X-Daoban-Tts-Cached": str(synthesis.cached).lower()}
+    if synthesis.fallback_reason:
+        headers["X-Daoban-Tts-Fallback"] = synthesis.fallback_reason
+    return Response(synthesis.audio, media_type=synthesis.media_type, headers=headers)
+
+
+async def _send_error(socket: WebSocket, exc: SpeechError) -> None:
+    await socket.send_json({"type": "error", "code": exc.code, "message": exc.message_zh})
+    await socket.close(code=4000 + exc.status if exc.status < 1000 else 4400)
+
+
+async def _receive_utterance(socket: WebSocket, speech: SpeechService,
+                             start: VoiceStart) -> tuple[bytes, dict[str, Any]]:
+    detector = speech.endpoint_detector() if start.sample_rate_hz in (8000, 16000, 32000, 48000) \
+        else None
+    pcm = bytearray()
+    limit = speech.settings.max_upload_bytes
+    while True:
+        message = await socket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        data = message.get("bytes")
+        if data is None:
+            text = message.get("text") or "{}"
+            if json.loads(text).get("type") == "stop":
+                return bytes(pcm), {"reason": "stop"}
+            continue
+        pcm.extend(data)
+        if len(pcm) > limit:
+            raise AudioTooLongError()
+        if detector is not None:
+            state = detector.feed(data)
+            if state.ended:
+                if state.timed_out:
+                    raise EmptyAudioError()
+                return bytes(pcm), {"reason": "vad", "heard_ms": state.heard_ms}
+
+
+@router.websocket("/voice")
+async def voice(socket: WebSocket) -> None:
+    """Stream one utterance and get the complete turn back (see the module docstring)."""
+    await socket.accept()
+    speech: SpeechService = socket.state.speech
+    turn: VoiceTurnHandler | None = getattr(socket.state, "voice_turn", None)
+    try:
+        try:
+            start = VoiceStart.model_validate_json(await socket.receive_text())
+        except (ValidationError, ValueError, KeyError):
+            await socket.send_json({"type": "error", "code": "speech.bad_start",
+                                    "message": "语音会话开始消息格式不正确"})
+            await socket.close(code=4400)
+            return
+        t0 = time.perf_counter()
+        pcm, end = await _receive_utterance(socket, speech, start)
+        await socket.send_json({"type": "speech_end", **end})
+        t1 = time.perf_counter()
+        transcript = await speech.transcribe_pcm(pcm, start.sample_rate_hz)
+        await socket.send_json({"type": "transcript", "text": transcript.text,
+                                "confidence": transcript.confidence,
+                                "words": [w.model_dump() for w in transcript.words]})
+        t2 = time.perf_counter()
+        timings = {"receive": (t1 - t0) * 1000, "asr": (t2 - t1) * 1000}
+        if turn is not None and transcript.text:
+            reply = await turn(transcript.text, start.session_id, start.elderly)
+            t3 = time.perf_counter()
+            await socket.send_json({"type": "answer", **reply.model_dump(mode="json")})
+            synthesis = await speech.speak(reply.spoken_text, elderly=start.elderly)
+            await socket.send_bytes(synthesis.audio)
+            timings |= {"turn": (t3 - t2) * 1000, "tts": (time.perf_counter() - t3) * 1000}
+        await socket.send_json({"type": "done",
+                                "timings_ms": {k: round(v, 1) for k, v in timings.items()}})
+        await socket.close()
+    except SpeechError as exc:
+        logger.info("voice turn rejected", extra={"code": exc.code})
+        await _send_error(socket, exc)
+    except WebSocketDisconnect:
+        logger.info("voice socket closed by client")

@@ -1,0 +1,124 @@
+"""Text normalization for speech: what the screen shows → what the voice says.
+
+Rules (applied in this order, each on what the previous left):
+
+1. The AI label "AI生成，仅供参考" (GB/T 47483 §9.4.1 c) is read as "本回答由人工智能生成，仅供参考";
+   a bare "AI" is read "人工智能".
+2. Phone numbers (landline ``0xx-xxxxxxxx``, mobile ``1xxxxxxxxxx``, hotlines such as 12345)
+   are read digit by digit, with 1 as "幺" (the telephone reading).
+3. Dates ``2026-03-05``, ``2026/3/5`` and ``2026年3月5日``: the year digit by digit, month and
+   day as numbers ("二零二六年三月五日").
+4. Clock times ``9:00`` → "九点", ``14:30`` → "十四点三十分".
+5. Money ``¥1,200.50``, ``1200.5元`` → "一千二百元五角"; "0元" → "免费" only when alone.
+6. Working days: ``20个工作日`` / ``20工作日`` → "二十个工作日".
+7. Percent ``5%`` → "百分之五"; any remaining number → cardinal; decimals read "点".
+8. URLs and symbols the voice cannot say (``#``, ``*``, markdown) are dropped; "~" and "-" between
+   numbers become "至".
+
+Example:
+    >>> normalize_for_speech("咨询电话0571-12345678，20个工作日办结，AI生成，仅供参考")
+    '咨询电话零五七幺，幺二三四五六七八，二十个工作日办结，本回答由人工智能生成，仅供参考'
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = "零一二三四五六七八九"
+_PHONE_DIGITS = "零幺二三四五六七八九"
+_UNITS = ((10**8, "亿"), (10**4, "万"), (1000, "千"), (100, "百"), (10, "十"))
+
+AI_LABEL = "AI生成，仅供参考"
+AI_LABEL_SPOKEN = "本回答由人工智能生成，仅供参考"
+
+
+def cardinal(n: int) -> str:
+    """Read a non-negative integer in Chinese: 1200 → 一千二百, 10 → 十, 105 → 一百零五."""
+    if n < 0:
+        return "负" + cardinal(-n)
+    if n < 10:
+        return _DIGITS[n]
+    text = _cardinal(n)
+    return text[1:] if text.startswith("一十") else text
+
+
+def _cardinal(n: int) -> str:
+    if n < 10:
+        return _DIGITS[n]
+    for value, name in _UNITS:
+        if n >= value:
+            head, rest = divmod(n, value)
+            out = _cardinal(head) + name
+            if rest:
+                # a zero is read when the remainder skips a unit (1005 → 一千零五)
+                out += ("零" if rest < value // 10 else "") + _cardinal(rest)
+            return out
+    return _DIGITS[n]  # pragma: no cover - n < 10 handled above
+
+
+def digits(text: str, *, phone: bool = False) -> str:
+    """Read a digit string one digit at a time; ``phone`` reads 1 as 幺."""
+    table = _PHONE_DIGITS if phone else _DIGITS
+    return "".join(table[int(c)] if c.isdigit() else "，" for c in text)
+
+
+def decimal(text: str) -> str:
+    """Read a decimal number: "2.5" → 二点五, "1,200" → 一千二百."""
+    text = text.replace(",", "")
+    whole, _, frac = text.partition(".")
+    out = cardinal(int(whole or "0"))
+    return out + ("点" + digits(frac) if frac else "")
+
+
+def _money(match: re.Match[str]) -> str:
+    amount = match.group("amount").replace(",", "")
+    whole, _, frac = amount.partition(".")
+    frac = (frac + "00")[:2]
+    out = cardinal(int(whole or "0")) + "元"
+    if frac[0] != "0":
+        out += _DIGITS[int(frac[0])] + "角"
+    if frac[1] != "0":
+        out += ("零" if frac[0] == "0" else "") + _DIGITS[int(frac[1])] + "分"
+    return out
+
+
+def _date(match: re.Match[str]) -> str:
+    year, month, day = match.group("y"), int(match.group("m")), int(match.group("d"))
+    return f"{digits(year)}年{cardinal(month)}月{cardinal(day)}日"
+
+
+def _time(match: re.Match[str]) -> str:
+    hour, minute = int(match.group("h")), int(match.group("min"))
+    return f"{cardinal(hour)}点" + (f"{cardinal(minute)}分" if minute else "")
+
+
+_RULES: tuple[tuple[re.Pattern[str], object], ...] = (
+    (re.compile(re.escape(AI_LABEL)), AI_LABEL_SPOKEN),
+    (re.compile(r"AI(?=生成)|(?<![A-Za-z])AI(?![A-Za-z])"), "人工智能"),
+    (re.compile(r"https?://\S+"), ""),
+    (re.compile(r"(?<!\d)(0\d{2,3})-(\d{7,8})(?!\d)"),
+     lambda m: digits(m.group(1), phone=True) + "，" + digits(m.group(2), phone=True)),
+    (re.compile(r"(?<!\d)(1[3-9]\d{9}|1\d{4}|400-?\d{3}-?\d{4}|9\d{4})(?!\d)"),
+     lambda m: digits(m.group(1).replace("-", ""), phone=True)),
+    (re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"), _date),
+    (re.compile(r"(?<!\d)(?P<h>[01]?\d|2[0-3])[:：](?P<min>[0-5]\d)(?!\d)"), _time),
+    (re.compile(r"[¥￥](?P<amount>\d[\d,]*(?:\.\d+)?)元?"), _money),
+    (re.compile(r"(?P<amount>\d[\d,]*(?:\.\d+)?)\s*元"), _money),
+    (re.compile(r"(?<=\d)\s*[~～\-—]\s*(?=\d)"), "至"),
+    (re.compile(r"(\d+)\s*个?工作日"), lambda m: cardinal(int(m.group(1))) + "个工作日"),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*[%％]"), lambda m: "百分之" + decimal(m.group(1))),
+    (re.compile(r"(?<=[点分])\s*[~～\-—]\s*(?=[零一二三四五六七八九十])"), "至"),
+    (re.compile(r"\d[\d,]*(?:\.\d+)?"), lambda m: decimal(m.group(0))),
+    (re.compile(r"[#*_`>|\[\]]+"), ""),
+    (re.compile(r"\s+"), " "),
+)
+
+
+def normalize_for_speech(text: str) -> str:
+    """Rewrite screen text as it should be spoken (see the module docstring for the rules)."""
+    for pattern, replacement in _RULES:
+        if isinstance(replacement, str):
+            text = pattern.sub(replacement, text)
+        else:
+            text = pattern.sub(replacement, text)  # type: ignore[arg-type]
+    return text.strip()

@@ -1,0 +1,138 @@
+"""Voice-activity detection and end-of-speech detection with webrtcvad.
+
+webrtcvad (the WebRTC GMM detector, from the ``webrtcvad-wheels`` package: no model download)
+classifies 10/20/30 ms frames of 16-bit mono PCM at 8/16/32/48 kHz as speech or not.
+:class:`EndpointDetector` turns the frame decisions into "speech started" and "speech ended":
+speech starts after ``start_ms`` of voiced frames and ends after ``end_silence_ms`` of unvoiced
+frames following it, or when ``max_speech_ms`` is reached.
+
+Example:
+    >>> detector = EndpointDetector(VadConfig(), sample_rate_hz=16000)
+    >>> for chunk in chunks:
+    ...     if detector.feed(chunk).ended:
+    ...         break
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from speech.models import BYTES_PER_SAMPLE, AudioClip
+
+
+class VadConfig(BaseModel):
+    """End-of-speech parameters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    aggressiveness: int = Field(default=2, ge=0, le=3, description="webrtcvad mode 0–3")
+    frame_ms: int = Field(default=30, description="Frame length: 10, 20 or 30 ms")
+    start_ms: int = Field(default=90, ge=10, description="Voiced time that starts speech (ms)")
+    end_silence_ms: int = Field(
+        default=600, ge=100, description="Unvoiced time after speech that ends it (ms)"
+    )
+    max_speech_ms: int = Field(default=15_000, ge=1000, description="Hard cap on speech (ms)")
+    no_speech_timeout_ms: int = Field(
+        default=6_000, ge=500, description="Give up when nobody speaks this long (ms)"
+    )
+
+
+class EndpointState(BaseModel):
+    """Where the detector is after the last chunk (all times in ms from the first sample)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    started: bool = False
+    ended: bool = False
+    timed_out: bool = Field(default=False, description="No speech before the timeout")
+    speech_start_ms: float | None = None
+    speech_end_ms: float | None = None
+    heard_ms: float = 0.0
+
+
+class EndpointDetector:
+    """Streaming end-of-speech detector over 16-bit mono PCM.
+
+    Args:
+        config: Thresholds.
+        sample_rate_hz: 8000, 16000, 32000 or 48000 (webrtcvad's rates).
+    """
+
+    def __init__(self, config: VadConfig, sample_rate_hz: int = 16_000) -> None:
+        import webrtcvad  # from webrtcvad-wheels
+
+        if sample_rate_hz not in (8000, 16000, 32000, 48000):
+            raise ValueError("sample_rate_hz must be 8000, 16000, 32000 or 48000 for webrtcvad")
+        if config.frame_ms not in (10, 20, 30):
+            raise ValueError("frame_ms must be 10, 20 or 30")
+        self._vad = webrtcvad.Vad(config.aggressiveness)
+        self._cfg = config
+        self._rate = sample_rate_hz
+        self._frame_bytes = sample_rate_hz * config.frame_ms // 1000 * BYTES_PER_SAMPLE
+        self._pending = b""
+        self._voiced_run_ms = 0.0
+        self._silence_run_ms = 0.0
+        self._state = EndpointState()
+
+    @property
+    def state(self) -> EndpointState:
+        """The state after the last chunk fed."""
+        return self._state
+
+    def feed(self, pcm: bytes) -> EndpointState:
+        """Consume a chunk of any length and return the updated state."""
+        if self._state.ended:
+            return self._state
+        self._pending += pcm
+        frame_ms = float(self._cfg.frame_ms)
+        while len(self._pending) >= self._frame_bytes and not self._state.ended:
+            frame = self._pending[: self._frame_bytes]
+            self._pending = self._pending[self._frame_bytes :]
+            self._step(self._vad.is_speech(frame, self._rate), frame_ms)
+        return self._state
+
+    def _step(self, voiced: bool, frame_ms: float) -> None:
+        state = self._state
+        heard = state.heard_ms + frame_ms
+        update: dict[str, object] = {"heard_ms": heard}
+        if voiced:
+            self._voiced_run_ms += frame_ms
+            self._silence_run_ms = 0.0
+        else:
+            self._silence_run_ms += frame_ms
+            self._voiced_run_ms = 0.0
+        if not state.started:
+            if self._voiced_run_ms >= self._cfg.start_ms:
+                update |= {"started": True, "speech_start_ms": heard - self._voiced_run_ms}
+            elif heard >= self._cfg.no_speech_timeout_ms:
+                update |= {"ended": True, "timed_out": True}
+        else:
+            assert state.speech_start_ms is not None  # set together with started
+            if self._silence_run_ms >= self._cfg.end_silence_ms:
+                update |= {"ended": True, "speech_end_ms": heard - self._silence_run_ms}
+            elif heard - state.speech_start_ms >= self._cfg.max_speech_ms:
+                update |= {"ended": True, "speech_end_ms": heard}
+        self._state = state.model_copy(update=update)
+
+
+def voiced_span(clip: AudioClip, config: VadConfig) -> tuple[float, float] | None:
+    """The first speech segment of a clip as (start_ms, end_ms), or None if it has none."""
+    detector = EndpointDetector(config.model_copy(update={"no_speech_timeout_ms": 10**9}),
+                                clip.sample_rate_hz)
+    state = detector.feed(clip.pcm)
+    if not state.started or state.speech_start_ms is None:
+        return None
+    end = state.speech_end_ms if state.speech_end_ms is not None else state.heard_ms
+    return state.speech_start_ms, end
+
+
+def trim_to_speech(clip: AudioClip, config: VadConfig, *, pad_ms: int = 200) -> AudioClip:
+    """Cut leading and trailing non-speech, keeping ``pad_ms`` either side (whole clip if none)."""
+    span = voiced_span(clip, config)
+    if span is None:
+        return clip
+    start_ms, end_ms = max(0.0, span[0] - pad_ms), span[1] + pad_ms
+    bytes_per_ms = clip.sample_rate_hz * BYTES_PER_SAMPLE / 1000
+    start = int(start_ms * bytes_per_ms) // BYTES_PER_SAMPLE * BYTES_PER_SAMPLE
+    end = int(end_ms * bytes_per_ms) // BYTES_PER_SAMPLE * BYTES_PER_SAMPLE
+    return AudioClip(pcm=clip.pcm[start:end], sample_rate_hz=clip.sample_rate_hz)
