@@ -9,6 +9,8 @@ citizen started or the ID card was removed.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 from cachetools import TTLCache
 from pydantic import BaseModel, ConfigDict
@@ -28,9 +30,16 @@ class DialogueState(BaseModel):
 class SessionStore:
     """Session id → :class:`DialogueState`, bounded in size and idle time."""
 
-    def __init__(self, *, ttl_s: int, max_sessions: int) -> None:
-        """Keep up to ``max_sessions`` states, each for ``ttl_s`` seconds after its last use."""
-        self._states: TTLCache[str, DialogueState] = TTLCache(maxsize=max_sessions, ttl=ttl_s)
+    def __init__(
+        self, *, ttl_s: int, max_sessions: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Keep up to ``max_sessions`` states, each for ``ttl_s`` seconds after its last use.
+
+        ``clock`` returns seconds (monotonic); tests pass a fake one.
+        """
+        self._states: TTLCache[str, DialogueState] = TTLCache(
+            maxsize=max_sessions, ttl=ttl_s, timer=clock
+        )
         self._lock = threading.Lock()
 
     def get(self, session_id: str | None) -> DialogueState:
