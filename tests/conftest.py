@@ -1,0 +1,96 @@
+"""Shared fixtures: settings on a temporary SQLite file, the real app, PostgreSQL when present."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from assistant.app import create_app
+from assistant.runtime import Runtime, build_runtime
+from assistant.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "DAOBAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DAOBAN_* variable of the developer's shell leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("DAOBAN_") and name != "DAOBAN_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path) -> SettingsFactory:
+    """Build settings on a fresh SQLite file under ``tmp_path``; keyword overrides apply."""
+
+    def make(**overrides: object) -> Settings:
+        overrides.setdefault("database_url", f"sqlite:///{tmp_path}/daoban.db")
+        return Settings(**overrides)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def module_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite URL shared by the tests of one module."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db')}/daoban.db"
+
+
+@pytest.fixture(scope="module")
+def runtime(module_db_url: str) -> Iterator[Runtime]:
+    """A runtime on the sample knowledge base (SQLite), shared by a module."""
+    rt = build_runtime(Settings(database_url=module_db_url))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The real app (lifespan run) on a fresh SQLite database with the sample matters."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('app')}/daoban.db"
+    with TestClient(create_app(Settings(database_url=url))) as test_client:
+        yield test_client
+
+
+def postgres_available() -> bool:
+    """True when the test PostgreSQL server answers."""
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty schema on the test PostgreSQL server, dropped afterwards."""
+    if not postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable at {make_url(POSTGRES_URL).host}")
+        pytest.skip("PostgreSQL not reachable")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
