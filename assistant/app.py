@@ -22,6 +22,7 @@ from assistant.logs import configure_logging
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings, load_settings
 from assistant.voice import build_voice, form_fields, voice_turn_handler
+from guardrails import api as guardrails_api
 from guardrails.errors import GuardrailsError
 from kiosk_bridge import api as kiosk_api
 from kiosk_bridge.errors import KioskError

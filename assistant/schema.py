@@ -6,6 +6,7 @@ refer to each other by value (a matter code), never by foreign key.
 
 from __future__ import annotations
 
+from guardrails.tables import GuardrailsBase
 from knowledge.tables import KnowledgeBase
 
-target_metadata = [KnowledgeBase.metadata]
+target_metadata = [KnowledgeBase.metadata, GuardrailsBase.metadata]

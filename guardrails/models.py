@@ -10,6 +10,7 @@ found, never its value, and :class:`ScreenedQuery.text` is the redacted text.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -118,3 +119,96 @@ class GuardedAnswer(_Frozen):
     verdicts: list[RailVerdict] = Field(default_factory=list)
     flagged: bool = False
     replaced: bool = False
+
+
+class ReviewStatus(StrEnum):
+    """Life cycle of a flagged turn in the review queue (§9.4.1 b)."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CORRECTED = "corrected"
+
+
+class Role(StrEnum):
+    """Roles of the reviewer API; a token grants exactly one."""
+
+    REVIEWER = "reviewer"
+    AUDITOR = "auditor"
+
+
+class Principal(_Frozen):
+    """Who calls the reviewer API: the token holder's name and role (the audit's "who")."""
+
+    name: str
+    role: Role
+
+
+class ReviewItem(_Frozen):
+    """A flagged turn as reviewers see it; every text field is redacted before storage."""
+
+    id: int
+    status: ReviewStatus
+    reason_codes: list[str]
+    question: str
+    answer: str
+    sources: list[Source] = Field(default_factory=list)
+    kiosk_id: str = ""
+    matter_code: str | None = None
+    aspect: str | None = None
+    claimed_by: str | None = None
+    decided_by: str | None = None
+    correction: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReviewPage(_Frozen):
+    """A page of review items, newest first, with the total matching the filter."""
+
+    data: list[ReviewItem]
+    count: int
+
+
+class AuditEntry(_Frozen):
+    """One audited decision (§9.3.3 b): who, when, what, on which object."""
+
+    id: int
+    actor: str
+    role: str
+    action: str
+    target: str
+    detail: str = ""
+    at: datetime
+
+
+class LexiconTerm(_Frozen):
+    """A sensitive (or allowed) term with its category; ``source`` is ``bundled`` or ``reviewer``."""
+
+    term: str
+    category: str
+    source: str = "bundled"
+
+
+class LexiconHit(_Frozen):
+    """A lexicon match: the term, its category and where it matched (``exact``, ``pinyin``)."""
+
+    term: str
+    category: str
+    via: Literal["exact", "pinyin", "initials"] = "exact"
+
+
+class GuardStatus(_Frozen):
+    """What ``/health`` shows about the guard: policy version, sizes, fallbacks, counters."""
+
+    available: bool
+    policy_version: str
+    input_rails: list[str]
+    output_rails: list[str]
+    lexicon_terms: int
+    allow_terms: int
+    scope_classifier: bool
+    review_store: str
+    notes: list[str] = Field(default_factory=list)
+    counters: dict[str, int] = Field(default_factory=dict)

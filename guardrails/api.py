@@ -1,0 +1,220 @@
+"""Reviewer API (GB/T 47483 §9.4.1 b): the review queue and the sensitive lexicon.
+
+Every route needs a bearer token from ``settings.guardrails.tokens``: no or unknown token →
+401, a token whose role may not do this → 403. Reviewers decide; auditors only read. Every
+decision and lexicon change is audited (§9.3.3 b).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from guardrails.errors import AuthenticationRequiredError, ForbiddenRoleError, GuardrailsError
+from guardrails.models import (
+    AuditEntry,
+    GuardStatus,
+    LexiconTerm,
+    Principal,
+    ReviewItem,
+    ReviewPage,
+    ReviewStatus,
+    Role,
+)
+from guardrails.policy import Guardrails
+
+router = APIRouter(prefix="/v1", tags=["review"])
+
+
+def get_guardrails(request: Request) -> Guardrails:
+    """The guard built by the app's lifespan (``state.guardrails`` or ``state.runtime``)."""
+    guard = getattr(request.state, "guardrails", None)
+    if guard is None:
+        guard = getattr(getattr(request.state, "runtime", None), "guardrails", None)
+    if not isinstance(guard, Guardrails):
+        raise GuardrailsError("内容安全服务未就绪")
+    return guard
+
+
+GuardDep = Annotated[Guardrails, Depends(get_guardrails)]
+
+
+def get_principal(request: Request, guard: GuardDep) -> Principal:
+    """Who calls: the holder of the bearer token.
+
+    Raises:
+        AuthenticationRequiredError: No ``Authorization: Bearer`` header or an unknown token.
+    """
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthenticationRequiredError()
+    for grant in guard.settings.tokens:
+        if hmac.compare_digest(grant.token.get_secret_value().encode(), token.strip().encode()):
+            return Principal(name=grant.name, role=grant.role)
+    raise AuthenticationRequiredError()
+
+
+def require_reviewer(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """A reviewer (may decide and change the lexicon).
+
+    Raises:
+        ForbiddenRoleError: The token grants another role.
+    """
+    if principal.role is not Role.REVIEWER:
+        raise ForbiddenRoleError()
+    return principal
+
+
+ReaderDep = Annotated[Principal, Depends(get_principal)]
+ReviewerDep = Annotated[Principal, Depends(require_reviewer)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RejectBody(_Body):
+    """Why the answer was rejected (redacted before it is stored)."""
+
+    note: str = Field(default="", max_length=500)
+
+
+class CorrectBody(_Body):
+    """The corrected answer; matter and aspect default to the item's."""
+
+    text: str = Field(min_length=1, max_length=4000)
+    matter_code: str | None = Field(default=None, max_length=64)
+    aspect: str | None = Field(default=None, max_length=32)
+
+
+class TermBody(_Body):
+    """A lexicon term and its category (``political``, ``illegal``, …, or ``allow``)."""
+
+    term: str = Field(min_length=1, max_length=32)
+    category: str = Field(min_length=1, max_length=32)
+
+
+class LexiconPage(_Body):
+    """Terms of the lexicon in force."""
+
+    data: list[LexiconTerm]
+    count: int
+
+
+class ReviewStats(_Body):
+    """Counts for statistics: review items per reason, verdicts per reason since start."""
+
+    review_items: dict[str, int]
+    verdicts: dict[str, int]
+    tc260_classes: dict[str, list[str]]
+
+
+@router.get("/review/items", response_model=ReviewPage)
+def list_items(
+    guard: GuardDep,
+    _who: ReaderDep,
+    status: ReviewStatus | None = None,
+    reason_code: Annotated[str | None, Query(max_length=64)] = None,
+    kiosk_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ReviewPage:
+    """Flagged turns, newest first, filtered by status, reason code and kiosk."""
+    return guard.review.list(
+        status=status, reason_code=reason_code, kiosk_id=kiosk_id, limit=limit, offset=offset
+    )
+
+
+@router.get("/review/items/{item_id}", response_model=ReviewItem)
+def get_item(item_id: int, guard: GuardDep, _who: ReaderDep) -> ReviewItem:
+    """One flagged turn."""
+    return guard.review.get(item_id)
+
+
+@router.post("/review/items/{item_id}/claim", response_model=ReviewItem)
+def claim_item(item_id: int, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+    """Take an item to review."""
+    return guard.review.claim(item_id, who)
+
+
+@router.post("/review/items/{item_id}/approve", response_model=ReviewItem)
+def approve_item(item_id: int, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+    """Approve the answer as given."""
+    return guard.review.approve(item_id, who)
+
+
+@router.post("/review/items/{item_id}/reject", response_model=ReviewItem)
+def reject_item(item_id: int, body: RejectBody, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+    """Reject the answer."""
+    return guard.review.reject(item_id, who, body.note)
+
+
+@router.post("/review/items/{item_id}/correct", response_model=ReviewItem)
+def correct_item(
+    item_id: int, body: CorrectBody, guard: GuardDep, who: ReviewerDep
+) -> ReviewItem:
+    """Correct the answer; it becomes the approved answer for its matter and aspect."""
+    return guard.review.correct(
+        item_id, who, body.text, matter_code=body.matter_code, aspect=body.aspect
+    )
+
+
+@router.get("/review/audit", response_model=list[AuditEntry])
+def audit_log(
+    guard: GuardDep,
+    _who: ReaderDep,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditEntry]:
+    """Audit log of reviewer decisions and lexicon changes, newest first (§9.3.3 b)."""
+    return guard.audit.entries(actor=actor, action=action, limit=limit)
+
+
+@router.get("/review/stats", response_model=ReviewStats)
+def review_stats(guard: GuardDep, _who: ReaderDep) -> ReviewStats:
+    """Counts by reason code (no text), with each reason's TC260-003 classes."""
+    verdicts = dict(guard.counters)
+    reasons = set(guard.review.counts()) | {key.split("/")[0] for key in verdicts}
+    return ReviewStats(
+        review_items=guard.review.counts(),
+        verdicts=verdicts,
+        tc260_classes={reason: guard.tc260.classes_of(reason) for reason in sorted(reasons)},
+    )
+
+
+@router.get("/review/status", response_model=GuardStatus)
+def guard_status(guard: GuardDep, _who: ReaderDep) -> GuardStatus:
+    """Policy version, rails, lexicon size and counters."""
+    return guard.status()
+
+
+@router.get("/lexicon/terms", response_model=LexiconPage)
+def list_terms(
+    guard: GuardDep,
+    _who: ReaderDep,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+) -> LexiconPage:
+    """Terms in force (bundled and reviewer-added), optionally of one category."""
+    terms = [t for t in guard.lexicon.terms if category is None or t.category == category]
+    return LexiconPage(data=terms, count=len(terms))
+
+
+@router.post("/lexicon/terms", response_model=LexiconTerm, status_code=201)
+def add_term(body: TermBody, guard: GuardDep, who: ReviewerDep) -> LexiconTerm:
+    """Add a term (audited); it applies to the next turn."""
+    term = LexiconTerm(term=body.term.strip(), category=body.category, source="reviewer")
+    guard.add_term(term, who)
+    return term
+
+
+@router.post("/lexicon/terms/remove", response_model=LexiconTerm)
+def remove_term(body: TermBody, guard: GuardDep, who: ReviewerDep) -> LexiconTerm:
+    """Remove a term (audited); it stops applying on the next turn."""
+    term = LexiconTerm(term=body.term.strip(), category=body.category, source="reviewer")
+    guard.remove_term(term, who)
+    return term

@@ -1,0 +1,78 @@
+"""Errors of the guardrails package.
+
+::
+
+    GuardrailsError                     (code guardrails.error, 400)
+    ├── PolicyError                     (guardrails.invalid_policy, 500)
+    ├── AuthenticationRequiredError     (guardrails.unauthenticated, 401)
+    ├── ForbiddenRoleError              (guardrails.forbidden, 403)
+    ├── ReviewItemNotFoundError         (guardrails.review_not_found, 404)
+    ├── ReviewStateError                (guardrails.review_invalid_state, 409)
+    └── LexiconTermError                (guardrails.invalid_term, 422)
+
+Every error carries ``code`` (machine-readable), ``status`` (HTTP) and ``message_zh`` (shown on
+the reviewer page or the kiosk). Messages name fields and rules, never citizen input.
+"""
+
+from __future__ import annotations
+
+
+class GuardrailsError(Exception):
+    """Base of the guardrails package's errors."""
+
+    code = "guardrails.error"
+    status = 400
+    message_zh = "内容安全操作失败"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message_zh)
+        if message:
+            self.message_zh = message
+
+
+class PolicyError(GuardrailsError):
+    """The policy file is unreadable or names an unknown rail."""
+
+    code = "guardrails.invalid_policy"
+    status = 500
+    message_zh = "内容安全策略配置有误"
+
+
+class AuthenticationRequiredError(GuardrailsError):
+    """No token, or an unknown one."""
+
+    code = "guardrails.unauthenticated"
+    status = 401
+    message_zh = "请先登录（缺少或无效的访问令牌）"
+
+
+class ForbiddenRoleError(GuardrailsError):
+    """The token's role may not do this."""
+
+    code = "guardrails.forbidden"
+    status = 403
+    message_zh = "当前角色无权执行此操作"
+
+
+class ReviewItemNotFoundError(GuardrailsError):
+    """No review item with that id."""
+
+    code = "guardrails.review_not_found"
+    status = 404
+    message_zh = "未找到该审核条目"
+
+
+class ReviewStateError(GuardrailsError):
+    """The review decision is not allowed from the item's current status or claimant."""
+
+    code = "guardrails.review_invalid_state"
+    status = 409
+    message_zh = "该审核条目当前状态不允许此操作"
+
+
+class LexiconTermError(GuardrailsError):
+    """A lexicon term is empty, too long, or its category is unknown."""
+
+    code = "guardrails.invalid_term"
+    status = 422
+    message_zh = "词条无效：词条长度须为1至32个字符，类别须为已定义的类别"

@@ -1,0 +1,399 @@
+"""The guard: input and output rail chains built from the policy file, plus the services
+around them (review queue, lexicon changes, counters, matter-text scanning).
+
+``build_guardrails(settings, session_factory)`` is the package's composition function: it is
+cheap (folding tables, regexes, the lexicon automaton); :meth:`Guardrails.warm_up` trains the
+scope classifier and loads corrections and reviewer lexicon changes from the database.
+
+Usage example::
+
+    guard = build_guardrails(GuardrailSettings(), sessions)
+    guard.warm_up()
+    screened = guard.screen("我叫张伟，身份证丢了怎么补？")
+    screened.text          # "我叫[姓名]，身份证丢了怎么补？"
+    answer = guard.check(draft, grounding_texts=[matter_text], fallback=extractive_draft)
+    answer.screen_text     # "...\\n\\nAI生成，仅供参考"
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from guardrails.audit import AuditLog
+from guardrails.errors import LexiconTermError
+from guardrails.folding import Folder
+from guardrails.lexicon import ALLOW, Lexicon, bundled_terms, read_lexicon_file
+from guardrails.lexicon_store import LexiconStore
+from guardrails.models import (
+    Decision,
+    Draft,
+    GuardedAnswer,
+    GuardStatus,
+    LexiconTerm,
+    PiiSpan,
+    Principal,
+    RailVerdict,
+    ReviewItem,
+    ScreenedQuery,
+)
+from guardrails.pii.analyzer import PiiAnalyzer
+from guardrails.pii.predefined import predefined_recognizers
+from guardrails.pii.redact import DEFAULT_PLACEHOLDERS, apply_redaction
+from guardrails.policy_config import PolicyConfig, load_policy
+from guardrails.rails.base import InputRail, InputState, OutputRail, OutputState
+from guardrails.rails.grounding import GroundingRail
+from guardrails.rails.injection import InjectionDetector, InjectionRail
+from guardrails.rails.label import LabelRail
+from guardrails.rails.lexicon import LexiconHolder, LexiconInputRail, LexiconOutputRail, reason_of
+from guardrails.rails.normalize import NormalizeRail
+from guardrails.rails.official import OfficialWordingRail
+from guardrails.rails.pii import PiiRail
+from guardrails.rails.pii_leak import PiiLeakRail
+from guardrails.rails.scope import ScopeRail, ScopeRules
+from guardrails.rails.topic import DomainVocabulary, TopicRail, read_domain_terms
+from guardrails.reasons import ReasonCode, Tc260Map, load_tc260
+from guardrails.review import ReviewQueue
+from guardrails.scope_classifier import TRAIN_PATH, ScopeClassifier, read_scope_examples
+from guardrails.settings import GuardrailSettings
+from guardrails.tables import GuardrailsBase
+
+logger = logging.getLogger(__name__)
+
+
+class Guardrails:
+    """Content-safety layer of daoban (GB/T 47483 §9.4); build with :func:`build_guardrails`."""
+
+    def __init__(
+        self,
+        *,
+        settings: GuardrailSettings,
+        policy: PolicyConfig,
+        folder: Folder,
+        analyzer: PiiAnalyzer,
+        lexicon: LexiconHolder,
+        bundled: list[LexiconTerm],
+        injection: InjectionDetector,
+        scope_classifier: ScopeClassifier,
+        scope_rail: ScopeRail,
+        vocabulary: DomainVocabulary,
+        input_rails: list[InputRail],
+        output_rails: list[OutputRail],
+        review: ReviewQueue,
+        lexicon_store: LexiconStore,
+        audit: AuditLog,
+        tc260: Tc260Map,
+        review_store: str,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy
+        self.folder = folder
+        self.analyzer = analyzer
+        self._lexicon = lexicon
+        self._bundled = bundled
+        self._injection = injection
+        self._scope_classifier = scope_classifier
+        self.scope_rail = scope_rail
+        self.vocabulary = vocabulary
+        self._input_rails = input_rails
+        self._output_rails = output_rails
+        self.review = review
+        self.lexicon_store = lexicon_store
+        self.audit = audit
+        self.tc260 = tc260
+        self._review_store = review_store
+        self._placeholders = {**DEFAULT_PLACEHOLDERS, **policy.pii.placeholders}
+        self._warm = False
+        self._notes: list[str] = []
+        self.counters: Counter[str] = Counter()
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The lexicon in force now."""
+        return self._lexicon.lexicon
+
+    # -- life cycle ------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Train the scope classifier, load corrections and reviewer lexicon changes (idempotent)."""
+        if self._warm:
+            return
+        if self.settings.scope_classifier and TRAIN_PATH.exists():
+            self._scope_classifier.fit(read_scope_examples(TRAIN_PATH))
+        elif not self.settings.scope_classifier:
+            self._notes.append("scope classifier disabled by settings: rules only")
+        else:
+            self._notes.append("scope training set missing: rules only")
+        self.review.load_corrections()
+        self._rebuild_lexicon()
+        self._warm = True
+        logger.info(
+            "guardrails warm policy=%s terms=%d classifier=%s",
+            self.policy.version, len(self.lexicon), self._scope_classifier.fitted,
+        )  # fmt: skip
+
+    def status(self) -> GuardStatus:
+        """Policy version, rails, lexicon size, fallbacks and counters for ``/health``."""
+        return GuardStatus(
+            available=True,
+            policy_version=self.policy.version,
+            input_rails=list(self.policy.input.rails),
+            output_rails=list(self.policy.output.rails),
+            lexicon_terms=len(self.lexicon),
+            allow_terms=self.lexicon.allow_count,
+            scope_classifier=self._scope_classifier.fitted,
+            review_store=self._review_store,
+            notes=list(self._notes),
+            counters=dict(self.counters),
+        )
+
+    # -- input -----------------------------------------------------------------------------
+    def screen(self, text: str) -> ScreenedQuery:
+        """Run the input rails on citizen text.
+
+        Args:
+            text: The citizen's question (typed or recognized), any length.
+
+        Returns:
+            The redacted, normalized text with the personal-data spans (in characters of
+            ``text``), every verdict and the refusal, if one rail refused.
+        """
+        state = InputState(original=text, text=text)
+        verdicts: list[RailVerdict] = []
+        refusal: RailVerdict | None = None
+        ran_pii = False
+        for rail in self._input_rails:
+            result = self._timed_input(rail, state)
+            ran_pii = ran_pii or rail.name == "pii"
+            verdicts.append(result)
+            if result.decision == Decision.REFUSE:
+                refusal = result
+                break
+        if not ran_pii:
+            state.pii = self.analyzer.analyze(text)
+            state.text = apply_redaction(state.text, self.analyzer.analyze(state.text),
+                                         self._placeholders)  # fmt: skip
+        self._count(verdicts)
+        return ScreenedQuery(text=state.text, pii=state.pii, verdicts=verdicts, refusal=refusal)
+
+    def _timed_input(self, rail: InputRail, state: InputState) -> RailVerdict:
+        started = time.perf_counter()
+        result = rail.screen(state)
+        elapsed = (time.perf_counter() - started) * 1000
+        return result.model_copy(update={"duration_ms": round(elapsed, 4)})
+
+    # -- output ----------------------------------------------------------------------------
+    def check(
+        self, draft: Draft, grounding_texts: Sequence[str], fallback: Draft | None = None
+    ) -> GuardedAnswer:
+        """Run the output rails on a composed answer.
+
+        Args:
+            draft: The composed answer.
+            grounding_texts: Text of the cited matters; every number in the answer must occur.
+            fallback: The extractive answer to use when the draft fails a check.
+
+        Returns:
+            The answer, labelled "AI生成，仅供参考" on screen and in speech, with verdicts;
+            ``replaced`` when the fallback (or a safe message) was substituted, ``flagged``
+            when it should go to the review queue.
+        """
+        state = OutputState(
+            screen_text=draft.screen_text, spoken_text=draft.spoken_text,
+            grounding_texts=list(grounding_texts), fallback=fallback,
+        )  # fmt: skip
+        verdicts: list[RailVerdict] = []
+        for rail in self._output_rails:
+            started = time.perf_counter()
+            result = rail.check(state)
+            elapsed = (time.perf_counter() - started) * 1000
+            verdicts.append(result.model_copy(update={"duration_ms": round(elapsed, 4)}))
+        if "label" not in self.policy.output.rails:
+            verdicts.append(LabelRail().check(state))
+        self._count(verdicts)
+        sources = fallback.sources if state.replaced and fallback is not None else draft.sources
+        return GuardedAnswer(
+            screen_text=state.screen_text, spoken_text=state.spoken_text, sources=sources,
+            verdicts=verdicts, flagged=state.flagged, replaced=state.replaced,
+        )  # fmt: skip
+
+    # -- personal data ---------------------------------------------------------------------
+    def detect_pii(self, text: str) -> list[PiiSpan]:
+        """Personal-data spans in ``text`` (type and position only)."""
+        return self.analyzer.analyze(text)
+
+    def redact(self, text: str) -> str:
+        """``text`` with personal data replaced by placeholders; use before logging or storing."""
+        return apply_redaction(text, self.analyzer.analyze(text), self._placeholders)
+
+    # -- review ----------------------------------------------------------------------------
+    def record_flag(
+        self,
+        *,
+        question: ScreenedQuery | str,
+        answer: GuardedAnswer | None = None,
+        kiosk_id: str = "",
+        reason_codes: Sequence[str] | None = None,
+        matter_code: str | None = None,
+        aspect: str | None = None,
+    ) -> ReviewItem | None:
+        """Queue a flagged turn for human review (redacted); None when nothing was flagged.
+
+        Reason codes default to those of the answer's and the question's non-allow verdicts.
+        """
+        codes = list(reason_codes or [])
+        verdicts = list(answer.verdicts if answer else [])
+        if isinstance(question, ScreenedQuery):
+            verdicts += question.verdicts
+        codes += [
+            v.reason_code for v in verdicts
+            if v.reason_code and v.decision in (Decision.FLAG, Decision.REFUSE)
+        ]  # fmt: skip
+        if not codes:
+            return None
+        text = question.text if isinstance(question, ScreenedQuery) else question
+        return self.review.add(
+            question=text, answer=answer.screen_text if answer else "", reason_codes=codes,
+            sources=answer.sources if answer else (), kiosk_id=kiosk_id,
+            matter_code=matter_code, aspect=aspect,
+        )  # fmt: skip
+
+    def approved_correction(self, matter_code: str, aspect: str) -> str | None:
+        """The reviewer-approved answer for a matter's aspect, if any."""
+        return self.review.approved_correction(matter_code, aspect)
+
+    # -- matter text and domain ------------------------------------------------------------
+    def scan_matter_text(self, texts: Iterable[str]) -> list[RailVerdict]:
+        """Check matter text on import and publish: sensitive terms and injected instructions.
+
+        Returns:
+            One refusing verdict per offending text (``safety.*`` or ``injection``); empty when
+            every text is clean.
+        """
+        found: list[RailVerdict] = []
+        for text in texts:
+            hits = self.lexicon.scan(text)
+            if hits:
+                found.append(RailVerdict(stage="input", rail="matter_lexicon",
+                                         decision=Decision.REFUSE, reason_code=reason_of(hits[0])))
+            if self._injection.detect(text):
+                found.append(RailVerdict(stage="input", rail="matter_injection",
+                                         decision=Decision.REFUSE,
+                                         reason_code=ReasonCode.INJECTION))
+        self._count(found)
+        return found
+
+    def add_domain_terms(self, terms: Iterable[str]) -> int:
+        """Register government-service words (matter names, aliases) with the topic gate."""
+        return self.vocabulary.add(terms)
+
+    # -- lexicon changes -------------------------------------------------------------------
+    def add_term(self, term: LexiconTerm, actor: Principal) -> Lexicon:
+        """Add a term (audited) and swap in the rebuilt lexicon."""
+        self._require_category(term.category)
+        self.lexicon_store.set_active(term, True, actor)
+        return self._rebuild_lexicon()
+
+    def remove_term(self, term: LexiconTerm, actor: Principal) -> Lexicon:
+        """Remove (disable) a term (audited) and swap in the rebuilt lexicon."""
+        self._require_category(term.category)
+        self.lexicon_store.set_active(term, False, actor)
+        return self._rebuild_lexicon()
+
+    def _require_category(self, category: str) -> None:
+        if category != ALLOW and category not in self.policy.lexicon.categories:
+            raise LexiconTermError()
+
+    def _rebuild_lexicon(self) -> Lexicon:
+        terms = self.lexicon_store.effective(self._bundled)
+        categories = list(self.policy.lexicon.categories)
+        self._lexicon.lexicon = Lexicon(self.folder, terms, categories)
+        return self._lexicon.lexicon
+
+    def _count(self, verdicts: Iterable[RailVerdict]) -> None:
+        for v in verdicts:
+            if v.decision != Decision.ALLOW and v.reason_code:
+                self.counters[f"{v.reason_code}/{v.decision.value}"] += 1
+                logger.debug(
+                    "guard verdict stage=%s rail=%s decision=%s reason=%s duration_ms=%.3f",
+                    v.stage, v.rail, v.decision.value, v.reason_code, v.duration_ms,
+                )  # fmt: skip
+
+
+def _memory_sessions() -> sessionmaker[Session]:
+    engine = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
+    GuardrailsBase.metadata.create_all(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def build_guardrails(
+    settings: GuardrailSettings, session_factory: sessionmaker[Session] | None = None
+) -> Guardrails:
+    """Build the guard from settings and the policy file (cheap; call ``warm_up`` next).
+
+    Args:
+        settings: The guardrails settings section.
+        session_factory: Sessions on the app's (migrated) database; None keeps the review queue
+            in an in-memory SQLite database (CLI, evals, unit tests), said in ``status().notes``.
+
+    Raises:
+        PolicyError: The policy file is invalid.
+    """
+    policy = load_policy(settings.policy_path)
+    hotline = settings.hotline or policy.hotline
+    messages = {code: policy.message(code, hotline) for code in policy.messages}
+    folder = Folder()
+    bundled = bundled_terms()
+    if settings.extra_lexicon_path is not None:
+        bundled += read_lexicon_file(settings.extra_lexicon_path)
+    holder = LexiconHolder(Lexicon(folder, bundled, list(policy.lexicon.categories)))
+    placeholders = {**DEFAULT_PLACEHOLDERS, **policy.pii.placeholders}
+    analyzer = PiiAnalyzer(predefined_recognizers(), threshold=policy.pii.threshold)
+    injection = InjectionDetector(folder)
+    classifier = ScopeClassifier()
+    scope_rail = ScopeRail(ScopeRules(folder), classifier, policy.scope.mode,
+                           policy.scope.classifier_threshold, messages)  # fmt: skip
+    vocabulary = DomainVocabulary(folder, read_domain_terms())
+    unavailable = messages.get("output.unavailable", "")
+    inputs: dict[str, InputRail] = {
+        "normalize": NormalizeRail(),
+        "pii": PiiRail(analyzer, placeholders),
+        "injection": InjectionRail(injection, messages.get("injection", "")),
+        "lexicon": LexiconInputRail(holder, policy.lexicon.categories, messages),
+        "scope": scope_rail,
+        "topic": TopicRail(vocabulary, policy.topic.min_chars, messages.get("scope.off_topic", "")),
+    }
+    outputs: dict[str, OutputRail] = {
+        "lexicon": LexiconOutputRail(holder, unavailable),
+        "grounding": GroundingRail(policy.grounding.exempt_numbers + [hotline], unavailable),
+        "official": OfficialWordingRail(policy.official_wording),
+        "pii_leak": PiiLeakRail(analyzer, placeholders),
+        "label": LabelRail(),
+    }
+    input_rails = [inputs[name] for name in policy.input.rails
+                   if name != "topic" or policy.topic.enabled]  # fmt: skip
+    output_rails = [outputs[name] for name in policy.output.rails]
+    review_store = "database" if session_factory is not None else "memory"
+    sessions = session_factory or _memory_sessions()
+    audit = AuditLog(sessions)
+    guard = Guardrails(
+        settings=settings, policy=policy, folder=folder, analyzer=analyzer, lexicon=holder,
+        bundled=bundled, injection=injection, scope_classifier=classifier, scope_rail=scope_rail,
+        vocabulary=vocabulary, input_rails=input_rails, output_rails=output_rails,
+        review=ReviewQueue(sessions, redact=lambda t: t, audit=audit,
+                           policy_version=policy.version),
+        lexicon_store=LexiconStore(sessions, audit), audit=audit, tc260=load_tc260(),
+        review_store=review_store,
+    )  # fmt: skip
+    guard.review = ReviewQueue(sessions, redact=guard.redact, audit=audit,
+                               policy_version=policy.version)  # fmt: skip
+    if session_factory is None:
+        guard._notes.append("review queue in memory: no database given")
+    return guard

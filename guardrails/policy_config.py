@@ -1,0 +1,104 @@
+"""Schema of the policy file (``policies/default.yaml``): rails, thresholds, messages.
+
+A policy is data: operators change rails, thresholds and wording without touching code, and
+the ``version`` is reported by ``/health`` and stamped on every review item.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from guardrails.errors import PolicyError
+from guardrails.models import PiiType
+
+DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "default.yaml"
+
+InputRailName = Literal["normalize", "pii", "injection", "lexicon", "scope", "topic"]
+OutputRailName = Literal["lexicon", "grounding", "official", "pii_leak", "label"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InputSection(_Section):
+    """Ordered input rails."""
+
+    rails: list[InputRailName] = Field(description="Input rails in the order they run")
+
+
+class OutputSection(_Section):
+    """Ordered output rails."""
+
+    rails: list[OutputRailName] = Field(description="Output rails in the order they run")
+
+
+class PiiSection(_Section):
+    """Redaction threshold and placeholders."""
+
+    threshold: float = Field(default=0.5, ge=0, le=1, description="Minimum recognizer score")
+    placeholders: dict[PiiType, str] = Field(default_factory=dict)
+
+
+class LexiconSection(_Section):
+    """Decision per sensitive category on input."""
+
+    categories: dict[str, Literal["refuse", "flag"]]
+
+
+class ScopeSection(_Section):
+    """How scope (§9.4.1 e) decides: rules, the classifier, or either."""
+
+    mode: Literal["rules", "classifier", "both"] = "both"
+    classifier_threshold: float = Field(default=0.6, ge=0, le=1)
+
+
+class TopicSection(_Section):
+    """The out-of-scope gate."""
+
+    enabled: bool = True
+    min_chars: int = Field(default=2, ge=0)
+
+
+class GroundingSection(_Section):
+    """Numbers always allowed in answers (official hotlines)."""
+
+    exempt_numbers: list[str] = Field(default_factory=list)
+
+
+class PolicyConfig(_Section):
+    """A whole policy file."""
+
+    version: str
+    hotline: str = "12345"
+    input: InputSection
+    output: OutputSection
+    pii: PiiSection = Field(default_factory=PiiSection)
+    lexicon: LexiconSection
+    scope: ScopeSection = Field(default_factory=ScopeSection)
+    topic: TopicSection = Field(default_factory=TopicSection)
+    grounding: GroundingSection = Field(default_factory=GroundingSection)
+    messages: dict[str, str]
+    official_wording: list[str] = Field(default_factory=list)
+
+    def message(self, reason_code: str, hotline: str | None = None) -> str:
+        """The citizen-facing message of a reason code, with the hotline filled in."""
+        template = self.messages.get(reason_code) or self.messages.get("output.unavailable", "")
+        return template.format(hotline=hotline or self.hotline)
+
+
+def load_policy(path: Path | None = None) -> PolicyConfig:
+    """Read and validate a policy file (the bundled default when ``path`` is None).
+
+    Raises:
+        PolicyError: The file is missing, not YAML, or does not match the schema.
+    """
+    target = path or DEFAULT_POLICY_PATH
+    try:
+        return PolicyConfig.model_validate(yaml.safe_load(target.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise PolicyError(f"内容安全策略文件无效：{target.name}") from exc

@@ -1,0 +1,1 @@
+"""Input and output rails: one module per check, ordered by the policy file."""

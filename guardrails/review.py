@@ -1,0 +1,250 @@
+"""The review queue: flagged turns for human review (GB/T 47483 §9.4.1 b).
+
+Items are stored redacted only (the queue redacts again before writing, whatever the caller
+passed). Reviewers claim an item, then approve, reject or correct it; a correction becomes the
+approved answer for that matter and aspect (:meth:`ReviewQueue.approved_correction`), used by
+later turns. Every decision is written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from guardrails.audit import AuditLog, Clock, utc_now
+from guardrails.errors import ReviewItemNotFoundError, ReviewStateError
+from guardrails.models import Principal, ReviewItem, ReviewPage, ReviewStatus, Source
+from guardrails.tables import CorrectionRow, ReviewItemRow
+
+Redactor = Callable[[str], str]
+_OPEN = (ReviewStatus.PENDING.value, ReviewStatus.CLAIMED.value)
+
+
+def _public(row: ReviewItemRow) -> ReviewItem:
+    return ReviewItem(
+        id=row.id, status=ReviewStatus(row.status), reason_codes=list(row.reason_codes),
+        question=row.question, answer=row.answer,
+        sources=[Source.model_validate(s) for s in row.sources], kiosk_id=row.kiosk_id,
+        matter_code=row.matter_code, aspect=row.aspect, claimed_by=row.claimed_by,
+        decided_by=row.decided_by, correction=row.correction, created_at=row.created_at,
+        updated_at=row.updated_at,
+    )  # fmt: skip
+
+
+class ReviewQueue:
+    """Flagged turns, reviewer decisions and approved corrections.
+
+    Usage example::
+
+        queue = ReviewQueue(sessions, redact=guard.redact, audit=AuditLog(sessions))
+        item = queue.add(question="[姓名]想办居住证", answer="…", reason_codes=["output.ungrounded"])
+        queue.claim(item.id, reviewer)
+        queue.correct(item.id, reviewer, "正确的回答…", matter_code="M1", aspect="materials")
+        queue.approved_correction("M1", "materials")   # "正确的回答…"
+
+    Args:
+        session_factory: Sessions on the app's database.
+        redact: Applied to every text before it is stored.
+        audit: Where decisions are recorded.
+        policy_version: Stamped on each item.
+        clock: Time source (UTC).
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        redact: Redactor,
+        audit: AuditLog,
+        policy_version: str = "",
+        clock: Clock = utc_now,
+    ) -> None:
+        self._sessions = session_factory
+        self._redact = redact
+        self._audit = audit
+        self._policy_version = policy_version
+        self._clock = clock
+        self._corrections: dict[tuple[str, str], str] = {}
+
+    def load_corrections(self) -> int:
+        """Read approved corrections into memory (at warm-up); returns how many."""
+        with self._sessions() as session:
+            rows = session.scalars(select(CorrectionRow)).all()
+            self._corrections = {(r.matter_code, r.aspect): r.text for r in rows}
+        return len(self._corrections)
+
+    def approved_correction(self, matter_code: str, aspect: str) -> str | None:
+        """The reviewer-approved answer for a matter's aspect, if any (no database round trip)."""
+        return self._corrections.get((matter_code, str(aspect)))
+
+    def add(
+        self,
+        *,
+        question: str,
+        answer: str,
+        reason_codes: Sequence[str],
+        sources: Sequence[Source] = (),
+        kiosk_id: str = "",
+        matter_code: str | None = None,
+        aspect: str | None = None,
+    ) -> ReviewItem:
+        """Queue a flagged turn (texts redacted again here); returns the stored item."""
+        now = self._clock()
+        codes = list(dict.fromkeys(reason_codes)) or ["flag"]
+        if matter_code is None and sources:
+            matter_code = sources[0].matter_code
+        row = ReviewItemRow(
+            status=ReviewStatus.PENDING.value, reason_codes=codes, primary_reason=codes[0],
+            question=self._redact(question), answer=self._redact(answer),
+            sources=[s.model_dump() for s in sources], kiosk_id=kiosk_id[:64],
+            matter_code=matter_code, aspect=str(aspect) if aspect else None,
+            policy_version=self._policy_version, created_at=now, updated_at=now,
+        )  # fmt: skip
+        with self._sessions.begin() as session:
+            session.add(row)
+            session.flush()
+            return _public(row)
+
+    def get(self, item_id: int) -> ReviewItem:
+        """One item.
+
+        Raises:
+            ReviewItemNotFoundError: No such id.
+        """
+        with self._sessions() as session:
+            return _public(self._row(session, item_id))
+
+    def list(
+        self,
+        *,
+        status: ReviewStatus | None = None,
+        reason_code: str | None = None,
+        kiosk_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ReviewPage:
+        """Items newest first, filtered; ``count`` is the total matching the filter."""
+        query = select(ReviewItemRow)
+        if status is not None:
+            query = query.where(ReviewItemRow.status == status.value)
+        if reason_code:
+            query = query.where(ReviewItemRow.primary_reason == reason_code)
+        if kiosk_id:
+            query = query.where(ReviewItemRow.kiosk_id == kiosk_id)
+        with self._sessions() as session:
+            count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(
+                query.order_by(ReviewItemRow.id.desc()).limit(limit).offset(offset)
+            ).all()
+            return ReviewPage(data=[_public(r) for r in rows], count=count)
+
+    def counts(self) -> dict[str, int]:
+        """Number of items per primary reason code (all statuses)."""
+        query = select(ReviewItemRow.primary_reason, func.count()).group_by(
+            ReviewItemRow.primary_reason
+        )
+        with self._sessions() as session:
+            return {reason: int(n) for reason, n in session.execute(query).all()}
+
+    def claim(self, item_id: int, reviewer: Principal) -> ReviewItem:
+        """Take a pending item (or re-claim one's own).
+
+        Raises:
+            ReviewItemNotFoundError: No such id.
+            ReviewStateError: Decided already, or claimed by someone else.
+        """
+        with self._sessions.begin() as session:
+            row = self._row(session, item_id)
+            self._require_open(row, reviewer)
+            row.status, row.claimed_by, row.updated_at = "claimed", reviewer.name, self._clock()
+            self._audit.add(session, reviewer, "review.claim", f"review:{item_id}")
+            return _public(row)
+
+    def approve(self, item_id: int, reviewer: Principal) -> ReviewItem:
+        """Approve the answer as it stands."""
+        return self._decide(item_id, reviewer, ReviewStatus.APPROVED)
+
+    def reject(self, item_id: int, reviewer: Principal, note: str = "") -> ReviewItem:
+        """Reject the answer (it should not have been given); ``note`` is redacted."""
+        return self._decide(item_id, reviewer, ReviewStatus.REJECTED, note=note)
+
+    def correct(
+        self,
+        item_id: int,
+        reviewer: Principal,
+        text: str,
+        *,
+        matter_code: str | None = None,
+        aspect: str | None = None,
+    ) -> ReviewItem:
+        """Replace the answer; it becomes the approved answer for the matter and aspect.
+
+        Raises:
+            ReviewStateError: Also when neither the item nor the call names a matter and aspect.
+        """
+        return self._decide(
+            item_id, reviewer, ReviewStatus.CORRECTED, correction=text,
+            matter_code=matter_code, aspect=aspect,
+        )  # fmt: skip
+
+    def _decide(
+        self,
+        item_id: int,
+        reviewer: Principal,
+        status: ReviewStatus,
+        *,
+        note: str = "",
+        correction: str | None = None,
+        matter_code: str | None = None,
+        aspect: str | None = None,
+    ) -> ReviewItem:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            row = self._row(session, item_id)
+            self._require_open(row, reviewer)
+            row.status, row.decided_by, row.updated_at = status.value, reviewer.name, now
+            row.claimed_by = row.claimed_by or reviewer.name
+            detail = f"status={status.value}"
+            if note:
+                detail += f" note={self._redact(note)[:200]}"
+            if correction is not None:
+                code = matter_code or row.matter_code
+                part = str(aspect) if aspect else row.aspect
+                if not code or not part:
+                    raise ReviewStateError("更正须指定事项编码和问题类别（aspect）")
+                row.correction = self._redact(correction)
+                row.matter_code, row.aspect = code, part
+                self._store_correction(session, row, reviewer)
+                detail += f" matter={code} aspect={part}"
+            self._audit.add(session, reviewer, f"review.{status.value}", f"review:{item_id}", detail)
+            item = _public(row)
+        if correction is not None and item.matter_code and item.aspect and item.correction:
+            self._corrections[(item.matter_code, item.aspect)] = item.correction
+        return item
+
+    def _store_correction(self, session: Session, row: ReviewItemRow, reviewer: Principal) -> None:
+        existing = session.scalar(
+            select(CorrectionRow).where(
+                CorrectionRow.matter_code == row.matter_code, CorrectionRow.aspect == row.aspect
+            )
+        )
+        if existing is None:
+            existing = CorrectionRow(matter_code=row.matter_code or "", aspect=row.aspect or "")
+            session.add(existing)
+        existing.text, existing.review_item_id = row.correction or "", row.id
+        existing.approved_by, existing.approved_at = reviewer.name, self._clock()
+
+    @staticmethod
+    def _row(session: Session, item_id: int) -> ReviewItemRow:
+        row = session.get(ReviewItemRow, item_id)
+        if row is None:
+            raise ReviewItemNotFoundError()
+        return row
+
+    @staticmethod
+    def _require_open(row: ReviewItemRow, reviewer: Principal) -> None:
+        if row.status not in _OPEN:
+            raise ReviewStateError()
+        if row.status == ReviewStatus.CLAIMED.value and row.claimed_by != reviewer.name:
+            raise ReviewStateError("该条目已被其他审核员领取")

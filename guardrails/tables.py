@@ -1,0 +1,85 @@
+"""ORM tables of the guardrails package; rows never leave the package (services return models).
+
+* ``guardrails_review_items`` — flagged turns, redacted text only (§9.4.1 b, d);
+* ``guardrails_corrections`` — approved answers per matter and aspect, used by later turns;
+* ``guardrails_lexicon_terms`` — terms reviewers added or removed (the bundled list is a file);
+* ``guardrails_audit`` — every reviewer decision and lexicon change: who, when, what (§9.3.3 b).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class GuardrailsBase(DeclarativeBase):
+    """Declarative base of the guardrails package's tables."""
+
+
+class ReviewItemRow(GuardrailsBase):
+    """A flagged turn; ``question`` and ``answer`` are redacted before they get here."""
+
+    __tablename__ = "guardrails_review_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason_codes: Mapped[list[str]] = mapped_column(JSON)
+    primary_reason: Mapped[str] = mapped_column(String(64), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    kiosk_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    matter_code: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    aspect: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    correction: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CorrectionRow(GuardrailsBase):
+    """The approved answer for one matter and aspect (the newest correction wins)."""
+
+    __tablename__ = "guardrails_corrections"
+    __table_args__ = (UniqueConstraint("matter_code", "aspect", name="uq_correction_aspect"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    matter_code: Mapped[str] = mapped_column(String(64))
+    aspect: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    review_item_id: Mapped[int] = mapped_column(Integer)
+    approved_by: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LexiconTermRow(GuardrailsBase):
+    """A reviewer's lexicon change: an added term, or a removed (disabled) bundled one."""
+
+    __tablename__ = "guardrails_lexicon_terms"
+    __table_args__ = (UniqueConstraint("term", "category", name="uq_lexicon_term"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    term: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(GuardrailsBase):
+    """One audited operation (§9.3.3 b): actor, role, action, target, detail, time."""
+
+    __tablename__ = "guardrails_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
