@@ -20,11 +20,11 @@ models_app = typer.Typer(no_args_is_help=True, help="Local model folders: check 
 def _simulator_state(sm4_key: str | None, mac_key: str | None):  # type: ignore[no-untyped-def]  # noqa: ANN202
     from kiosk_bridge.sealing import Sealer
     from kiosk_bridge.simulator import SimulatorState
-    from kiosk_bridge.testdata import test_identities
+    from kiosk_bridge.testdata import synthetic_identities
 
     sealer = Sealer(sm4_key=bytes.fromhex(sm4_key), mac_key=bytes.fromhex(mac_key)) \
         if sm4_key and mac_key else None
-    return SimulatorState(sealer=sealer, identities=test_identities())
+    return SimulatorState(sealer=sealer, identities=synthetic_identities())
 
 
 @models_app.command("check")

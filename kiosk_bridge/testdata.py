@@ -17,7 +17,7 @@ def synthetic_id_number(region6: str, born: date, sequence: int) -> str:
     return first17 + check_character(first17)
 
 
-def test_identities() -> list[IdCardData]:
+def synthetic_identities() -> list[IdCardData]:
     """Three synthetic cards: a 36-year-old man (杭州), an elderly woman (长期 validity, 北京),
     and an expired card (成都)."""
     return [

@@ -1,0 +1,34 @@
+import pytest
+
+from speech.spoken_text import cardinal, normalize_for_speech
+
+
+@pytest.mark.parametrize(
+    ("n", "spoken"),
+    [(0, "零"), (10, "十"), (15, "十五"), (105, "一百零五"), (1005, "一千零五"),
+     (1200, "一千二百"), (12000, "一万二千"), (100005, "十万零五")],
+)
+def test_cardinal(n, spoken):
+    assert cardinal(n) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("咨询电话0571-12345678", "咨询电话零五七幺，幺二三四五六七八"),
+        ("拨打12345", "拨打幺二三四五"),
+        ("手机13812345678", "手机幺三八幺二三四五六七八"),
+        ("20个工作日办结", "二十个工作日办结"),
+        ("3-5个工作日", "三至五个工作日"),
+        ("工本费20元", "工本费二十元"),
+        ("¥1,200.50", "一千二百元五角"),
+        ("2026-03-05前", "二零二六年三月五日前"),
+        ("2026年3月5日", "二零二六年三月五日"),
+        ("9:00-17:30", "九点至十七点三十分"),
+        ("AI生成，仅供参考", "本回答由人工智能生成，仅供参考"),
+        ("**重要** 请看#1", "重要 请看一"),
+        ("没有数字的句子", "没有数字的句子"),
+    ],
+)
+def test_normalize_for_speech(text, spoken):
+    assert normalize_for_speech(text) == spoken

@@ -1,0 +1,82 @@
+import asyncio
+import shutil
+
+import pytest
+
+from speech.errors import SynthesisError, TextError, TextTooLongError
+from speech.models import ComponentStatus, Pace, TtsEngine
+from speech.tts import EspeakSynthesizer, SpeechOutput
+
+
+class Broken:
+    """An online voice that cannot be reached."""
+
+    engine = TtsEngine.EDGE
+    media_type = "audio/mpeg"
+
+    def __init__(self, hang=False):
+        self.hang = hang
+        self.calls = 0
+
+    def status(self):
+        return ComponentStatus(available=True, engine="edge-tts")
+
+    async def synthesize(self, text, pace):
+        self.calls += 1
+        if self.hang:
+            await asyncio.sleep(10)
+        raise OSError("no route to host")
+
+
+class Recording:
+    engine = TtsEngine.ESPEAK
+    media_type = "audio/wav"
+
+    def __init__(self):
+        self.seen = []
+
+    def status(self):
+        return ComponentStatus(available=True, engine="fake")
+
+    async def synthesize(self, text, pace):
+        self.seen.append((text, pace))
+        return b"RIFF"
+
+
+@pytest.mark.parametrize(("hang", "reason"), [(False, "edge_error"), (True, "edge_timeout")])
+async def test_falls_back_on_error_or_timeout_then_cools_down(hang, reason):
+    online, offline = Broken(hang), Recording()
+    output = SpeechOutput([online, offline], timeout_ms=100)
+    first = await output.speak("请放置证件")
+    assert first.engine is TtsEngine.ESPEAK and first.fallback_reason == reason
+    await output.speak("请取走证件")
+    assert online.calls == 1  # cooling down: no second timeout
+
+
+async def test_text_is_normalized_and_cached():
+    offline = Recording()
+    output = SpeechOutput([offline])
+    one = await output.speak("20个工作日", pace=Pace.ELDERLY)
+    two = await output.speak("20个工作日", pace=Pace.ELDERLY)
+    assert one.spoken_text == "二十个工作日" and two.cached and len(offline.seen) == 1
+
+
+async def test_limits_and_total_failure():
+    output = SpeechOutput([Broken()], max_chars=10)
+    with pytest.raises(TextError):
+        await output.speak("  ")
+    with pytest.raises(TextTooLongError):
+        await output.speak("字" * 11)
+    with pytest.raises(SynthesisError):
+        await output.speak("你好")
+
+
+def test_elderly_pace_is_slower():
+    espeak = EspeakSynthesizer(words_per_minute=160, elderly_rate=0.75)
+    assert espeak.speed(Pace.ELDERLY) == 120 < espeak.speed(Pace.STANDARD)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+async def test_espeak_mandarin_makes_a_wav():
+    audio = await EspeakSynthesizer().synthesize("你好", Pace.STANDARD)
+    assert audio[:4] == b"RIFF"
