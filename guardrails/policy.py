@@ -50,6 +50,7 @@ from guardrails.policy_config import PolicyConfig, load_policy
 from guardrails.rails.base import InputRail, InputState, OutputRail, OutputState
 from guardrails.rails.grounding import GroundingRail
 from guardrails.rails.injection import InjectionDetector, InjectionRail
+from guardrails.rails.intent import HarmfulIntent, IntentRail
 from guardrails.rails.label import LabelRail
 from guardrails.rails.lexicon import LexiconHolder, LexiconInputRail, LexiconOutputRail, reason_of
 from guardrails.rails.normalize import NormalizeRail
@@ -367,6 +368,7 @@ def build_guardrails(
         "pii": PiiRail(analyzer, placeholders),
         "injection": InjectionRail(injection, messages.get("injection", "")),
         "lexicon": LexiconInputRail(holder, policy.lexicon.categories, messages),
+        "intent": IntentRail(HarmfulIntent(folder), messages),
         "scope": scope_rail,
         "topic": TopicRail(vocabulary, policy.topic.min_chars, messages.get("scope.off_topic", "")),
     }

@@ -17,7 +17,7 @@ from guardrails.models import PiiType
 
 DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "default.yaml"
 
-InputRailName = Literal["normalize", "pii", "injection", "lexicon", "scope", "topic"]
+InputRailName = Literal["normalize", "pii", "injection", "lexicon", "intent", "scope", "topic"]
 OutputRailName = Literal["lexicon", "grounding", "official", "pii_leak", "label"]
 
 

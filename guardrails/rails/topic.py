@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import ahocorasick
+from pypinyin import lazy_pinyin
 
 from guardrails.folding import Folder
 from guardrails.models import Decision, RailVerdict
@@ -27,13 +28,22 @@ def read_domain_terms(path: Path = DOMAIN_TERMS_PATH) -> list[str]:
     return [word for line in lines if not line.startswith("#") for word in line.split()]
 
 
+def _syllables(text: str) -> str:
+    return "|" + "|".join(lazy_pinyin(text)) + "|"
+
+
 class DomainVocabulary:
-    """Aho-Corasick set of government-service words; ``add`` rebuilds it."""
+    """Aho-Corasick set of government-service words; ``add`` rebuilds it.
+
+    Words of three or more characters also match by pinyin, syllable by syllable, so speech
+    recognition homophones (``社宝卡`` for 社保卡) stay in domain.
+    """
 
     def __init__(self, folder: Folder, terms: Iterable[str]) -> None:
         self._folder = folder
         self._terms: set[str] = set()
         self._automaton = ahocorasick.Automaton()
+        self._spoken = ahocorasick.Automaton()
         self.add(terms)
 
     def add(self, terms: Iterable[str]) -> int:
@@ -46,7 +56,12 @@ class DomainVocabulary:
         for term in self._terms:
             automaton.add_word(term, term)
         automaton.make_automaton()
-        self._automaton = automaton
+        spoken = ahocorasick.Automaton()
+        for term in self._terms:
+            if len(term) >= 3 and all("\u3400" <= c <= "\u9fff" for c in term):
+                spoken.add_word(_syllables(term), term)
+        spoken.make_automaton()
+        self._automaton, self._spoken = automaton, spoken
         return len(new)
 
     def __len__(self) -> int:
@@ -54,7 +69,10 @@ class DomainVocabulary:
 
     def in_domain(self, text: str) -> bool:
         """True when ``text`` contains at least one domain word."""
-        for _ in self._automaton.iter(self._folder.skeleton(text)):
+        skeleton = self._folder.skeleton(text)
+        for _ in self._automaton.iter(skeleton):
+            return True
+        for _ in self._spoken.iter(_syllables(skeleton)):
             return True
         return False
 
