@@ -21,6 +21,7 @@ from assistant.models import Turn
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import load_settings
 from assistant.voice_cli import register as register_voice_commands
+from evals.bench.cli import bench
 from evals.cli import app as eval_app
 from guardrails.cli import app as guard_app
 from knowledge.cli import app as kb_app
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(kb_app, name="kb", help="Matter knowledge base: import, export, list.")
 app.add_typer(eval_app, name="eval", help="Evaluation runs: routing, safety, pii, asr.")
+app.command("bench")(bench)
 app.add_typer(guard_app, name="guard", help="Run the input guard rails on text.")
 
 register_voice_commands(app)

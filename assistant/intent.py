@@ -36,8 +36,12 @@ ASPECT_CUES: dict[Aspect, tuple[str, ...]] = {
 }
 """Words that say which aspect is asked; the first aspect whose cue appears wins."""
 
-HELP_CUES = ("一键求助", "求助", "人工", "工作人员", "叫人", "帮帮我", "不会用", "找人帮",
-             "看不懂", "听不清", "help me", "need help", "staff")
+HELP_CUES = ("一键求助", "求助", "人工服务", "转人工", "找人工", "工作人员", "叫人来",
+             "need help", "staff")
+"""Cues that always mean the citizen wants a person (一键求助, §7.4 b)."""
+WEAK_HELP_CUES = ("帮帮我", "不会用", "找人帮", "看不懂", "听不清", "不会弄", "help me", "help")
+"""Cues that mean help only in a short utterance ("我不会用" yes; a long question no)."""
+WEAK_HELP_MAX_CHARS = 12
 FORM_CUES = ("填表", "填写表", "帮我填", "预填", "填个表", "填单", "申请表", "fill in", "form")
 CHITCHAT = re.compile(
     r"^(你好|您好|hi|hello|嗨|谢谢|谢谢你|多谢|再见|拜拜|你是谁|你叫什么|早上好|下午好|晚上好|"
@@ -62,9 +66,11 @@ class IntentClassifier:
         norm = normalize(text)
         aspect, explicit = self.aspect(norm)
         follow_up = explicit and bool(FOLLOW_UP.search(norm))
-        if any(cue in norm for cue in HELP_CUES):
+        if any(_has_cue(norm, cue) for cue in HELP_CUES) or (
+            len(norm) <= WEAK_HELP_MAX_CHARS and any(_has_cue(norm, c) for c in WEAK_HELP_CUES)
+        ):
             return Intent(kind=IntentKind.HELP)
-        if any(cue in norm for cue in FORM_CUES):
+        if any(_has_cue(norm, cue) for cue in FORM_CUES):
             return Intent(kind=IntentKind.FILL_FORM, follow_up=True)
         if CHITCHAT.match(norm):
             return Intent(kind=IntentKind.CHITCHAT)
@@ -78,6 +84,13 @@ class IntentClassifier:
     def aspect(text: str) -> tuple[Aspect, bool]:
         """The aspect asked about and whether a cue named it (else overview, False)."""
         for aspect, cues in ASPECT_CUES.items():
-            if any(cue in text for cue in cues):
+            if any(_has_cue(text, cue) for cue in cues):
                 return aspect, True
         return Aspect.OVERVIEW, False
+
+
+def _has_cue(text: str, cue: str) -> bool:
+    """Chinese cues match as substrings; English cues only as whole words ("app" ≠ "apply")."""
+    if cue.isascii():
+        return re.search(rf"\b{re.escape(cue)}\b", text) is not None
+    return cue in text

@@ -27,10 +27,11 @@ def configure_logging(level: str = "INFO") -> None:
     """Configure the root logger once (idempotent): key=value lines on stderr."""
     root = logging.getLogger()
     root.setLevel(level.upper())
+    for noisy in ("jieba", "bm25s", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if any(getattr(h, "_daoban", False) for h in root.handlers):
         return
     handler = logging.StreamHandler()
     handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler._daoban = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    logging.getLogger("jieba").setLevel(logging.WARNING)

@@ -49,6 +49,18 @@ class Guard(Protocol):
         """A reviewer's approved answer for this matter and aspect, if any."""
         ...
 
+    def record_flag(
+        self,
+        *,
+        question: ScreenedQuery,
+        answer: GuardedAnswer,
+        kiosk_id: str,
+        matter_code: str | None,
+        aspect: str | None,
+    ) -> object:
+        """Queue a flagged turn (redacted) for human review (§9.4.1 b)."""
+        ...
+
 
 def grounding_text(matter: Matter) -> str:
     """Everything a matter says, as one text: what answers about it may cite."""
@@ -63,6 +75,13 @@ ASPECT_QUESTIONS: dict[Aspect, str] = {
     Aspect.CONDITIONS: "办理条件是什么？",
     Aspect.CHANNELS: "能在自助机上办吗？",
 }
+
+
+SUGGEST_SCORE = 0.5
+"""Fused score from which a weak hit is still offered as a "did you mean" choice."""
+
+SUGGEST_MATCHED = 1.5
+"""Weighted key-syllable matches from which a weak hit is still offered as a choice."""
 
 
 class Pipeline:
@@ -85,6 +104,7 @@ class Pipeline:
         top_k: int = 5,
         abstain_coverage: float = 0.35,
         clarify_margin: float = 0.08,
+        abstain_matched: float = 2.5,
     ) -> None:
         """Wire the stages; ``composer`` defaults to the extractive one."""
         self.guard = guard
@@ -97,6 +117,7 @@ class Pipeline:
         self.top_k = top_k
         self.abstain_coverage = abstain_coverage
         self.clarify_margin = clarify_margin
+        self.abstain_matched = abstain_matched
 
     async def run(self, turn: Turn) -> TurnResult:
         """Answer ``turn``; never raises on citizen input."""
@@ -139,10 +160,14 @@ class Pipeline:
             return self._system_reply(IntentKind.CHITCHAT, self.replies.greeting(), screened)
         state = self.sessions.get(turn.session_id)
         hits = self.retriever.search(screened.text, k=self.top_k)
-        confident = [h for h in hits if h.channel_scores.get("coverage", 0) >= self.abstain_coverage]
+        confident = [h for h in hits if self._explains(h)]
         matter = self._resolve(intent, state, confident)
         if matter is None and len(confident) > 1:
             return self._clarify(intent, screened, confident)
+        if matter is None and not confident:
+            suggestions = [h for h in hits if self._suggestible(h)]
+            if suggestions:
+                return self._clarify(intent, screened, suggestions, found=False)
         if matter is None:
             if intent.kind is IntentKind.FILL_FORM:
                 return self._system_reply(intent.kind, self.replies.which_form(), screened)
@@ -153,8 +178,16 @@ class Pipeline:
         if intent.follow_up and not intent.aspect_explicit and state.aspect is not None:
             aspect = state.aspect
         answer = await self._compose(screened.text, matter, aspect)
+        if answer.flagged:
+            self.guard.record_flag(
+                question=screened,
+                answer=answer,
+                kiosk_id=turn.kiosk_id or "",
+                matter_code=matter.code,
+                aspect=aspect.value,
+            )
         self.sessions.put(turn.session_id, DialogueState(matter_code=matter.code, aspect=aspect))
-        routes = self._routes(matter, confident)
+        routes = self._routes(matter, hits)
         actions = [KioskAction(action="show_route", params={"kiosk_route": matter.kiosk_route})]
         if intent.kind is IntentKind.GO_TO_MATTER and matter.kiosk_available:
             actions = [KioskAction(action="open_route", params={"kiosk_route": matter.kiosk_route})]
@@ -172,6 +205,18 @@ class Pipeline:
             actions=actions,
             verdicts=[*screened.verdicts, *answer.verdicts],
         )
+
+    def _explains(self, hit: Hit) -> bool:
+        """The hit explains enough of the question: a share of it, or several key syllables."""
+        scores = hit.channel_scores
+        return (
+            scores.get("coverage", 0.0) >= self.abstain_coverage
+            or scores.get("matched", 0.0) >= self.abstain_matched
+        )
+
+    def _suggestible(self, hit: Hit) -> bool:
+        """Too weak to answer, strong enough to offer as "did you mean" (a clarifying question)."""
+        return hit.score >= SUGGEST_SCORE and hit.channel_scores.get("matched", 0.0) >= SUGGEST_MATCHED
 
     def _resolve(self, intent: Intent, state: DialogueState, confident: list[Hit]) -> Matter | None:
         """Pick the matter: the session's for a follow-up, else a clear winner, else None."""
@@ -216,9 +261,12 @@ class Pipeline:
             for m in ordered[: self.top_k]
         ]
 
-    def _clarify(self, intent: Intent, screened: ScreenedQuery, hits: list[Hit]) -> TurnResult:
+    def _clarify(
+        self, intent: Intent, screened: ScreenedQuery, hits: list[Hit], *, found: bool = True
+    ) -> TurnResult:
         choices = hits[:3]
-        text = self.replies.clarify([h.matter.name for h in choices])
+        names = [h.matter.name for h in choices]
+        text = self.replies.clarify(names) if found else self.replies.did_you_mean(names)
         result = self._system_reply(intent.kind, text, screened, reason_code="clarify")
         return result.model_copy(
             update={

@@ -35,6 +35,14 @@ class Replies:
         options = "；".join(f"{i}. {name}" for i, name in enumerate(names, start=1))
         return f"您想了解的是哪一项？{options}。请点击或说出事项名称。"
 
+    def did_you_mean(self, names: list[str]) -> str:
+        """No clear match; offer the closest ``names`` and the official channels."""
+        options = "；".join(f"{i}. {name}" for i, name in enumerate(names, start=1))
+        return (
+            f"没有找到完全对应的事项。您是不是想办：{options}？请点击选择；"
+            f"都不是的话，请到服务大厅咨询窗口咨询，或拨打政务服务热线{self.hotline}。"
+        )
+
     def not_found(self) -> str:
         """No matter matched well enough: say so honestly and give the hotline."""
         return (

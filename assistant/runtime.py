@@ -27,6 +27,7 @@ from assistant.settings import Settings
 from guardrails.policy import Guardrails, build_guardrails
 from knowledge.embeddings import SentenceTransformerEmbedder
 from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
+from knowledge.models import Matter, MatterContent
 from knowledge.retrieve import HybridRetriever
 from knowledge.store import MatterStore
 
@@ -75,17 +76,20 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = create_db_engine(settings.database_url)
     migrate(engine)
     sessions_db = make_sessionmaker(engine)
-    store = MatterStore(sessions_db)
+    guardrails = build_guardrails(settings.guardrails, sessions_db)
+    guardrails.warm_up()
+    store = MatterStore(sessions_db, content_check=matter_content_check(guardrails))
     load_samples_if_empty(store, settings)
     retriever = HybridRetriever(
         embedder=SentenceTransformerEmbedder(settings.knowledge.embedding_model_path),
         dense_weight=settings.knowledge.dense_weight,
     )
     retriever.warm_up()
-    retriever.rebuild(store.published())
+    published = store.published()
+    retriever.rebuild(published)
+    guardrails.add_domain_terms(domain_terms(published))
     store.subscribe(retriever.rebuild)
-    guardrails = build_guardrails(settings.guardrails, sessions_db)
-    guardrails.warm_up()
+    store.subscribe(lambda matters: guardrails.add_domain_terms(domain_terms(matters)))
     dialogue = SessionStore(
         ttl_s=settings.assistant.session_ttl_s, max_sessions=settings.assistant.max_sessions
     )
@@ -98,9 +102,10 @@ def build_runtime(settings: Settings) -> Runtime:
         composer=composer,
         top_k=settings.knowledge.top_k,
         abstain_coverage=settings.knowledge.abstain_score,
+        abstain_matched=settings.knowledge.abstain_matched,
         clarify_margin=settings.knowledge.clarify_margin,
     )
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions_db=sessions_db,
@@ -111,3 +116,36 @@ def build_runtime(settings: Settings) -> Runtime:
         pipeline=pipeline,
         composer=pipeline.composer,
     )
+    runtime.health_probes["guardrails"] = lambda: (
+        True,
+        f"policy {guardrails.policy.version}, {len(guardrails.lexicon)} lexicon terms",
+    )
+    return runtime
+
+
+def domain_terms(matters: list[Matter]) -> list[str]:
+    """Words that mark a question as about government services: every name and situation."""
+    return [
+        term
+        for m in matters
+        for term in [*m.names, *m.situations, m.english_name, *m.english_aliases]
+        if term
+    ]
+
+
+def matter_content_check(guardrails: Guardrails) -> Callable[[MatterContent], list[str]]:
+    """The store's safety scan of matter text, backed by the guardrails (§9.4.1 a)."""
+
+    def check(content: MatterContent) -> list[str]:
+        texts = [
+            *content.names,
+            *content.situations,
+            *content.conditions,
+            *(m.name + m.notes for m in content.materials),
+            *(s.name + s.description for s in content.process),
+            content.time_limit.notes,
+            content.progress_query,
+        ]
+        return [v.reason_code or "unsafe" for v in guardrails.scan_matter_text(texts)]
+
+    return check

@@ -14,7 +14,7 @@ _DIGITS = "零幺二三四五六七八九"
 _PHONE = re.compile(r"(?<![\d.])(?:0\d{2,3}-\d{7,8}|\d{5,}(?:-\d{3,})*)(?![\d.])")
 _TIME = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?!\d)")
 _RANGE = re.compile(r"(?<=[\d点分半])\s*[-~—–至]\s*(?=\d)")
-_LIST_NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s；;。：:]))(\d{1,2})[.、)]\s*")
+_LIST_NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s；;。：:]))(\d{1,2})[.、)]\s*", re.MULTILINE)
 _SYMBOLS = re.compile(r"[《》【】\[\]「」『』<>*#|_/\\]")
 _BRACKETS = re.compile(r"[（(]([^）)]*)[）)]")
 
@@ -46,6 +46,7 @@ def to_spoken(text: str) -> str:
     text = _BRACKETS.sub(r"，\1，", text)
     text = _SYMBOLS.sub("", text)
     text = text.replace("：", "，").replace(":", "，")
+    text = text.replace("\n", "")
     text = cn2an.transform(text, "an2cn")
     text = re.sub(r"，\s*，", "，", text)
     return re.sub(r"，([。；])", r"\1", text).strip("， ")

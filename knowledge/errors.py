@@ -6,7 +6,8 @@
     ├── MatterNotFoundError              (knowledge.matter_not_found, 404)
     ├── MatterStateError                 (knowledge.invalid_state, 409)
     └── ImportValidationError            (knowledge.invalid_import, 422; .errors lists each)
-        └── ImportFormatError            (knowledge.unreadable_import, 400)
+        ├── ImportFormatError            (knowledge.unreadable_import, 400)
+        └── UnsafeContentError           (knowledge.unsafe_content, 422)
 
 Every error carries ``code`` (machine-readable), ``status`` (HTTP) and ``message_zh`` (shown on
 the kiosk or the editor page). Messages name fields and rules, never citizen input.
@@ -75,3 +76,14 @@ class ImportFormatError(ImportValidationError):
     code = "knowledge.unreadable_import"
     status = 400
     message_zh = "导入文件无法解析，请提供 JSON 或 YAML 格式的事项列表"
+
+
+class UnsafeContentError(ImportValidationError):
+    """Matter text failed the safety scan (sensitive terms or injected instructions, §9.4.1 a).
+
+    ``errors`` names each matter and the reason code; the offending text is not repeated.
+    """
+
+    code = "knowledge.unsafe_content"
+    status = 422
+    message_zh = "事项内容未通过安全检查，未写入任何事项"

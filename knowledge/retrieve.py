@@ -13,7 +13,8 @@ Channels (weights in :data:`CHANNEL_WEIGHTS`):
 Each channel's scores are divided by that channel's best score for the query, then summed
 with the weights; the fused score is in [0, 1]. ``coverage`` — the share of the query's
 content syllables (pinyin bigrams) that the matter's text contains — measures how much of
-the question the matter explains; the assistant abstains when it is low.
+the question the matter explains, and ``matched`` the weighted count of those syllables; the
+assistant abstains when both are low.
 
 The index is rebuilt from the store's published matters whenever they change (a
 :class:`~knowledge.store.MatterStore` listener), with no restart.
@@ -256,18 +257,19 @@ class HybridRetriever:
             query_keys, english = bigrams(pinyin_keys(content)), False
         else:
             query_keys, english = words, True
-        scored: list[tuple[float, float, int]] = []
+        scored: list[tuple[float, float, float, int]] = []
         for position in candidates:
             if fused[position] <= 0:
                 break
-            coverage = self._coverage(query_keys, snapshot, position, english=english)
+            coverage, matched = self._coverage(query_keys, snapshot, position, english=english)
             final = (1 - COVERAGE_WEIGHT) * float(fused[position]) + COVERAGE_WEIGHT * coverage
-            scored.append((final, coverage, position))
+            scored.append((final, coverage, matched, position))
         scored.sort(key=lambda item: -item[0])
         hits: list[Hit] = []
-        for final, coverage, position in scored[:k]:
+        for final, coverage, matched, position in scored[:k]:
             channel_scores = {name: float(s[position]) for name, s in per_channel.items()}
             channel_scores["coverage"] = coverage
+            channel_scores["matched"] = matched
             hits.append(
                 Hit(
                     matter=snapshot.matters[position],
@@ -280,20 +282,23 @@ class HybridRetriever:
     @staticmethod
     def _coverage(
         query_keys: list[str], snapshot: _Snapshot, position: int, *, english: bool
-    ) -> float:
-        """Share of the query explained by the matter: names count fully, situations 0.8,
-        body text 0.6. Chinese queries compare pinyin syllable bigrams; English ones, stems.
+    ) -> tuple[float, float]:
+        """How much of the query the matter explains: (share, weighted count of keys).
+
+        Names count fully, situations 0.8, body text 0.6. Chinese queries compare pinyin
+        syllable bigrams; English ones, word stems.
         """
         if not query_keys:
-            return 0.0
+            return 0.0, 0.0
         if english:
             words = snapshot.english_words[position]
-            return round(sum(1 for key in query_keys if key in words) / len(query_keys), 4)
-        names = snapshot.name_keys[position]
-        situations = snapshot.situation_keys[position]
-        body = snapshot.body_keys[position]
-        found = sum(
-            1.0 if key in names else 0.8 if key in situations else 0.6 if key in body else 0.0
-            for key in query_keys
-        )
-        return round(found / len(query_keys), 4)
+            found = float(sum(1 for key in query_keys if key in words))
+        else:
+            names = snapshot.name_keys[position]
+            situations = snapshot.situation_keys[position]
+            body = snapshot.body_keys[position]
+            found = sum(
+                1.0 if key in names else 0.8 if key in situations else 0.6 if key in body else 0.0
+                for key in query_keys
+            )
+        return round(found / len(query_keys), 4), round(found, 2)

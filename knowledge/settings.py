@@ -27,7 +27,14 @@ class KnowledgeSettings(BaseModel):
         default=0.35,
         ge=0,
         le=1,
-        description="Below this fused score the assistant abstains (not found + 12345)",
+        description="Below this share of the question explained by the best matter (coverage) "
+        "the assistant abstains (not found + 12345)...",
+    )
+    abstain_matched: float = Field(
+        default=2.5,
+        ge=0,
+        description="...unless the best matter explains at least this many key syllable pairs "
+        "of the question (long questions)",
     )
     clarify_margin: float = Field(
         default=0.08,

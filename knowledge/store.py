@@ -22,7 +22,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.errors import MatterNotFoundError, MatterStateError
+from knowledge.errors import (
+    FieldIssue,
+    MatterNotFoundError,
+    MatterStateError,
+    UnsafeContentError,
+)
 from knowledge.models import Matter, MatterContent, MatterStatus
 from knowledge.tables import MatterRow, MatterVersionRow
 
@@ -30,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 ChangeListener = Callable[[list[Matter]], None]
 """Called with the full list of published matters after it changed."""
+
+ContentCheck = Callable[[MatterContent], list[str]]
+"""Returns the reason codes of unsafe content in a matter (empty when clean); run on every
+save, import and publish so a tampered guide cannot reach citizens (GB/T 47483 §9.4.1 a)."""
 
 
 def _now() -> datetime:
@@ -58,10 +67,29 @@ def _document(content: MatterContent) -> dict[str, Any]:
 class MatterStore:
     """Persistent matters with versions, on any SQLAlchemy database (SQLite, PostgreSQL)."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        """Create a store on ``session_factory``; no I/O happens here."""
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, content_check: ContentCheck | None = None
+    ) -> None:
+        """Create a store on ``session_factory``; no I/O happens here.
+
+        Args:
+            session_factory: sessions on a migrated database.
+            content_check: safety scan of matter text (see :data:`ContentCheck`).
+        """
         self._sessions = session_factory
         self._listeners: list[ChangeListener] = []
+        self._content_check = content_check
+
+    def _check_contents(self, contents: list[MatterContent]) -> None:
+        if self._content_check is None:
+            return
+        issues = [
+            FieldIssue(index=index, code=content.code, field="content", message=reason)
+            for index, content in enumerate(contents)
+            for reason in self._content_check(content)
+        ]
+        if issues:
+            raise UnsafeContentError(issues)
 
     def subscribe(self, listener: ChangeListener) -> None:
         """Call ``listener(published_matters)`` after every change to what is published."""
@@ -172,6 +200,7 @@ class MatterStore:
         :meth:`published` keeps serving its last published version until :meth:`publish`
         cuts a new version from the edited content.
         """
+        self._check_contents([content])
         with self._sessions.begin() as session:
             row = self._write(session, content, editor=editor, publish=False)
             matter = _to_matter(row)
@@ -187,6 +216,7 @@ class MatterStore:
             row = session.get(MatterRow, code)
             if row is None:
                 raise MatterNotFoundError
+            self._check_contents([MatterContent.model_validate(row.document)])
             self._cut_version(session, row, editor=editor)
             matter = _to_matter(row)
         logger.info("matter published", extra={"matter_code": code, "version": matter.version})
@@ -232,10 +262,14 @@ class MatterStore:
 
         Returns:
             The stored matters, in input order.
+
+        Raises:
+            UnsafeContentError: a matter failed the content check; nothing was written.
         """
         stored: list[Matter] = []
         with self._sessions.begin() as session:
             for done, content in enumerate(contents, start=1):
+                self._check_contents([content])
                 row = self._write(session, content, editor=editor, publish=publish)
                 stored.append(_to_matter(row))
                 if progress is not None:

@@ -45,9 +45,10 @@ MAX_ITEMS = 6
 
 def _numbered(items: list[str]) -> str:
     shown = items[:MAX_ITEMS]
-    text = "；".join(f"{i}. {item}" for i, item in enumerate(shown, start=1))
+    text = "".join(f"\n{i}. {item.rstrip('。；')}；" for i, item in enumerate(shown, start=1))
+    text = text.rstrip("；")
     if len(items) > MAX_ITEMS:
-        text += f"；等共{len(items)}项，详见事项页面"
+        text += "\n……其余各项详见事项页面"
     return text
 
 
@@ -130,7 +131,7 @@ def _progress(m: Matter) -> str:
 
 def _overview(m: Matter) -> str:
     materials = "、".join(x.name for x in m.materials[:3])
-    more = f"等{len(m.materials)}项" if len(m.materials) > 3 else ""
+    more = "等" if len(m.materials) > 3 else ""
     parts = [
         f"{m.name}由{m.department}办理。",
         f"主要条件：{m.conditions[0].rstrip('。')}。",
