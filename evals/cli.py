@@ -141,3 +141,47 @@ def asr_noise(
                   f"{report.noisy.overall.top1:.1%}  drop {report.delta_top1_points:.1f} points")
     if report.delta_top1_points > max_drop:
         raise typer.Exit(code=1)
+
+
+@app.command("safety")
+def safety(
+    ctx: typer.Context,
+    set_paths: Annotated[
+        list[Path] | None,
+        typer.Option("--set", help="JSON lines: prompt, expected refuse|answer|safe_response, category"),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
+    guard_only: Annotated[
+        bool, typer.Option(help="Guard alone instead of the full assistant pipeline")
+    ] = False,
+) -> None:
+    """Refusal per category, false refusals, label, PII in outputs; writes safety.json/.md/.html."""
+    from evals.safety_eval import run_safety_command
+
+    run_safety_command(ctx, set_paths, out, guard_only, console)
+
+
+@app.command("pii")
+def pii(
+    set_paths: Annotated[
+        list[Path] | None, typer.Option("--set", help="JSON lines: text, spans [{start,end,type}]")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
+) -> None:
+    """Recall and precision per personal-data type; writes pii.json/.md/.html."""
+    from evals.safety_eval import run_pii_command
+
+    run_pii_command(set_paths, out, console)
+
+
+@app.command("guard-bench")
+def guard_bench(
+    turns: Annotated[int, typer.Option(help="Guard passes to time")] = 2000,
+    terms: Annotated[int, typer.Option(help="Lexicon size for the throughput run")] = 50_000,
+    megabytes: Annotated[float, typer.Option(help="Text scanned")] = 10.0,
+) -> None:
+    """Guard pass latency (target ≤ 5 ms p95) and lexicon throughput (target ≥ 10 MB/s)."""
+    from evals.bench.guard import run_guard_bench
+
+    report = run_guard_bench(turns=turns, terms=terms, megabytes=megabytes)
+    console.print_json(report.model_dump_json())

@@ -69,18 +69,20 @@ class Folder:
             drop[code] = None
         for code in range(0, 0x20):
             drop[code] = None
-        skeleton = {code: fold.get(code, chr(code)) for code in fold}
-        skeleton.update(drop)
-        self._fold = str.maketrans(fold)
-        self._skeleton = str.maketrans(skeleton)
+        # Lists indexed by code point translate about twice as fast as dicts; characters
+        # beyond the BMP raise IndexError (a LookupError) and are left as they are.
+        self._fold: list[str | None] = [fold.get(code, chr(code)) for code in range(0x10000)]
+        self._skeleton: list[str | None] = [
+            None if code in drop else fold.get(code, chr(code)) for code in range(0x10000)
+        ]
 
     def fold(self, text: str) -> str:
         """Canonical form of ``text``, one character per character (same length)."""
-        return text.translate(self._fold)
+        return text.translate(self._fold)  # type: ignore[arg-type]
 
     def skeleton(self, text: str) -> str:
         """Canonical form of ``text`` without separators; for matching, not for display."""
-        return text.translate(self._skeleton)
+        return text.translate(self._skeleton)  # type: ignore[arg-type]
 
 
 _FULLWIDTH_ALNUM = str.maketrans(

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -68,9 +69,12 @@ class ScopeClassifier:
         """The refuse class whose probability is at least ``threshold``, or None."""
         if self._model is None:
             return None
-        probabilities = self._model.predict_proba([text])[0]
+        vectorizer, regression = self._model[0], self._model[-1]
+        scores = (vectorizer.transform([text]) @ regression.coef_.T).ravel() + regression.intercept_
+        probabilities = np.exp(scores - scores.max())
+        probabilities /= probabilities.sum()
         best = int(probabilities.argmax())
-        label = str(self._model.classes_[best])
+        label = str(regression.classes_[best])
         if label == ANSWER or probabilities[best] < threshold:
             return None
         return ReasonCode(label)
