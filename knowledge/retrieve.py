@@ -23,6 +23,7 @@ The index is rebuilt from the store's published matters whenever they change (a
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -54,6 +55,14 @@ RERANK_DEPTH = 20
 COVERAGE_WEIGHT = 0.4
 """Share of the final score that comes from coverage (the rest is the fused channel score)."""
 
+NAME_FIT_WEIGHT = 0.1
+"""Bonus weight for how much of the matter's core name the question says (see _core_name)."""
+
+GENERIC_ACTIONS = re.compile(
+    r"（[^）]*）|\([^)]*\)|申领|申请|办理|登记|签发|核发|开具|受理|发放|认定|手续"
+)
+"""Bracketed notes and generic action words: "居住证申领" has the core name "居住证"."""
+
 
 def _name_text(matter: Matter) -> str:
     return " ".join(matter.names)
@@ -78,6 +87,16 @@ def _body_text(matter: Matter) -> str:
         *matter.themes,
     ]
     return " ".join(parts)
+
+
+def _core_name(matter: Matter) -> str:
+    """The official name without bracketed notes and generic action words."""
+    return GENERIC_ACTIONS.sub("", matter.name) or matter.name
+
+
+def _unique(terms: list[str]) -> list[str]:
+    """``terms`` with repeats removed, first occurrences kept in order."""
+    return list(dict.fromkeys(terms))
 
 
 def _char_bigrams(text: str) -> list[str]:
@@ -105,6 +124,7 @@ class _Snapshot:
     situation_keys: tuple[frozenset[str], ...]
     body_keys: tuple[frozenset[str], ...]
     english_words: tuple[frozenset[str], ...]
+    core_keys: tuple[frozenset[str], ...]
 
 
 class HybridRetriever:
@@ -129,7 +149,7 @@ class HybridRetriever:
         self._embedder = embedder
         self._dense_weight = dense_weight
         self._tokenizer = ChineseTokenizer()
-        self._snapshot = _Snapshot((), (), None, (), (), (), ())
+        self._snapshot = _Snapshot((), (), None, (), (), (), (), ())
         self._lock = threading.Lock()
         self.built_at_ms: float = 0.0
 
@@ -153,13 +173,19 @@ class HybridRetriever:
             word for m in matters for word in [*m.names, m.department, *m.themes]
         )
         tokenizer.warm_up()
+        # Name-like fields count each term once: a matter must not outrank another for
+        # listing more aliases that repeat the same word (居住证签注 vs 居住证申领).
         channels = (
             Bm25Channel(
-                "names", lambda m: tokenizer.tokens(_name_text(m) + " " + _english_text(m)), b=0.3
+                "names",
+                lambda m: _unique(tokenizer.tokens(_name_text(m) + " " + _english_text(m))),
+                b=0.3,
             ),
-            Bm25Channel("chars", lambda m: _char_bigrams(_name_text(m)), b=0.3),
-            Bm25Channel("pinyin", lambda m: _pinyin_bigrams(_name_text(m)), b=0.3),
-            Bm25Channel("situations", lambda m: tokenizer.tokens(_situation_text(m)), b=0.5),
+            Bm25Channel("chars", lambda m: _unique(_char_bigrams(_name_text(m))), b=0.3),
+            Bm25Channel("pinyin", lambda m: _unique(_pinyin_bigrams(_name_text(m))), b=0.3),
+            Bm25Channel(
+                "situations", lambda m: _unique(tokenizer.tokens(_situation_text(m))), b=0.5
+            ),
             Bm25Channel("body", lambda m: tokenizer.tokens(_body_text(m)), b=0.75),
         )
         for channel in channels:
@@ -176,6 +202,7 @@ class HybridRetriever:
             situation_keys=tuple(frozenset(_pinyin_bigrams(_situation_text(m))) for m in matters),
             body_keys=tuple(frozenset(bigrams(pinyin_keys(_body_text(m)))) for m in matters),
             english_words=tuple(frozenset(tokenizer.tokens(_english_text(m))) for m in matters),
+            core_keys=tuple(frozenset(bigrams(pinyin_keys(_core_name(m)))) for m in matters),
         )
         with self._lock:
             self._tokenizer = tokenizer
@@ -257,16 +284,22 @@ class HybridRetriever:
             query_keys, english = bigrams(pinyin_keys(content)), False
         else:
             query_keys, english = words, True
+        query_set = set(query_keys)
         scored: list[tuple[float, float, float, int]] = []
         for position in candidates:
             if fused[position] <= 0:
                 break
             coverage, matched = self._coverage(query_keys, snapshot, position, english=english)
             final = (1 - COVERAGE_WEIGHT) * float(fused[position]) + COVERAGE_WEIGHT * coverage
+            core = snapshot.core_keys[position]
+            if core and not english:
+                final += NAME_FIT_WEIGHT * len(core & query_set) / len(core)
             scored.append((final, coverage, matched, position))
         scored.sort(key=lambda item: -item[0])
         hits: list[Hit] = []
+        best = scored[0][0] if scored else 1.0
         for final, coverage, matched, position in scored[:k]:
+            final = final / best if best > 1.0 else final
             channel_scores = {name: float(s[position]) for name, s in per_channel.items()}
             channel_scores["coverage"] = coverage
             channel_scores["matched"] = matched
