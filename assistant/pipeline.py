@@ -103,7 +103,7 @@ class Pipeline:
         composer: Composer | None = None,
         top_k: int = 5,
         abstain_coverage: float = 0.35,
-        clarify_margin: float = 0.08,
+        clarify_margin: float = 0.015,
         abstain_matched: float = 2.5,
     ) -> None:
         """Wire the stages; ``composer`` defaults to the extractive one."""

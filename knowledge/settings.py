@@ -37,7 +37,7 @@ class KnowledgeSettings(BaseModel):
         "of the question (long questions)",
     )
     clarify_margin: float = Field(
-        default=0.08,
+        default=0.015,
         ge=0,
         le=1,
         description="When the top two scores differ by less than this, ask which one is meant",
