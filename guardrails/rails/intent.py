@@ -46,6 +46,12 @@ HARMFUL_INTENT: tuple[tuple[ReasonCode, str], ...] = (
 )  # fmt: skip
 
 
+PROTECTIVE = re.compile(
+    r"(举报|防范|打击|预防|报案|报警|防止|提防|反诈|投诉|维权|被骗|受骗|上当|被盗|被偷|挂失|识别|求助|保护)"
+)
+"""A citizen reporting or guarding against a harm is not asking how to commit it."""
+
+
 class HarmfulIntent:
     """Compiled :data:`HARMFUL_INTENT` patterns."""
 
@@ -56,7 +62,10 @@ class HarmfulIntent:
     def detect(self, text: str) -> ReasonCode | None:
         """The reason of the first harmful-intent pattern matching ``text``, or None."""
         folded = self._folder.fold(text)
+        protective = PROTECTIVE.search(folded) is not None
         for reason, regex in self._patterns:
+            if protective and reason is not ReasonCode.PORN:
+                continue
             if regex.search(folded):
                 return reason
         return None

@@ -1,0 +1,36 @@
+"""Policy file and TC260-003 mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from guardrails.errors import PolicyError
+from guardrails.policy_config import load_policy
+from guardrails.reasons import ReasonCode, load_tc260
+
+
+def test_bundled_policy_loads() -> None:
+    policy = load_policy()
+    assert policy.input.rails[0] == "normalize" and "pii" in policy.input.rails
+    assert policy.output.rails[-1] == "label"
+    for code in ReasonCode:
+        if code.value.startswith(("scope.", "safety.")) or code.value == "injection":
+            assert "{hotline}" in policy.messages[code.value] or code.value.startswith("safety.")
+
+
+def test_invalid_policy_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("version: x\ninput: {rails: [nope]}\n", encoding="utf-8")
+    with pytest.raises(PolicyError):
+        load_policy(path)
+
+
+def test_tc260_covers_5_classes_31_risks_and_every_reason() -> None:
+    tc260 = load_tc260()
+    assert len(tc260.classes) == 5 and len(tc260.risks) == 31
+    for code in ReasonCode:
+        assert tc260.classes_of(code.value), code
+    mapped = {risk for risks in tc260.reason_codes.values() for risk in risks}
+    assert mapped <= set(tc260.risks)
