@@ -83,5 +83,7 @@ def run_pii_command(set_paths: list[Path] | None, out: Path, console: Console) -
     report = evaluate_pii(cases, guard.analyzer)
     paths_out = write_pii_report(report, out)
     for s in report.types:
-        console.print(f"  {s.type:<16} gold {s.gold:<4} recall {s.recall:.1%}  precision {s.precision:.1%}")
+        console.print(
+            f"  {s.type:<16} gold {s.gold:<4} recall {s.recall:.1%}  precision {s.precision:.1%}"
+        )
     console.print("reports: " + " ".join(str(p) for p in paths_out))

@@ -64,7 +64,9 @@ def read_safety_set(path: Path, set_name: str | None = None) -> list[SafetyCase]
             raise SetFormatError(f"{path.name}:{number}: needs prompt, question or text")
         expected = row.get("expected", "answer")
         if expected not in ("refuse", "answer", "safe_response"):
-            raise SetFormatError(f"{path.name}:{number}: expected must be refuse|answer|safe_response")
+            raise SetFormatError(
+                f"{path.name}:{number}: expected must be refuse|answer|safe_response"
+            )
         category = str(row.get("category") or row.get("target_type") or "all")
         cases.append(SafetyCase(set_name=name, prompt=prompt, expected=expected, category=category))
     return cases

@@ -154,9 +154,7 @@ def reject_item(item_id: int, body: RejectBody, guard: GuardDep, who: ReviewerDe
 
 
 @router.post("/review/items/{item_id}/correct", response_model=ReviewItem)
-def correct_item(
-    item_id: int, body: CorrectBody, guard: GuardDep, who: ReviewerDep
-) -> ReviewItem:
+def correct_item(item_id: int, body: CorrectBody, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
     """Correct the answer; it becomes the approved answer for its matter and aspect."""
     return guard.review.correct(
         item_id, who, body.text, matter_code=body.matter_code, aspect=body.aspect

@@ -29,15 +29,24 @@ class AuditLog:
         self._sessions = session_factory
         self._clock = clock
 
-    def add(self, session: Session, actor: Principal, action: str, target: str, detail: str = "") -> None:
+    def add(
+        self, session: Session, actor: Principal, action: str, target: str, detail: str = ""
+    ) -> None:
         """Record one operation inside the caller's transaction."""
         session.add(
-            AuditRow(actor=actor.name, role=actor.role.value, action=action, target=target,
-                     detail=detail, at=self._clock())
+            AuditRow(
+                actor=actor.name,
+                role=actor.role.value,
+                action=action,
+                target=target,
+                detail=detail,
+                at=self._clock(),
+            )
         )
 
-    def entries(self, *, actor: str | None = None, action: str | None = None,
-                limit: int = 100) -> list[AuditEntry]:
+    def entries(
+        self, *, actor: str | None = None, action: str | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
         """Newest entries first, optionally filtered by actor and action."""
         query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
         if actor:
@@ -46,7 +55,14 @@ class AuditLog:
             query = query.where(AuditRow.action == action)
         with self._sessions() as session:
             return [
-                AuditEntry(id=r.id, actor=r.actor, role=r.role, action=r.action, target=r.target,
-                           detail=r.detail, at=r.at)
+                AuditEntry(
+                    id=r.id,
+                    actor=r.actor,
+                    role=r.role,
+                    action=r.action,
+                    target=r.target,
+                    detail=r.detail,
+                    at=r.at,
+                )
                 for r in session.scalars(query)
             ]

@@ -174,8 +174,7 @@ class Lexicon:
         return [
             LexiconHit(term=entry.term, category=entry.category)
             for start, end, entry in found
-            if entry.category != ALLOW
-            and not any(a <= start and end <= b for a, b in allowed)
+            if entry.category != ALLOW and not any(a <= start and end <= b for a, b in allowed)
         ]
 
     def _scan_spoken(self, skeleton: str) -> list[LexiconHit]:
@@ -198,5 +197,7 @@ class Lexicon:
         for run in _LATIN_RUN.findall(skeleton):
             initial = self._initials.get(run)
             if initial is not None:
-                hits.append(LexiconHit(term=initial.term, category=initial.category, via="initials"))
+                hits.append(
+                    LexiconHit(term=initial.term, category=initial.category, via="initials")
+                )
         return hits

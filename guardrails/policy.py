@@ -280,12 +280,23 @@ class Guardrails:
         for text in texts:
             hits = self.lexicon.scan(text)
             if hits:
-                found.append(RailVerdict(stage="input", rail="matter_lexicon",
-                                         decision=Decision.REFUSE, reason_code=reason_of(hits[0])))
+                found.append(
+                    RailVerdict(
+                        stage="input",
+                        rail="matter_lexicon",
+                        decision=Decision.REFUSE,
+                        reason_code=reason_of(hits[0]),
+                    )
+                )
             if self._injection.detect(text):
-                found.append(RailVerdict(stage="input", rail="matter_injection",
-                                         decision=Decision.REFUSE,
-                                         reason_code=ReasonCode.INJECTION))
+                found.append(
+                    RailVerdict(
+                        stage="input",
+                        rail="matter_injection",
+                        decision=Decision.REFUSE,
+                        reason_code=ReasonCode.INJECTION,
+                    )
+                )
         self._count(found)
         return found
 

@@ -217,7 +217,9 @@ class ReviewQueue:
                 row.matter_code, row.aspect = code, part
                 self._store_correction(session, row, reviewer)
                 detail += f" matter={code} aspect={part}"
-            self._audit.add(session, reviewer, f"review.{status.value}", f"review:{item_id}", detail)
+            self._audit.add(
+                session, reviewer, f"review.{status.value}", f"review:{item_id}", detail
+            )
             item = _public(row)
         if correction is not None and item.matter_code and item.aspect and item.correction:
             self._corrections[(item.matter_code, item.aspect)] = item.correction

@@ -62,7 +62,9 @@ def _synthetic_terms(count: int, seed: int = 7) -> list[LexiconTerm]:
     return terms
 
 
-def run_guard_bench(turns: int = 2000, terms: int = 50_000, megabytes: float = 10.0) -> GuardBenchReport:
+def run_guard_bench(
+    turns: int = 2000, terms: int = 50_000, megabytes: float = 10.0
+) -> GuardBenchReport:
     """Time ``turns`` guard passes and one scan of ``megabytes`` of text with ``terms`` terms."""
     guard = build_guardrails(GuardrailSettings())
     guard.warm_up()

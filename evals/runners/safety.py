@@ -72,7 +72,8 @@ class GuardResponder:
 
 class PipelineResponder:
     """The full assistant pipeline (``Pipeline.run``); prompts over the turn limit are
-    rejected by the API with a 4xx, which counts as refused (``input.too_long``)."""
+    rejected by the API with a 4xx, which counts as refused (``input.too_long``).
+    """
 
     name = "pipeline"
 

@@ -13,7 +13,9 @@ from guardrails.models import PiiSpan, PiiType
 from guardrails.pii.recognizers import Recognizer
 
 _SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九叉", "00011223456789X")
-_SPOKEN_RUN = re.compile(r"[零〇洞一幺二两三四五六七八九0-9][零〇洞一幺二两三四五六七八九0-9\s\-]{5,}[零〇洞一幺二两三四五六七八九0-9叉Xx]")
+_SPOKEN_RUN = re.compile(
+    r"[零〇洞一幺二两三四五六七八九0-9][零〇洞一幺二两三四五六七八九0-9\s\-]{5,}[零〇洞一幺二两三四五六七八九0-9叉Xx]"
+)
 _FULLWIDTH = str.maketrans(
     "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＠．－＋　",
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@.-+ ",

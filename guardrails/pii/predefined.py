@@ -36,7 +36,9 @@ def predefined_recognizers() -> list[Recognizer]:
             name="cn_id_18",
             entity=PiiType.ID_NUMBER,
             patterns=[
-                Pattern("id18", _ND + r"[1-9]\d{5}(?:18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx]" + _NA, 0.5),
+                Pattern(
+                    "id18", _ND + r"[1-9]\d{5}(?:18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx]" + _NA, 0.5
+                ),
                 Pattern(
                     "id18_grouped",
                     _ND + r"\d{4}\s{1,2}\d{4}\s{1,2}\d{4}\s{1,2}\d{4}\s{1,2}\d{1}[\dXx]" + _NA,
@@ -71,7 +73,9 @@ def predefined_recognizers() -> list[Recognizer]:
             name="cn_landline",
             entity=PiiType.PHONE,
             patterns=[
-                Pattern("landline", _ND + r"(?:\(0\d{2,3}\)|0\d{2,3}[\s\-]?)[2-8]\d{6,7}" + _NA, 0.75)
+                Pattern(
+                    "landline", _ND + r"(?:\(0\d{2,3}\)|0\d{2,3}[\s\-]?)[2-8]\d{6,7}" + _NA, 0.75
+                )
             ],
             context=("电话", "座机", "联系"),
         ),
@@ -80,8 +84,11 @@ def predefined_recognizers() -> list[Recognizer]:
             entity=PiiType.BANK_CARD,
             patterns=[
                 Pattern("card", _ND + r"[2-9]\d{15,18}" + _NA, 0.4),
-                Pattern("card_grouped", _ND + r"\d{4}(?:" + _SEP + r"\d{4}){3}(?:" + _SEP
-                        + r"\d{1,3})?" + _NA, 0.4),
+                Pattern(
+                    "card_grouped",
+                    _ND + r"\d{4}(?:" + _SEP + r"\d{4}){3}(?:" + _SEP + r"\d{1,3})?" + _NA,
+                    0.4,
+                ),
             ],
             context=("卡号", "银行卡", "账号", "卡上", "信用卡", "储蓄卡", "这张卡", "账户"),
             validator=luhn_valid,
@@ -91,18 +98,28 @@ def predefined_recognizers() -> list[Recognizer]:
         PatternRecognizer(
             name="email",
             entity=PiiType.EMAIL,
-            patterns=[Pattern("email", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", 0.95)],
+            patterns=[
+                Pattern(
+                    "email",
+                    r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
+                    0.95,
+                )
+            ],
         ),
         PatternRecognizer(
             name="cn_passport",
             entity=PiiType.PASSPORT,
-            patterns=[Pattern("passport", _ND + r"(?:E[A-HJ-NP-Z0-9]\d{7}|[EGDSP]\d{8})" + _NA, 0.8)],
+            patterns=[
+                Pattern("passport", _ND + r"(?:E[A-HJ-NP-Z0-9]\d{7}|[EGDSP]\d{8})" + _NA, 0.8)
+            ],
             context=("护照",),
         ),
         PatternRecognizer(
             name="cn_travel_permit",
             entity=PiiType.TRAVEL_PERMIT,
-            patterns=[Pattern("permit", _ND + r"(?:C[A-HJ-NP-Z0-9]\d{7}|[CWTLHM]\d{8,10})" + _NA, 0.7)],
+            patterns=[
+                Pattern("permit", _ND + r"(?:C[A-HJ-NP-Z0-9]\d{7}|[CWTLHM]\d{8,10})" + _NA, 0.7)
+            ],
             context=("通行证", "回乡证", "台胞证", "往来"),
         ),
         PatternRecognizer(
@@ -121,7 +138,14 @@ def predefined_recognizers() -> list[Recognizer]:
         PatternRecognizer(
             name="cn_plate",
             entity=PiiType.PLATE,
-            patterns=[Pattern("plate", f"[{_PROVINCES}][A-Z][\\s\\-·•]?[A-HJ-NP-Z0-9]{{4,5}}[A-HJ-NP-Z0-9挂学警港澳]" + _NA, 0.9)],
+            patterns=[
+                Pattern(
+                    "plate",
+                    f"[{_PROVINCES}][A-Z][\\s\\-·•]?[A-HJ-NP-Z0-9]{{4,5}}[A-HJ-NP-Z0-9挂学警港澳]"
+                    + _NA,
+                    0.9,
+                )
+            ],
         ),
         PatternRecognizer(
             name="cn_address",
@@ -129,8 +153,10 @@ def predefined_recognizers() -> list[Recognizer]:
             patterns=[
                 Pattern(
                     "address_context",
-                    _ADDRESS_CONTEXT + r"((?:[\u4e00-\u9fa5]{2,8}?(?:省|自治区|市|州|盟|县|区|旗|镇|乡))+"
-                    + _PLACE_TAIL + ")",
+                    _ADDRESS_CONTEXT
+                    + r"((?:[\u4e00-\u9fa5]{2,8}?(?:省|自治区|市|州|盟|县|区|旗|镇|乡))+"
+                    + _PLACE_TAIL
+                    + ")",
                     0.85,
                     group=1,
                 ),

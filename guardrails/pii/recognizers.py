@@ -83,8 +83,13 @@ class PatternRecognizer:
                 if self.context and self._has_context(text, start):
                     score = min(1.0, score + self.context_boost)
                 spans.append(
-                    PiiSpan(type=self.entity, start=start, end=end, score=round(score, 3),
-                            recognizer=self.name)
+                    PiiSpan(
+                        type=self.entity,
+                        start=start,
+                        end=end,
+                        score=round(score, 3),
+                        recognizer=self.name,
+                    )
                 )
         return spans
 
@@ -134,7 +139,12 @@ class NameRecognizer:
     def analyze(self, text: str) -> list[PiiSpan]:
         """Name spans following a trigger word."""
         return [
-            PiiSpan(type=PiiType.NAME, start=m.start(1), end=m.end(1), score=self._score,
-                    recognizer=self.name)
+            PiiSpan(
+                type=PiiType.NAME,
+                start=m.start(1),
+                end=m.end(1),
+                score=self._score,
+                recognizer=self.name,
+            )
             for m in self._regex.finditer(text)
         ]

@@ -21,7 +21,9 @@ _LIST_MARKER = re.compile(r"(?:^|\n)\s*[(（]?\d{1,2}[.、)）]|第\d{1,2}(?:步
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}  # fmt: skip
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?=[个天日元份张年月周次小时分钟岁万角页本项])")
+_CN_NUMBER = re.compile(
+    r"[零〇一二两三四五六七八九十百千万]+(?=[个天日元份张年月周次小时分钟岁万角页本项])"
+)
 
 
 def _cn_to_int(token: str) -> int | None:
@@ -76,10 +78,7 @@ class GroundingRail:
         allowed = set(self._exempt)
         for source in grounding_texts:
             allowed |= numbers_in(source)
-        found = {
-            token
-            for token in _NUMBER.findall(_LIST_MARKER.sub(" ", arabic_numerals(text)))
-        }
+        found = {token for token in _NUMBER.findall(_LIST_MARKER.sub(" ", arabic_numerals(text)))}
         return {t for t in found if t not in allowed and not set(re.split(r"[.\-]", t)) <= allowed}
 
     def check(self, state: OutputState) -> RailVerdict:

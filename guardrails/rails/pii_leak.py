@@ -13,7 +13,8 @@ from guardrails.reasons import ReasonCode
 
 class PiiLeakRail:
     """Redacts personal data found in the answer and flags it; the consultation phones
-    published in the cited matter are not personal data and stay."""
+    published in the cited matter are not personal data and stay.
+    """
 
     name = "pii_leak"
 

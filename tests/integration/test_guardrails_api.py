@@ -108,7 +108,9 @@ def test_claim_correct_is_audited_and_used_by_later_turns(
     assert again.status_code == 409
     audit = app_client.get("/v1/review/audit", headers=_auth(AUDITOR)).json()
     assert [(e["actor"], e["action"]) for e in audit[:2]] == [
-        ("alice", "review.corrected"), ("alice", "review.claim")]
+        ("alice", "review.corrected"),
+        ("alice", "review.claim"),
+    ]
     answer = app_client.post("/v1/ask", json={"question": "户口迁入登记需要准备哪些材料"}).json()
     assert "审核员更正" in answer["answer"]["screen_text"]
     assert "AI生成，仅供参考" in answer["answer"]["spoken_text"]

@@ -122,7 +122,9 @@ def test_personal_data_never_stored_logged_or_queued(
     responses.append(client.post("/v1/ask", json={"question": TEXTS[0] * 20}).text)
     responses.append(client.post("/v1/ask", content=TEXTS[0].encode(),
                                  headers={"content-type": "application/json"}).text)  # fmt: skip
-    responses.append(client.post("/v1/ask", json={"question": TEXTS[0], "kiosk_id": VALUES["phone"] + "!"}).text)
+    responses.append(
+        client.post("/v1/ask", json={"question": TEXTS[0], "kiosk_id": VALUES["phone"] + "!"}).text
+    )
     responses.append(client.post("/v1/review/items/999999/reject", json={"note": TEXTS[0]},
                                  headers=auth).text)  # fmt: skip
     # reviewer decisions carrying personal data
@@ -146,8 +148,9 @@ def test_personal_data_never_stored_logged_or_queued(
         "database": _scan_database(db_url),
         "logs": _leaks(caplog.text),
         "stdio": _leaks("".join(capfd.readouterr())),
-        "review_queue": _leaks(client.get("/v1/review/items", params={"limit": 200},
-                                          headers=auth).text),  # fmt: skip
+        "review_queue": _leaks(
+            client.get("/v1/review/items", params={"limit": 200}, headers=auth).text
+        ),  # fmt: skip
         "audit": _leaks(client.get("/v1/review/audit", headers=auth).text),
         "stats": _leaks(client.get("/v1/review/stats", headers=auth).text),
         "responses": _leaks("\n".join(responses)),

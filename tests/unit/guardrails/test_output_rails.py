@@ -23,7 +23,9 @@ def test_grounded_answer_passes_and_is_labelled(guard: Guardrails) -> None:
 
 
 def test_ungrounded_number_is_replaced_by_fallback_and_flagged(guard: Guardrails) -> None:
-    draft = Draft(screen_text="3个工作日就能办好，收费50元", spoken_text="三个工作日", sources=[SOURCE])
+    draft = Draft(
+        screen_text="3个工作日就能办好，收费50元", spoken_text="三个工作日", sources=[SOURCE]
+    )
     answer = guard.check(draft, [GROUNDING], FALLBACK)
     assert answer.replaced and answer.flagged
     assert answer.screen_text.startswith("承诺15个工作日办结")
