@@ -96,7 +96,11 @@ class SentenceTransformerEmbedder:
         """
         if self._model is None:
             raise RuntimeError("embedding model not loaded; call warm_up() first")
-        return int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers ≥ 6 renamed the method; older releases have only the old name.
+        method = getattr(self._model, "get_embedding_dimension", None) or getattr(
+            self._model, "get_sentence_embedding_dimension"
+        )
+        return int(method())
 
     def encode(self, texts: list[str]) -> Vectors:
         """Encode ``texts`` into unit vectors, shape ``(len(texts), dimension)``.

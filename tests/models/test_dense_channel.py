@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory):
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
     from transformers import BertConfig, BertModel, BertTokenizer
 
     from tests.factories import sample_matters
@@ -35,8 +36,8 @@ def tiny_model_dir(tmp_path_factory):
         num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
     )
     BertModel(config).save_pretrained(folder)
-    transformer = models.Transformer(str(folder), max_seq_length=64)
-    pooling = models.Pooling(transformer.get_word_embedding_dimension(), pooling_mode="mean")
+    transformer = Transformer(str(folder), max_seq_length=64)
+    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
     st_dir = tmp_path_factory.mktemp("st-model")
     SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(st_dir))
     return st_dir
