@@ -78,11 +78,11 @@ class Folder:
 
     def fold(self, text: str) -> str:
         """Canonical form of ``text``, one character per character (same length)."""
-        return text.translate(self._fold)  # type: ignore[arg-type]
+        return text.translate(self._fold)
 
     def skeleton(self, text: str) -> str:
         """Canonical form of ``text`` without separators; for matching, not for display."""
-        return text.translate(self._skeleton)  # type: ignore[arg-type]
+        return text.translate(self._skeleton)
 
 
 _FULLWIDTH_ALNUM = str.maketrans(
