@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from assistant import api as assistant_api
-from assistant import digital_human
+from assistant import script_api
 from assistant.errors import AssistantError, register_error_handlers
 from assistant.logs import configure_logging
 from assistant.runtime import Runtime, build_runtime
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(guardrails_api.router)
     app.include_router(speech_api.router)
     app.include_router(kiosk_api.router)
-    app.include_router(digital_human.router)
+    app.include_router(script_api.router)
     register_error_handlers(
         app, [AssistantError, KnowledgeError, GuardrailsError, SpeechError, KioskError]
     )

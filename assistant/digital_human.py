@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.deps import RuntimeDep
 from guardrails.models import AI_LABEL
 from knowledge.models import Matter
 from speech.models import Pace
@@ -162,21 +159,3 @@ def to_ssml(script: Script) -> str:
     body = "".join(s.ssml for s in script.segments)
     return ('<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" '
             f'xml:lang="zh-CN">{body}</speak>')
-
-
-router = APIRouter(prefix="/v1", tags=["digital-human"])
-
-
-@router.get("/matters/{code}/script", response_model=Script,
-            responses={200: {"content": {"application/ssml+xml": {}}}})
-async def matter_script(
-    code: str,
-    runtime: RuntimeDep,
-    pace: Annotated[Pace, Query(description="standard or elderly (§7.4 e)")] = Pace.STANDARD,
-    fmt: Annotated[str, Query(alias="format", pattern="^(json|ssml)$")] = "json",
-) -> Script | Response:
-    """The presenter script of a matter, as JSON segments or one SSML document."""
-    script = script_for_matter(runtime.store.get(code), pace)
-    if fmt == "ssml":
-        return Response(to_ssml(script), media_type="application/ssml+xml")
-    return script

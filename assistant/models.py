@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.digital_human import Script
 from guardrails.models import AI_LABEL, RailVerdict, Source
 from knowledge.models import Aspect
 
@@ -41,6 +42,9 @@ class Turn(_Frozen):
     kiosk_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,64}$")
     elderly: bool = Field(default=False, description="Elderly mode (§7.4): slower, simpler")
     lang: str = Field(default="zh", pattern=r"^(zh|en)$", description="UI language")
+    with_script: bool = Field(
+        default=False, description="Also return a digital-human script of the answer (§7.6 b)"
+    )
 
 
 class Intent(_Frozen):
@@ -91,3 +95,4 @@ class TurnResult(_Frozen):
     session_id: str | None = None
     verdicts: list[RailVerdict] = Field(default_factory=list)
     latency_ms: float = 0.0
+    script: Script | None = Field(default=None, description="Digital-human script, if asked")

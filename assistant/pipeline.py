@@ -20,12 +20,14 @@ import time
 from typing import Protocol
 
 from assistant.dialogue import DialogueState, SessionStore
+from assistant.digital_human import script_for_answer
 from assistant.generate.base import Composer
 from assistant.generate.extractive import ExtractiveComposer
 from assistant.intent import IntentClassifier
 from assistant.models import Answer, Intent, IntentKind, KioskAction, Route, Turn, TurnResult
 from assistant.replies import Replies
 from guardrails.models import Draft, GuardedAnswer, ScreenedQuery
+from speech.models import Pace
 from knowledge.models import Aspect, Hit, Matter
 from knowledge.retrieve import HybridRetriever
 
@@ -134,6 +136,13 @@ class Pipeline:
         else:
             intent = self.intents.classify(screened.text)
             result = await self._answer(turn, screened, intent)
+        if turn.with_script:
+            pace = Pace.ELDERLY if turn.elderly else Pace.STANDARD
+            codes = [s.matter_code for s in result.sources]
+            script = script_for_answer(
+                result.answer.screen_text, pace, codes[0] if codes else None
+            )
+            result = result.model_copy(update={"script": script})
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         logger.info(
             "turn answered",

@@ -134,3 +134,11 @@ def test_unknown_matter_is_404_with_code(client):
 def test_malformed_json_is_4xx(client):
     response = client.post("/v1/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422
+
+
+def test_script_in_the_turn_response_when_asked(client):
+    body = ask(client, "身份证丢了怎么补办", with_script=True, elderly=True)
+    script = body["script"]
+    assert script["segments"]
+    assert "AI" in script["segments"][0]["text"] or "人工智能" in script["segments"][0]["text"]
+    assert ask(client, "身份证丢了怎么补办")["script"] is None

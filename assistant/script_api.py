@@ -1,0 +1,28 @@
+"""HTTP interface of the digital-human scripts: ``GET /v1/matters/{code}/script`` (§7.6 b)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from assistant.deps import RuntimeDep
+from assistant.digital_human import Script, script_for_matter, to_ssml
+from speech.models import Pace
+
+router = APIRouter(prefix="/v1", tags=["digital-human"])
+
+
+@router.get("/matters/{code}/script", response_model=Script,
+            responses={200: {"content": {"application/ssml+xml": {}}}})
+async def matter_script(
+    code: str,
+    runtime: RuntimeDep,
+    pace: Annotated[Pace, Query(description="standard or elderly (§7.4 e)")] = Pace.STANDARD,
+    fmt: Annotated[str, Query(alias="format", pattern="^(json|ssml)$")] = "json",
+) -> Script | Response:
+    """The presenter script of a matter, as JSON segments or one SSML document."""
+    script = script_for_matter(runtime.store.get(code), pace)
+    if fmt == "ssml":
+        return Response(to_ssml(script), media_type="application/ssml+xml")
+    return script
