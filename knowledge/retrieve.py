@@ -125,6 +125,7 @@ class _Snapshot:
     body_keys: tuple[frozenset[str], ...]
     english_words: tuple[frozenset[str], ...]
     core_keys: tuple[frozenset[str], ...]
+    by_code: dict[str, Matter]
 
 
 class HybridRetriever:
@@ -149,7 +150,7 @@ class HybridRetriever:
         self._embedder = embedder
         self._dense_weight = dense_weight
         self._tokenizer = ChineseTokenizer()
-        self._snapshot = _Snapshot((), (), None, (), (), (), (), ())
+        self._snapshot = _Snapshot((), (), None, (), (), (), (), (), {})
         self._lock = threading.Lock()
         self.built_at_ms: float = 0.0
 
@@ -203,6 +204,7 @@ class HybridRetriever:
             body_keys=tuple(frozenset(bigrams(pinyin_keys(_body_text(m)))) for m in matters),
             english_words=tuple(frozenset(tokenizer.tokens(_english_text(m))) for m in matters),
             core_keys=tuple(frozenset(bigrams(pinyin_keys(_core_name(m)))) for m in matters),
+            by_code={m.code: m for m in matters},
         )
         with self._lock:
             self._tokenizer = tokenizer
@@ -224,10 +226,7 @@ class HybridRetriever:
 
     def matter(self, code: str) -> Matter | None:
         """The indexed (published) matter with ``code``, if any."""
-        for matter in self._snapshot.matters:
-            if matter.code == code:
-                return matter
-        return None
+        return self._snapshot.by_code.get(code)
 
     # -- search -----------------------------------------------------------------------------------
 

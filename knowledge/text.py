@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import jieba
 import Stemmer
@@ -65,6 +66,12 @@ def fold_syllable(syllable: str) -> str:
     return syllable
 
 
+@lru_cache(maxsize=65536)
+def _char_key(char: str) -> str:
+    """Folded toneless pinyin of one Chinese character (pure; memoized for index builds)."""
+    return fold_syllable(lazy_pinyin(char, style=Style.NORMAL)[0])
+
+
 def pinyin_keys(text: str) -> list[str]:
     """Folded pinyin syllables of the Chinese characters in ``text``, in order.
 
@@ -73,7 +80,7 @@ def pinyin_keys(text: str) -> list[str]:
     keys: list[str] = []
     for piece in _WORD.findall(normalize(text)):
         if _HAN.match(piece):
-            keys.append(fold_syllable(lazy_pinyin(piece, style=Style.NORMAL)[0]))
+            keys.append(_char_key(piece))
         else:
             keys.append(piece)
     return keys
