@@ -45,7 +45,7 @@ async def health(runtime: RuntimeDep) -> Health:
             detail=f"bm25 names/chars/pinyin/body over {runtime.retriever.size} matters",
         ),
         "retrieval.dense": ComponentHealth(available=dense.available, detail=dense.reason),
-        "composer": ComponentHealth(available=True, detail=runtime.composer.name),
+        "composer": ComponentHealth(available=True, detail=runtime.pipeline.composer.name),
     }
     for name, probe in runtime.health_probes.items():
         available, detail = probe()

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from assistant.errors import TurnInputError
 from assistant.logs import configure_logging
 from assistant.models import Turn
 from assistant.runtime import Runtime, build_runtime
@@ -113,7 +114,7 @@ def ask(
             try:
                 turn = Turn(question=text, session_id=session)
             except ValueError:
-                error = {"code": "assistant.invalid_turn", "message": "问题内容不符合要求，请输入1到500个字"}
+                error = {"code": TurnInputError.code, "message": TurnInputError.message_zh}
                 if as_json:
                     sys.stdout.write(json.dumps(error, ensure_ascii=False) + "\n")
                 else:

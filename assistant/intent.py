@@ -47,9 +47,6 @@ CHITCHAT = re.compile(
     r"^(你好|您好|hi|hello|嗨|谢谢|谢谢你|多谢|再见|拜拜|你是谁|你叫什么|早上好|下午好|晚上好|"
     r"thanks|thank you|bye|你好呀|在吗)[!！。.?？啊呀]*$"
 )
-DIRECT = re.compile(
-    r"^(?:我要|我想|帮我|请帮我|给我)?(?:打开|进入|去|开始)?(?:办理|办|申请|做)?(?P<rest>.+)$"
-)
 DIRECT_LEAD = re.compile(r"^(我要|我想|帮我|请帮我|给我|打开|进入|开始办|去办|open |go to )")
 QUESTION = re.compile(r"[?？吗呢么]|什么|怎么|咋|如何|哪|多久|多少|几|能不能|可不可以|是否|how|what")
 FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|then|and)|^.{0,6}$")

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.database import create_db_engine, make_sessionmaker, migrate
 from assistant.dialogue import SessionStore
-from assistant.generate.base import Composer
 from assistant.generate.chat import build_chat_composer
 from assistant.pipeline import Pipeline
 from assistant.replies import Replies
@@ -48,7 +47,6 @@ class Runtime:
     guardrails: Guardrails
     dialogue: SessionStore
     pipeline: Pipeline
-    composer: Composer
     health_probes: dict[str, Callable[[], tuple[bool, str]]] = field(default_factory=dict)
     """Named probes reported by ``/health``: each returns (available, detail)."""
 
@@ -93,13 +91,12 @@ def build_runtime(settings: Settings) -> Runtime:
     dialogue = SessionStore(
         ttl_s=settings.assistant.session_ttl_s, max_sessions=settings.assistant.max_sessions
     )
-    composer = build_chat_composer(settings.assistant.chat)
     pipeline = Pipeline(
         guard=guardrails,
         retriever=retriever,
         sessions=dialogue,
         replies=Replies(settings.assistant.hotline),
-        composer=composer,
+        composer=build_chat_composer(settings.assistant.chat),
         top_k=settings.knowledge.top_k,
         abstain_coverage=settings.knowledge.abstain_score,
         abstain_matched=settings.knowledge.abstain_matched,
@@ -114,7 +111,6 @@ def build_runtime(settings: Settings) -> Runtime:
         guardrails=guardrails,
         dialogue=dialogue,
         pipeline=pipeline,
-        composer=pipeline.composer,
     )
     runtime.health_probes["guardrails"] = lambda: (
         True,
