@@ -11,7 +11,14 @@ applies, with a seeded random generator:
   in/ing — then a character of the new syllable is taken (身 shen → 森 sen);
 - **dropped particles** (``drop_particle``): 的 了 吗 呢 吧 啊 呀 嘛 哦 vanish;
 - **numbers as words** (always): digits come out as Chinese numerals (3 → 三), as ASR does;
-- **no punctuation** (always).
+- **no punctuation** (always); spaces go where they touch a Chinese character, as a Mandarin
+  recognizer writes none, but stay between Latin words (``ETC 卡``: "ETC" is not "ETC卡").
+
+Only Mandarin utterances are noised. Text without a Chinese character (the English questions
+of the dev set) is returned unchanged: a Mandarin recognizer cannot transcribe English at
+all, so this model says nothing about it, and gluing its words together ("Howdoirenew...",
+which no recognizer outputs) would only measure an artifact. Report routing of Mandarin
+questions apart when the set mixes languages.
 
 "Common" means GB 2312 level 1 (the 3,755 most used characters), which is what a recognizer's
 language model outputs. Pinyin comes from pypinyin.
@@ -19,7 +26,7 @@ language model outputs. Pinyin comes from pypinyin.
 Example:
     >>> noise = AsrNoise(NoiseConfig(seed=7))
     >>> noise.apply("身份证丢了怎么补办？")
-    '身份正丢怎么补半'
+    '身份证丢了怎么步办'
 """
 
 from __future__ import annotations
@@ -41,7 +48,9 @@ _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("z", "zh"), ("c", "ch"), ("
              ("n", "l"), ("l", "n"), ("f", "h"), ("h", "f"))
 _FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"), ("an", "ang"), ("en", "eng"),
            ("in", "ing"))
-_PUNCT = re.compile(r"[\s，。！？、；：,.!?;:“”\"'（）()《》]+")
+_PUNCT = re.compile(r"[，。！？、；：,.!?;:“”\"'（）()《》]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_SPACE_AT_HAN = re.compile(r"\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+")
 
 
 class NoiseConfig(BaseModel):
@@ -103,9 +112,12 @@ class AsrNoise:
         return self._rng.choice(candidates) if candidates else char
 
     def apply(self, text: str) -> str:
-        """Return ``text`` as a recognizer might have heard it."""
+        """Return ``text`` as a recognizer might have heard it (unchanged if not Mandarin)."""
+        if not _HAN.search(text):
+            return text
         text = re.sub(r"\d+(?:\.\d+)?", lambda m: decimal(m.group(0)), text)
         text = _PUNCT.sub("", text)
+        text = " ".join(_SPACE_AT_HAN.sub("", text).split())
         syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: list(s))
         out: list[str] = []
         cfg = self._cfg
