@@ -12,14 +12,23 @@ A :class:`Folder` maps every character of a text to a canonical form:
 
 :meth:`Folder.fold` keeps one output character per input character (same length, so spans map
 back one to one); :meth:`Folder.skeleton` also drops separators, for lexicon matching.
+
+:class:`Syllables` maps every Chinese character to its tone-free pinyin syllable (pypinyin's
+default reading), one private-use character per syllable, so that sound-alike spellings
+(``发轮功`` for ``法轮功``) become equal strings of the same length as the text.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections.abc import Iterable
+from functools import cache
 
 import zhconv
+from pypinyin import lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
 _HOMOGLYPHS = {
     # Cyrillic
@@ -83,6 +92,110 @@ class Folder:
     def skeleton(self, text: str) -> str:
         """Canonical form of ``text`` without separators; for matching, not for display."""
         return text.translate(self._skeleton)
+
+    def gaps(self, text: str) -> list[bool]:
+        """For each character of ``skeleton(text)``: were separators dropped right before it?
+
+        Tells where the words of a Latin run were apart (``mai bingdu`` → a gap before ``b``)
+        once the skeleton has glued them; same length as the skeleton.
+        """
+        marks: list[bool] = []
+        pending = False
+        table = self._skeleton
+        for char in text:
+            code = ord(char)
+            if code < 0x10000 and table[code] is None:
+                pending = True
+            else:
+                marks.append(pending)
+                pending = False
+        return marks
+
+
+_SYLLABLE_BASE = 0xE000  # private use: dropped from every skeleton, so never in matched text
+_SYLLABLE_LIMIT = 0xF8FF
+
+
+class Syllables:
+    """Tone-free pinyin syllables, one private-use character each (pypinyin readings).
+
+    :meth:`encode` maps every Chinese character of a text to the code of its default reading
+    (``lazy_pinyin`` of the character alone, tone-free, ``ü`` as ``v``) at C speed through
+    :meth:`str.translate`; other characters stay as they are. The result has the length of the
+    text, so a match in it is a match of whole syllables at the same character positions, and
+    equal codes mean equal sound whatever the characters (``兵毒`` and ``冰毒`` both encode to
+    ``bing|du``). Build once through :func:`syllables` (about 0.15 s) and share.
+
+    Usage example::
+
+        sounds = syllables()
+        sounds.encode("兵毒") == sounds.encode("冰毒")       # True
+        sounds.spell(sounds.encode("法伦工"))                # ["fa", "lun", "gong"]
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._codes: dict[str, str] = {}
+        self._names: list[str] = []
+        chars = [chr(code) for code in range(0x3400, 0xA000) if code in pinyin_dict]
+        table: list[str | None] = [chr(code) for code in range(0x10000)]
+        for char, reading in zip(chars, lazy_pinyin(chars), strict=True):
+            table[ord(char)] = self.code(reading)
+        self._table = table
+        self._known = frozenset(self._names)
+
+    def code(self, syllable: str) -> str:
+        """The one-character code of a tone-free syllable (``"bing"``); new ones are added.
+
+        Raises:
+            ValueError: ``syllable`` is empty or the private-use range is exhausted.
+        """
+        found = self._codes.get(syllable)
+        if found is not None:
+            return found
+        if not syllable:
+            raise ValueError("empty syllable")
+        with self._lock:
+            found = self._codes.get(syllable)
+            if found is None:
+                if _SYLLABLE_BASE + len(self._names) > _SYLLABLE_LIMIT:
+                    raise ValueError("too many syllables")
+                found = chr(_SYLLABLE_BASE + len(self._names))
+                self._codes[syllable] = found
+                self._names.append(syllable)
+        return found
+
+    def encode(self, text: str) -> str:
+        """``text`` with each Chinese character replaced by its syllable code (same length)."""
+        return text.translate(self._table)
+
+    def encode_readings(self, readings: Iterable[str]) -> str:
+        """Codes of a sequence of tone-free syllables (``["fa", "lun", "gong"]``)."""
+        return "".join(self.code(reading) for reading in readings)
+
+    def spell(self, codes: str) -> list[str]:
+        """The syllables of a code string; non-code characters are returned as they are."""
+        names = self._names
+        return [
+            names[ord(c) - _SYLLABLE_BASE] if _SYLLABLE_BASE <= ord(c) < _SYLLABLE_BASE + len(names)
+            else c
+            for c in codes
+        ]  # fmt: skip
+
+    def is_code(self, char: str) -> bool:
+        """True when ``char`` is a syllable code (a Chinese character with a known reading)."""
+        return _SYLLABLE_BASE <= ord(char) < _SYLLABLE_BASE + len(self._names)
+
+    @property
+    def known(self) -> frozenset[str]:
+        """Every tone-free syllable that some Chinese character reads as (about 410)."""
+        return self._known
+
+
+@cache
+def syllables() -> Syllables:
+    """The process-wide :class:`Syllables` table (built on first call)."""
+    return Syllables()
 
 
 _FULLWIDTH_ALNUM = str.maketrans(

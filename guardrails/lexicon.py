@@ -3,10 +3,22 @@
 Matching runs on the :class:`~guardrails.folding.Folder` skeleton of the text, so full-width
 forms, traditional characters, homoglyphs and symbols inserted between characters do not hide
 a term (GB/T 47483 §9.4.1 a, b: keyword filtering). Latin letters in the text are also matched
-against each term's pinyin (``falungong``, ``fa lun 功``) and, for terms of three characters or
-more, its initials as a whole word (``flg``).
+against each term's pinyin (``falungong``, ``fa lun 功``), at syllable boundaries only (``damaged``
+is not ``da ma``), and, for terms of three characters or more, its initials as a whole word
+(``flg``).
 
-Allow-list phrases (``打击犯罪``, ``枪支持有许可``) live in the same automaton; a sensitive hit
+Homophones written in characters alone (``发轮功``, ``法伦工`` for ``法轮功``; ``兵毒`` for
+``冰毒``; ``买抢``, ``麦枪`` for ``买枪``) are matched on sound: the text and the terms become
+strings of tone-free pinyin syllables, one code per syllable (:class:`~guardrails.folding.
+Syllables`, pypinyin readings), and a second automaton matches whole syllables only. Sound-alike
+matches collide with ordinary words far more often than exact ones, so this path is narrower
+(:class:`HomophoneRules`): terms of at least three syllables, two-syllable terms only in the
+categories the policy names and only when one character is kept as written; a match whose
+changed characters all belong to ordinary words of jieba's dictionary (``病毒`` is not
+``冰毒``, ``办家政`` is not ``办假证``) is dropped, and so is one inside an allow-listed phrase —
+written as such, or heard as such when the phrase is longer than the match.
+
+Allow-list phrases (``打击犯罪``, ``枪支持有许可``) live in the same automata; a sensitive hit
 lying inside an allow hit is dropped, so legitimate government phrases pass.
 """
 
@@ -14,14 +26,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 
 import ahocorasick
+import jieba
 from pypinyin import Style, lazy_pinyin
 
 from guardrails.errors import LexiconTermError
-from guardrails.folding import Folder
+from guardrails.folding import Folder, Syllables, syllables
 from guardrails.models import LexiconHit, LexiconTerm
 
 ALLOW = "allow"
@@ -34,12 +48,100 @@ _HAS_LATIN = re.compile(r"[a-z]")
 MAX_TERM_CHARS = 32
 
 
+_MAX_SYLLABLE = 6  # "zhuang"
+_WORD_SPAN = 4  # longest dictionary word used to explain a changed character
+_WORD_MIN_COUNT = 5  # least jieba frequency count of such a word
+
+
+@dataclass(frozen=True, slots=True)
+class HomophoneRules:
+    """Which terms are matched by sound (homophones written in characters).
+
+    Attributes:
+        enabled: False turns the homophone path off (exact, pinyin and initials stay).
+        min_syllables: Terms of at least this many syllables are always matched by sound.
+        two_syllable_categories: Categories whose two-syllable terms are matched by sound too
+            (``冰毒`` → ``兵毒``).
+        all_changed_min_syllables: A match that keeps no character of the term as written
+            (``发伦工``) counts only for terms of at least this many syllables; shorter ones
+            must keep one (``法伦工``, ``兵毒``), since three common syllables in a row meet
+            by chance across words (``想把老房子`` sounds like ``乡巴佬``).
+        common_chars: A two-syllable match whose changed character is one of this many most
+            frequent characters (jieba's dictionary counts) is dropped: such a character is
+            mostly its own word next to a kept one (``到号`` is not ``盗号``, ``面积大吗`` is not
+            ``大麻``), while sound-alike spellings use rarer ones (``兵毒``, ``买抢``).
+
+    Rule source: issue 3 (evasion) and policy ``lexicon.homophone`` (GB/T 47483 §9.4.1 a).
+    """
+
+    enabled: bool = True
+    min_syllables: int = 3
+    all_changed_min_syllables: int = 4
+    common_chars: int = 200
+    two_syllable_categories: frozenset[str] = field(
+        default_factory=lambda: frozenset({"illegal", "porn"})
+    )
+
+    def covers(self, category: str, syllable_count: int) -> bool:
+        """True when a term of ``category`` with ``syllable_count`` syllables is matched."""
+        if not self.enabled or syllable_count < 2:
+            return False
+        if syllable_count >= self.min_syllables:
+            return True
+        return syllable_count == 2 and category in self.two_syllable_categories
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     term: str
     category: str
     via: str
     length: int
+    written: str = ""
+
+
+@cache
+def common_words(min_count: int = _WORD_MIN_COUNT) -> frozenset[str]:
+    """Chinese words of two to four characters in jieba's bundled dictionary.
+
+    Args:
+        min_count: Least frequency count in the dictionary; rarer entries (``颠复``, ``洗前``)
+            are left out so they cannot excuse a sound-alike spelling.
+
+    Returns:
+        About 120,000 words at the default count; loaded once per process (about 0.3 s).
+    """
+    with jieba.get_dict_file() as handle:
+        data = handle.read().decode("utf-8")
+    return frozenset(
+        word
+        for word, count in re.findall(r"^([\u3400-\u9fff]{2,4}) (\d+)", data, re.MULTILINE)
+        if int(count) >= min_count
+    )
+
+
+@cache
+def frequent_chars(count: int) -> frozenset[str]:
+    """The ``count`` most frequent Chinese characters by jieba's dictionary counts."""
+    with jieba.get_dict_file() as handle:
+        data = handle.read().decode("utf-8")
+    ranked = sorted(
+        ((int(n), char) for char, n in re.findall(r"^([\u4e00-\u9fff]) (\d+)", data, re.M)),
+        reverse=True,
+    )
+    return frozenset(char for _, char in ranked[:count])
+
+
+@lru_cache(maxsize=4096)
+def _segmentable(letters: str, known: frozenset[str]) -> bool:
+    """True when ``letters`` splits into pinyin syllables (empty counts)."""
+    ends = [True] + [False] * len(letters)
+    for end in range(1, len(letters) + 1):
+        ends[end] = any(
+            ends[start] and letters[start:end] in known
+            for start in range(max(0, end - _MAX_SYLLABLE), end)
+        )
+    return ends[-1]
 
 
 def read_lexicon_file(path: Path) -> list[LexiconTerm]:
@@ -91,6 +193,8 @@ class Lexicon:
         terms: Sensitive terms and allow-list phrases (category :data:`ALLOW`).
         categories: Known sensitive categories; a term of another category raises.
 
+        homophones: Which terms are also matched by sound; the defaults when None.
+
     Raises:
         LexiconTermError: A term is empty, longer than 32 characters, or of an unknown category.
     """
@@ -100,12 +204,16 @@ class Lexicon:
         folder: Folder,
         terms: Iterable[LexiconTerm],
         categories: Iterable[str] | None = None,
+        homophones: HomophoneRules | None = None,
     ) -> None:
         self._folder = folder
+        self._sounds: Syllables = syllables()
+        self._rules = homophones if homophones is not None else HomophoneRules()
         known = set(categories) | {ALLOW} if categories is not None else None
         self._terms: dict[tuple[str, str], LexiconTerm] = {}
         exact = ahocorasick.Automaton()
-        spoken = ahocorasick.Automaton()
+        spoken: dict[str, list[_Entry]] = {}
+        sounds: dict[str, list[_Entry]] = {}
         initials: dict[str, _Entry] = {}
         for item in terms:
             key = folder.skeleton(item.term)
@@ -115,19 +223,33 @@ class Lexicon:
                 raise LexiconTermError()
             self._terms[(item.term, item.category)] = item
             exact.add_word(key, _Entry(item.term, item.category, "exact", len(key)))
-            if item.category == ALLOW or not _CJK.match(key) or len(key) < 2:
+            if not _CJK.match(key) or len(key) < 2:
                 continue
-            full = "".join(lazy_pinyin(key))
-            spoken.add_word(full, _Entry(item.term, item.category, "pinyin", len(full)))
-            if len(key) >= 3:
+            readings = lazy_pinyin(key)
+            if len(readings) != len(key):  # a character without a reading: by itself
+                readings = self._sounds.spell(self._sounds.encode(key))
+            full = "".join(readings)
+            spoken.setdefault(full, []).append(
+                _Entry(item.term, item.category, "pinyin", len(full), key)
+            )
+            if item.category == ALLOW or self._rules.covers(item.category, len(key)):
+                entry = _Entry(item.term, item.category, "homophone", len(key), key)
+                # the reading in context (六合彩) and the one of each character alone, which is
+                # how the text is read
+                for coded in {self._sounds.encode_readings(readings), self._sounds.encode(key)}:
+                    sounds.setdefault(coded, []).append(entry)
+            if item.category != ALLOW and len(key) >= 3:
                 letters = "".join(lazy_pinyin(key, style=Style.FIRST_LETTER))
                 initials.setdefault(letters, _Entry(item.term, item.category, "initials", 0))
         self._exact = exact if len(exact) else None
-        self._spoken = spoken if len(spoken) else None
         if self._exact is not None:
             self._exact.make_automaton()
-        if self._spoken is not None:
-            self._spoken.make_automaton()
+        self._spoken = _automaton(spoken)
+        self._homophone = _automaton(sounds)
+        self._words = common_words() if self._homophone is not None else frozenset()
+        self._frequent = (
+            frequent_chars(self._rules.common_chars) if self._homophone is not None else frozenset()
+        )
         self._initials = initials
 
     @property
@@ -143,8 +265,17 @@ class Lexicon:
         """Number of allow-list phrases."""
         return sum(1 for _, category in self._terms if category == ALLOW)
 
+    @property
+    def homophones(self) -> HomophoneRules:
+        """The rules of the homophone path in force."""
+        return self._rules
+
     def scan(self, text: str) -> list[LexiconHit]:
-        """Sensitive hits in ``text`` (allow-listed ones removed), in order of position.
+        """Sensitive hits in ``text`` (allow-listed ones removed).
+
+        Exact hits come first, in order of position, then pinyin and initials hits (Latin
+        letters in the text), then homophone hits (``via="homophone"``: the text *sounds like*
+        the term; a written-out term is never reported twice).
 
         Args:
             text: Any text; it is folded internally (the caller's text is not changed).
@@ -153,47 +284,90 @@ class Lexicon:
             One :class:`LexiconHit` per match; empty when the text is clean.
         """
         skeleton = self._folder.skeleton(text)
-        hits = self._scan_exact(skeleton)
+        hits, allowed = self._scan_exact(skeleton)
         if self._spoken is not None and _HAS_LATIN.search(skeleton):
-            hits.extend(self._scan_spoken(skeleton))
+            hits.extend(self._scan_spoken(text, skeleton))
+        if self._homophone is not None:
+            hits.extend(self._scan_homophone(skeleton, allowed))
         return hits
 
     def scan_throughput(self, text: str) -> int:
-        """Count exact hits without building result objects (benchmark path)."""
-        if self._exact is None:
-            return 0
-        return sum(1 for _ in self._exact.iter(self._folder.skeleton(text)))
+        """Count raw exact and homophone matches without building results (benchmark path).
 
-    def _scan_exact(self, skeleton: str) -> list[LexiconHit]:
+        Both automata run over the whole text, as in :meth:`scan`; the per-match checks of the
+        homophone path (allow-list, kept character, ordinary words) are not timed here.
+        """
+        skeleton = self._folder.skeleton(text)
+        count = 0
+        if self._exact is not None:
+            count += sum(1 for _ in self._exact.iter(skeleton))
+        if self._homophone is not None:
+            count += sum(1 for _ in self._homophone.iter(self._sounds.encode(skeleton)))
+        return count
+
+    def _scan_exact(self, skeleton: str) -> tuple[list[LexiconHit], list[tuple[int, int]]]:
         if self._exact is None:
-            return []
+            return [], []
         found: list[tuple[int, int, _Entry]] = [
             (end - entry.length + 1, end + 1, entry) for end, entry in self._exact.iter(skeleton)
         ]
         allowed = [(start, end) for start, end, entry in found if entry.category == ALLOW]
-        return [
+        hits = [
             LexiconHit(term=entry.term, category=entry.category)
             for start, end, entry in found
             if entry.category != ALLOW and not any(a <= start and end <= b for a, b in allowed)
         ]
+        return hits, allowed
 
-    def _scan_spoken(self, skeleton: str) -> list[LexiconHit]:
+    def _scan_spoken(self, text: str, skeleton: str) -> list[LexiconHit]:
         pieces: list[str] = []
         latin: list[bool] = []
-        for char in skeleton:
-            if "\u3400" <= char <= "\u9fff":
-                syllable = lazy_pinyin(char)[0]
+        cuts: set[int] = {0}  # positions in the spoken string where a syllable may start
+        runs: list[tuple[int, int, int]] = []  # (spoken start, end, skeleton start) of Latin runs
+        for index, (char, code) in enumerate(
+            zip(skeleton, self._sounds.encode(skeleton), strict=True)
+        ):
+            at = len(latin)
+            if self._sounds.is_code(code):
+                syllable = self._sounds.spell(code)[0]
                 pieces.append(syllable)
                 latin.extend([False] * len(syllable))
+                cuts.update((at, at + len(syllable)))
             elif "a" <= char <= "z":
+                if index and "a" <= skeleton[index - 1] <= "z":
+                    runs[-1] = (runs[-1][0], at + 1, runs[-1][2])
+                else:
+                    runs.append((at, at + 1, index))
                 pieces.append(char)
                 latin.append(True)
+            else:
+                cuts.add(at)
         spoken = "".join(pieces)
+        cuts.add(len(spoken))
+        gaps: list[bool] | None = None
         hits: list[LexiconHit] = []
-        if self._spoken is not None:
-            for end, entry in self._spoken.iter(spoken):
-                if any(latin[end - entry.length + 1 : end + 1]):
-                    hits.append(LexiconHit(term=entry.term, category=entry.category, via="pinyin"))
+        found: list[tuple[int, int, _Entry]] = []
+        allowed: list[tuple[int, int]] = []
+        for end, entries in self._spoken.iter(spoken) if self._spoken is not None else ():
+            start = end - entries[0].length + 1
+            if not any(latin[start : end + 1]):
+                continue  # characters only: the homophone path's business
+            for edge in (start, end + 1):
+                if edge not in cuts:
+                    if gaps is None:
+                        gaps = self._folder.gaps(text)
+                    if self._latin_cut(spoken, edge, runs, gaps):
+                        cuts.add(edge)
+            if start not in cuts or end + 1 not in cuts:
+                continue  # not at syllable boundaries: "damaged" is not "da ma"
+            for entry in entries:
+                if entry.category == ALLOW:
+                    allowed.append((start, end + 1))
+                else:
+                    found.append((start, end + 1, entry))
+        for start, end, entry in found:
+            if not any(a <= start and end <= b and b - a > end - start for a, b in allowed):
+                hits.append(LexiconHit(term=entry.term, category=entry.category, via="pinyin"))
         for run in _LATIN_RUN.findall(skeleton):
             initial = self._initials.get(run)
             if initial is not None:
@@ -201,3 +375,96 @@ class Lexicon:
                     LexiconHit(term=initial.term, category=initial.category, via="initials")
                 )
         return hits
+
+    def _latin_cut(
+        self, spoken: str, edge: int, runs: list[tuple[int, int, int]], gaps: list[bool]
+    ) -> bool:
+        """True when a syllable may start at ``edge`` inside a Latin run.
+
+        That is so at a gap in the text (``mai bingdu``) or where the whole run splits into
+        pinyin syllables with a cut there (``maibingdu``), not inside a word (``damaged``).
+        """
+        for start, end, skeleton_start in runs:
+            if start < edge < end:
+                if gaps[skeleton_start + edge - start]:
+                    return True
+                known = self._sounds.known
+                return _segmentable(spoken[start:edge], known) and _segmentable(
+                    spoken[edge:end], known
+                )
+        return False
+
+    def _scan_homophone(
+        self, skeleton: str, written_allowed: list[tuple[int, int]]
+    ) -> list[LexiconHit]:
+        assert self._homophone is not None
+        found: list[tuple[int, int, _Entry]] = []
+        heard_allowed: list[tuple[int, int]] = []
+        for end, entries in self._homophone.iter(self._sounds.encode(skeleton)):
+            start = end - entries[0].length + 1
+            for entry in entries:
+                if entry.category == ALLOW:
+                    heard_allowed.append((start, end + 1))
+                else:
+                    found.append((start, end + 1, entry))
+        hits: list[LexiconHit] = []
+        seen: set[tuple[str, str]] = set()
+        for start, end, entry in found:
+            written = skeleton[start:end]
+            if written == entry.written or (entry.term, entry.category) in seen:
+                continue  # written out: the exact path reports (or allows) it
+            if any(a <= start and end <= b for a, b in written_allowed):
+                continue
+            if any(a <= start and end <= b and b - a > end - start for a, b in heard_allowed):
+                continue
+            changed = [x for x, y in zip(written, entry.written, strict=True) if x != y]
+            if len(changed) == entry.length < self._rules.all_changed_min_syllables:
+                continue
+            if entry.length == 2 and self._frequent.intersection(changed):
+                continue
+            if self._ordinary(skeleton, start, entry.written):
+                continue
+            seen.add((entry.term, entry.category))
+            hits.append(LexiconHit(term=entry.term, category=entry.category, via="homophone"))
+        return hits
+
+    def _ordinary(self, skeleton: str, start: int, term: str) -> bool:
+        """True when every changed character of a match is part of an ordinary word.
+
+        A changed character is explained by a word of jieba's dictionary (two to four
+        characters, :func:`common_words`) that contains it and that is the whole match
+        (``病毒`` for ``冰毒``), or reaches outside the match (``买抢购`` for ``买枪``), or
+        stands where the term has a word too (``办家政``: ``家政`` where ``办假证`` has
+        ``假证``). A word across the term's own words does not explain (``颠复国家政权``:
+        ``复国`` stands on ``覆国``).
+        """
+        words = self._words
+        size, end = len(skeleton), start + len(term)
+        for offset, wanted in enumerate(term):
+            at = start + offset
+            if skeleton[at] == wanted:
+                continue
+            if not any(
+                skeleton[left:right] in words
+                and (
+                    left < start
+                    or right > end
+                    or (left, right) == (start, end)
+                    or term[left - start : right - start] in words
+                )
+                for left in range(max(0, at - _WORD_SPAN + 1), at + 1)
+                for right in range(max(at + 1, left + 2), min(size, left + _WORD_SPAN) + 1)
+            ):
+                return False
+        return True
+
+
+def _automaton(keys: dict[str, list[_Entry]]) -> ahocorasick.Automaton | None:
+    """An automaton of ``keys`` (values: tuples of entries); None when no sensitive entry."""
+    if not any(e.category != ALLOW for entries in keys.values() for e in entries):
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, entries in keys.items():
+        automaton.add_word(key, tuple(entries))
+    automaton.make_automaton()
+    return automaton

@@ -33,6 +33,11 @@ class Decision(StrEnum):
     FLAG = "flag"
 
 
+LexiconVia = Literal["exact", "pinyin", "initials", "homophone"]
+"""How a lexicon term matched: as written (after folding), in Latin pinyin, as initials, or as
+a sound-alike spelling in Chinese characters."""
+
+
 class PiiType(StrEnum):
     """Kinds of personal data the guard detects (§9.4.1 d, §9.3.2)."""
 
@@ -71,6 +76,11 @@ class RailVerdict(_Frozen):
     reason_code: str | None = None
     message_zh: str | None = None
     duration_ms: float = Field(default=0.0, ge=0)
+    via: LexiconVia | None = Field(
+        default=None,
+        description="Lexicon rails: how the deciding term matched (homophone, pinyin, ...); "
+        "never the text",
+    )
 
 
 class ScreenedQuery(_Frozen):
@@ -192,11 +202,11 @@ class LexiconTerm(_Frozen):
 
 
 class LexiconHit(_Frozen):
-    """A lexicon match: the term, its category and where it matched (``exact``, ``pinyin``)."""
+    """A lexicon match: the term, its category and how it matched (:data:`LexiconVia`)."""
 
     term: str
     category: str
-    via: Literal["exact", "pinyin", "initials"] = "exact"
+    via: LexiconVia = "exact"
 
 
 class GuardStatus(_Frozen):

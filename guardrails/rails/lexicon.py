@@ -2,6 +2,8 @@
 
 On input, a hit refuses or flags per the category's decision in the policy. On output, a hit
 replaces the answer with the fallback (when that one is clean) or a safe message, and flags it.
+Every verdict records how the deciding term matched (``via``: ``exact``, ``pinyin``,
+``initials`` or ``homophone``) for reviewers and statistics — never the term or the text.
 """
 
 from __future__ import annotations
@@ -37,7 +39,11 @@ class LexiconInputRail:
         self._messages = messages
 
     def screen(self, state: InputState) -> RailVerdict:
-        """Refuse on the first refusing category hit; flag on a flagging one."""
+        """Refuse on the first refusing category hit; flag on a flagging one.
+
+        Exact hits are preferred over pinyin, initials and homophone ones; the verdict's
+        ``via`` tells which kind decided.
+        """
         hits = self._source.lexicon.scan(state.text)
         if not hits:
             return verdict("input", self.name)
@@ -45,8 +51,12 @@ class LexiconInputRail:
         hit = refusing[0] if refusing else hits[0]
         reason = reason_of(hit)
         if refusing:
-            return verdict("input", self.name, Decision.REFUSE, reason, self._messages.get(reason))
-        return verdict("input", self.name, Decision.FLAG, reason)
+            decided = verdict(
+                "input", self.name, Decision.REFUSE, reason, self._messages.get(reason)
+            )
+        else:
+            decided = verdict("input", self.name, Decision.FLAG, reason)
+        return decided.model_copy(update={"via": hit.via})
 
 
 class LexiconOutputRail:
@@ -70,7 +80,8 @@ class LexiconOutputRail:
         else:
             state.screen_text = state.spoken_text = self._unavailable
         state.replaced = state.flagged = True
-        return verdict("output", self.name, Decision.FLAG, reason_of(hits[0]))
+        flagged = verdict("output", self.name, Decision.FLAG, reason_of(hits[0]))
+        return flagged.model_copy(update={"via": hits[0].via})
 
 
 class LexiconHolder:
