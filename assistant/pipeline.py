@@ -26,7 +26,7 @@ from assistant.generate.extractive import ExtractiveComposer
 from assistant.intent import IntentClassifier
 from assistant.models import Answer, Intent, IntentKind, KioskAction, Route, Turn, TurnResult
 from assistant.replies import Replies
-from guardrails.models import Draft, GuardedAnswer, ScreenedQuery
+from guardrails.models import Decision, Draft, GuardedAnswer, ScreenedQuery
 from speech.models import Pace
 from knowledge.models import Aspect, Hit, Matter
 from knowledge.retrieve import HybridRetriever
@@ -187,7 +187,8 @@ class Pipeline:
         if intent.follow_up and not intent.aspect_explicit and state.aspect is not None:
             aspect = state.aspect
         answer = await self._compose(screened.text, matter, aspect)
-        if answer.flagged:
+        flagged_input = any(v.decision is Decision.FLAG for v in screened.verdicts)
+        if answer.flagged or flagged_input:
             self.guard.record_flag(
                 question=screened,
                 answer=answer,

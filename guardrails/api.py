@@ -113,6 +113,12 @@ class ReviewStats(_Body):
     tc260_classes: dict[str, list[str]]
 
 
+@router.get("/review/me", response_model=Principal)
+def whoami(who: ReaderDep) -> Principal:
+    """The token holder's name and role; the reviewer page checks a token with it."""
+    return who
+
+
 @router.get("/review/items", response_model=ReviewPage)
 def list_items(
     guard: GuardDep,
@@ -167,10 +173,14 @@ def audit_log(
     _who: ReaderDep,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=32)] = None,
+    target: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntry]:
-    """Audit log of reviewer decisions and lexicon changes, newest first (§9.3.3 b)."""
-    return guard.audit.entries(actor=actor, action=action, limit=limit)
+    """Audit log of reviewer decisions and lexicon changes, newest first (§9.3.3 b).
+
+    ``target`` narrows to one object, e.g. ``review:7`` (one item's trail) or ``term:illegal``.
+    """
+    return guard.audit.entries(actor=actor, action=action, target=target, limit=limit)
 
 
 @router.get("/review/stats", response_model=ReviewStats)

@@ -45,14 +45,21 @@ class AuditLog:
         )
 
     def entries(
-        self, *, actor: str | None = None, action: str | None = None, limit: int = 100
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        limit: int = 100,
     ) -> list[AuditEntry]:
-        """Newest entries first, optionally filtered by actor and action."""
+        """Newest entries first, optionally filtered by actor, action and target (``review:7``)."""
         query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
         if actor:
             query = query.where(AuditRow.actor == actor)
         if action:
             query = query.where(AuditRow.action == action)
+        if target:
+            query = query.where(AuditRow.target == target)
         with self._sessions() as session:
             return [
                 AuditEntry(

@@ -4,13 +4,18 @@ Items are stored redacted only (the queue redacts again before writing, whatever
 passed). Reviewers claim an item, then approve, reject or correct it; a correction becomes the
 approved answer for that matter and aspect (:meth:`ReviewQueue.approved_correction`), used by
 later turns. Every decision is written to the audit log in the same transaction.
+
+Concurrency: a claim or a decision is a compare-and-set ``UPDATE … WHERE status is open to this
+reviewer``. When two reviewers act on the same item at once (on PostgreSQL or SQLite), exactly one
+update matches; the other gets :class:`~guardrails.errors.ReviewStateError` (HTTP 409) and its
+transaction writes nothing — no status change, no correction, no audit entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from guardrails.audit import AuditLog, Clock, utc_now
@@ -20,6 +25,7 @@ from guardrails.tables import CorrectionRow, ReviewItemRow
 
 Redactor = Callable[[str], str]
 _OPEN = (ReviewStatus.PENDING.value, ReviewStatus.CLAIMED.value)
+_TAKEN = "该条目已被其他审核员领取或处理，请刷新列表后重试"
 
 
 def _public(row: ReviewItemRow) -> ReviewItem:
@@ -157,7 +163,11 @@ class ReviewQueue:
         with self._sessions.begin() as session:
             row = self._row(session, item_id)
             self._require_open(row, reviewer)
-            row.status, row.claimed_by, row.updated_at = "claimed", reviewer.name, self._clock()
+            now = self._clock()
+            self._transition(
+                session, row, reviewer,
+                status=ReviewStatus.CLAIMED.value, claimed_by=reviewer.name, updated_at=now,
+            )  # fmt: skip
             self._audit.add(session, reviewer, "review.claim", f"review:{item_id}")
             return _public(row)
 
@@ -203,8 +213,10 @@ class ReviewQueue:
         with self._sessions.begin() as session:
             row = self._row(session, item_id)
             self._require_open(row, reviewer)
-            row.status, row.decided_by, row.updated_at = status.value, reviewer.name, now
-            row.claimed_by = row.claimed_by or reviewer.name
+            values: dict[str, object] = {
+                "status": status.value, "decided_by": reviewer.name, "updated_at": now,
+                "claimed_by": row.claimed_by or reviewer.name,
+            }  # fmt: skip
             detail = f"status={status.value}"
             if note:
                 detail += f" note={self._redact(note)[:200]}"
@@ -213,10 +225,11 @@ class ReviewQueue:
                 part = str(aspect) if aspect else row.aspect
                 if not code or not part:
                     raise ReviewStateError("更正须指定事项编码和问题类别（aspect）")
-                row.correction = self._redact(correction)
-                row.matter_code, row.aspect = code, part
-                self._store_correction(session, row, reviewer)
+                values.update(correction=self._redact(correction), matter_code=code, aspect=part)
                 detail += f" matter={code} aspect={part}"
+            self._transition(session, row, reviewer, **values)
+            if correction is not None:
+                self._store_correction(session, row, reviewer)
             self._audit.add(
                 session, reviewer, f"review.{status.value}", f"review:{item_id}", detail
             )
@@ -243,6 +256,32 @@ class ReviewQueue:
         if row is None:
             raise ReviewItemNotFoundError()
         return row
+
+    @staticmethod
+    def _transition(
+        session: Session, row: ReviewItemRow, reviewer: Principal, **values: object
+    ) -> None:
+        """Set ``values`` on the item only if it is still open to ``reviewer`` (compare-and-set).
+
+        Raises:
+            ReviewStateError: Another reviewer claimed or decided the item since it was read.
+        """
+        open_to_reviewer: ColumnElement[bool] = or_(
+            ReviewItemRow.status == ReviewStatus.PENDING.value,
+            and_(
+                ReviewItemRow.status == ReviewStatus.CLAIMED.value,
+                ReviewItemRow.claimed_by == reviewer.name,
+            ),
+        )
+        result = session.execute(
+            update(ReviewItemRow)
+            .where(ReviewItemRow.id == row.id, open_to_reviewer)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ReviewStateError(_TAKEN)
+        session.refresh(row)
 
     @staticmethod
     def _require_open(row: ReviewItemRow, reviewer: Principal) -> None:

@@ -1,0 +1,137 @@
+"""Review queue, corrections and audit log against the real PostgreSQL server (§9.4.1 b, §9.3.3 b).
+
+The shared suite of tests/integration/test_review_queue_db.py on a per-test schema, plus what
+only PostgreSQL enforces (column lengths) and the reviewer API racing over HTTP.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import Request
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import DataError
+
+from assistant.app import create_app
+from assistant.settings import Settings
+from guardrails.models import Source
+from guardrails.policy import Guardrails
+from tests.integration.test_review_queue_db import (
+    ALICE,
+    Db,
+    check_concurrent_claims_have_one_winner,
+    check_concurrent_decisions_have_one_winner,
+    check_decisions_are_audited_and_corrections_persist,
+    check_failed_decision_writes_nothing,
+    check_flag_is_stored_redacted,
+    flag,
+    open_db,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.integration]
+
+ALICE_TOKEN = "alice-reviewer-token-0001"
+BOB_TOKEN = "bob-reviewer-token-000002"
+
+
+@pytest.fixture
+def pg_db(postgres_url: str) -> Iterator[Db]:
+    db = open_db(postgres_url)
+    yield db
+    db.engine.dispose()
+
+
+def test_flag_is_stored_redacted_postgres(pg_db: Db) -> None:
+    check_flag_is_stored_redacted(pg_db)
+
+
+def test_decisions_audited_corrections_persist_postgres(pg_db: Db) -> None:
+    check_decisions_are_audited_and_corrections_persist(pg_db)
+
+
+def test_failed_decision_writes_nothing_postgres(pg_db: Db) -> None:
+    check_failed_decision_writes_nothing(pg_db)
+
+
+def test_concurrent_claims_one_winner_postgres(pg_db: Db) -> None:
+    check_concurrent_claims_have_one_winner(pg_db)
+
+
+def test_concurrent_decisions_one_winner_postgres(pg_db: Db) -> None:
+    check_concurrent_decisions_have_one_winner(pg_db)
+
+
+def test_correction_refused_by_column_length_writes_nothing_postgres(pg_db: Db) -> None:
+    """PostgreSQL refuses a 65-character matter code in the item's UPDATE: all rolled back."""
+    item = flag(pg_db)
+    pg_db.guard.review.claim(item.id, ALICE)
+    with pytest.raises(DataError):
+        pg_db.guard.review.correct(item.id, ALICE, "更正", matter_code="M" * 65, aspect="fee")
+    row = pg_db.row(item.id)
+    assert (row.status, row.correction, row.matter_code) == ("claimed", None, "HJ-0001")
+    assert pg_db.corrections() == []
+    assert pg_db.trail(item.id) == [("alice", "review.claim")]
+    assert pg_db.guard.review.approved_correction("M" * 65, "fee") is None
+
+
+@pytest.fixture
+def pg_app(postgres_url: str) -> Iterator[tuple[TestClient, Guardrails]]:
+    settings = Settings(
+        database_url=postgres_url,
+        guardrails={"tokens": [
+            {"token": ALICE_TOKEN, "role": "reviewer", "name": "alice"},
+            {"token": BOB_TOKEN, "role": "reviewer", "name": "bob"},
+        ], "scope_classifier": False},
+    )  # fmt: skip
+    app = create_app(settings)
+    captured: dict[str, Guardrails] = {}
+
+    @app.get("/_test/guard", include_in_schema=False)
+    def _read(request: Request) -> dict[str, str]:
+        captured["guard"] = request.state.runtime.guardrails
+        return {}
+
+    with TestClient(app) as client:
+        client.get("/_test/guard")
+        yield client, captured["guard"]
+
+
+def test_http_concurrent_claims_one_200_one_409_postgres(
+    pg_app: tuple[TestClient, Guardrails],
+) -> None:
+    client, guard = pg_app
+    source = Source(matter_code="HJ-0001", matter_name="户口迁入", section="materials")
+    for _ in range(5):
+        item = guard.review.add(question="户口迁入要什么", answer="回答", reason_codes=["pii"],
+                                sources=[source], kiosk_id="KH", aspect="materials")  # fmt: skip
+        responses = _claim_at_once(client, item.id, {"alice": ALICE_TOKEN, "bob": BOB_TOKEN})
+        assert sorted(r.status_code for r in responses.values()) == [200, 409]
+        winner = next(name for name, r in responses.items() if r.status_code == 200)
+        loser = next(r for r in responses.values() if r.status_code == 409)
+        assert loser.json()["code"] == "guardrails.review_invalid_state"
+        assert "其他审核员" in loser.json()["message"]
+        assert guard.review.get(item.id).claimed_by == winner
+        trail = guard.audit.entries(target=f"review:{item.id}")
+        assert [(e.actor, e.action) for e in trail] == [(winner, "review.claim")]
+
+
+def _claim_at_once(client: TestClient, item_id: int, tokens: dict[str, str]) -> dict[str, Any]:
+    """POST the claim for every token from its own thread, released together by a barrier."""
+    barrier = threading.Barrier(len(tokens), timeout=20)
+    responses: dict[str, Any] = {}
+
+    def claim(name: str, token: str) -> None:
+        barrier.wait()
+        responses[name] = client.post(
+            f"/v1/review/items/{item_id}/claim", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    threads = [threading.Thread(target=claim, args=pair) for pair in tokens.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return responses
