@@ -32,7 +32,7 @@ from pathlib import Path
 
 import ahocorasick
 import jieba
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from guardrails.errors import LexiconTermError
 from guardrails.folding import Folder, Syllables, syllables
@@ -45,6 +45,7 @@ DATA_DIR = Path(__file__).with_name("data")
 _CJK = re.compile(r"^[\u3400-\u9fff]+$")
 _LATIN_RUN = re.compile(r"[a-z]+")
 _HAS_LATIN = re.compile(r"[a-z]")
+_NOT_CJK = re.compile(r"[^\u3400-\u9fff]+")
 MAX_TERM_CHARS = 32
 
 
@@ -98,6 +99,7 @@ class _Entry:
     via: str
     length: int
     written: str = ""
+    heard: bool = False  # matched by sound too
 
 
 @cache
@@ -186,14 +188,20 @@ class Lexicon:
 
         lexicon = Lexicon(folder, bundled_terms())
         lexicon.scan("哪里能买到冰 毒")   # [LexiconHit(term="冰毒", category="illegal")]
+        lexicon.scan("哪里能买到兵毒")     # [LexiconHit(term="冰毒", ..., via="homophone")]
         lexicon.scan("禁毒宣传活动")       # [] (allow-listed)
+
+    Terms of Chinese characters only are matched in one pass over the text's syllable codes
+    (:meth:`~guardrails.folding.Syllables.encode`): a match whose characters are the term's is
+    an exact hit, any other is a homophone candidate. Terms with other characters (``K粉``,
+    ``ISIS``) have their own automaton, run only around the text's non-Chinese characters.
 
     Args:
         folder: Shared folding tables.
         terms: Sensitive terms and allow-list phrases (category :data:`ALLOW`).
         categories: Known sensitive categories; a term of another category raises.
-
-        homophones: Which terms are also matched by sound; the defaults when None.
+        homophones: Which terms are also matched by sound; :class:`HomophoneRules` defaults
+            when None (the policy's ``lexicon.homophone`` section sets them).
 
     Raises:
         LexiconTermError: A term is empty, longer than 32 characters, or of an unknown category.
@@ -211,9 +219,9 @@ class Lexicon:
         self._rules = homophones if homophones is not None else HomophoneRules()
         known = set(categories) | {ALLOW} if categories is not None else None
         self._terms: dict[tuple[str, str], LexiconTerm] = {}
-        exact = ahocorasick.Automaton()
-        spoken: dict[str, list[_Entry]] = {}
         sounds: dict[str, list[_Entry]] = {}
+        mixed: dict[str, list[_Entry]] = {}
+        spoken: dict[str, list[_Entry]] = {}
         initials: dict[str, _Entry] = {}
         for item in terms:
             key = folder.skeleton(item.term)
@@ -222,35 +230,38 @@ class Lexicon:
             if known is not None and item.category not in known:
                 raise LexiconTermError()
             self._terms[(item.term, item.category)] = item
-            exact.add_word(key, _Entry(item.term, item.category, "exact", len(key)))
-            if not _CJK.match(key) or len(key) < 2:
+            if not _CJK.match(key):
+                mixed.setdefault(key, []).append(
+                    _Entry(item.term, item.category, "exact", len(key))
+                )
+                continue
+            allow = item.category == ALLOW
+            # allow phrases are heard too, but only a longer one can hold a (two-syllable) hit
+            heard = len(key) >= 3 if allow else self._rules.covers(item.category, len(key))
+            entry = _Entry(item.term, item.category, "exact", len(key), key, heard)
+            coded = self._sounds.encode(key)  # how the text reads: each character alone
+            sounds.setdefault(coded, []).append(entry)
+            if len(key) < 2:
                 continue
             readings = lazy_pinyin(key)
-            if len(readings) != len(key):  # a character without a reading: by itself
-                readings = self._sounds.spell(self._sounds.encode(key))
+            if len(readings) != len(key):  # a character without a reading stands for itself
+                readings = self._sounds.spell(coded)
+            in_context = self._sounds.encode_readings(readings)  # 六合彩: liu he cai
+            if heard and in_context != coded:
+                sounds.setdefault(in_context, []).append(entry)
             full = "".join(readings)
             spoken.setdefault(full, []).append(
                 _Entry(item.term, item.category, "pinyin", len(full), key)
             )
-            if item.category == ALLOW or self._rules.covers(item.category, len(key)):
-                entry = _Entry(item.term, item.category, "homophone", len(key), key)
-                # the reading in context (六合彩) and the one of each character alone, which is
-                # how the text is read
-                for coded in {self._sounds.encode_readings(readings), self._sounds.encode(key)}:
-                    sounds.setdefault(coded, []).append(entry)
-            if item.category != ALLOW and len(key) >= 3:
-                letters = "".join(lazy_pinyin(key, style=Style.FIRST_LETTER))
+            if not allow and len(key) >= 3:
+                letters = "".join(reading[0] for reading in readings)
                 initials.setdefault(letters, _Entry(item.term, item.category, "initials", 0))
-        self._exact = exact if len(exact) else None
-        if self._exact is not None:
-            self._exact.make_automaton()
+        self._sound = _automaton(sounds, any_entry=True)
+        self._mixed = _automaton(mixed, any_entry=True)
         self._spoken = _automaton(spoken)
-        self._homophone = _automaton(sounds)
-        self._words = common_words() if self._homophone is not None else frozenset()
-        self._frequent = (
-            frequent_chars(self._rules.common_chars) if self._homophone is not None else frozenset()
-        )
         self._initials = initials
+        self._words = common_words()
+        self._frequent = frequent_chars(self._rules.common_chars)
 
     @property
     def terms(self) -> list[LexiconTerm]:
@@ -284,40 +295,70 @@ class Lexicon:
             One :class:`LexiconHit` per match; empty when the text is clean.
         """
         skeleton = self._folder.skeleton(text)
-        hits, allowed = self._scan_exact(skeleton)
+        exact: list[tuple[int, int, _Entry]] = []
+        heard: list[tuple[int, int, _Entry]] = []
+        allowed = _Spans()
+        heard_allowed = _Spans()
+        if self._sound is not None:
+            for end, entries in self._sound.iter(self._sounds.encode(skeleton)):
+                start = end + 1 - entries[0].length
+                written = skeleton[start : end + 1]
+                for entry in entries:
+                    if written == entry.written:
+                        exact.append((start, end + 1, entry))
+                    elif entry.heard:
+                        heard.append((start, end + 1, entry))
+        if self._mixed is not None:
+            exact.extend(self._scan_mixed(skeleton))
+            exact.sort(key=lambda found: found[0])
+        for start, end, entry in exact:
+            if entry.category == ALLOW:
+                allowed.add(start, end)
+        hits = [
+            LexiconHit(term=entry.term, category=entry.category)
+            for start, end, entry in exact
+            if entry.category != ALLOW and not allowed.holds(start, end)
+        ]
         if self._spoken is not None and _HAS_LATIN.search(skeleton):
             hits.extend(self._scan_spoken(text, skeleton))
-        if self._homophone is not None:
-            hits.extend(self._scan_homophone(skeleton, allowed))
+        if heard:
+            for start, end, entry in heard:
+                if entry.category == ALLOW:
+                    heard_allowed.add(start, end)
+            hits.extend(self._homophone_hits(skeleton, heard, allowed, heard_allowed))
         return hits
 
     def scan_throughput(self, text: str) -> int:
-        """Count raw exact and homophone matches without building results (benchmark path).
+        """Count raw matches without building results (benchmark path).
 
-        Both automata run over the whole text, as in :meth:`scan`; the per-match checks of the
-        homophone path (allow-list, kept character, ordinary words) are not timed here.
+        The same automaton passes as :meth:`scan` (syllable codes, and the mixed terms around
+        non-Chinese characters); the per-match checks are not timed here.
         """
         skeleton = self._folder.skeleton(text)
         count = 0
-        if self._exact is not None:
-            count += sum(1 for _ in self._exact.iter(skeleton))
-        if self._homophone is not None:
-            count += sum(1 for _ in self._homophone.iter(self._sounds.encode(skeleton)))
+        if self._sound is not None:
+            count += sum(1 for _ in self._sound.iter(self._sounds.encode(skeleton)))
+        if self._mixed is not None:
+            count += len(self._scan_mixed(skeleton))
         return count
 
-    def _scan_exact(self, skeleton: str) -> tuple[list[LexiconHit], list[tuple[int, int]]]:
-        if self._exact is None:
-            return [], []
-        found: list[tuple[int, int, _Entry]] = [
-            (end - entry.length + 1, end + 1, entry) for end, entry in self._exact.iter(skeleton)
-        ]
-        allowed = [(start, end) for start, end, entry in found if entry.category == ALLOW]
-        hits = [
-            LexiconHit(term=entry.term, category=entry.category)
-            for start, end, entry in found
-            if entry.category != ALLOW and not any(a <= start and end <= b for a, b in allowed)
-        ]
-        return hits, allowed
+    def _scan_mixed(self, skeleton: str) -> list[tuple[int, int, _Entry]]:
+        """Exact matches of terms with non-Chinese characters, looked for only around them."""
+        assert self._mixed is not None
+        found: list[tuple[int, int, _Entry]] = []
+        windows: list[list[int]] = []
+        for match in _NOT_CJK.finditer(skeleton):
+            left = max(0, match.start() - MAX_TERM_CHARS + 1)
+            right = min(len(skeleton), match.end() + MAX_TERM_CHARS - 1)
+            if windows and left <= windows[-1][1]:
+                windows[-1][1] = max(windows[-1][1], right)
+            else:
+                windows.append([left, right])
+        for left, right in windows:
+            for end, entries in self._mixed.iter(skeleton, left, right):
+                for entry in entries:
+                    found.append((end + 1 - entry.length, end + 1, entry))
+        return found
 
     def _scan_spoken(self, text: str, skeleton: str) -> list[LexiconHit]:
         pieces: list[str] = []
@@ -347,7 +388,7 @@ class Lexicon:
         gaps: list[bool] | None = None
         hits: list[LexiconHit] = []
         found: list[tuple[int, int, _Entry]] = []
-        allowed: list[tuple[int, int]] = []
+        allowed = _Spans()
         for end, entries in self._spoken.iter(spoken) if self._spoken is not None else ():
             start = end - entries[0].length + 1
             if not any(latin[start : end + 1]):
@@ -362,11 +403,11 @@ class Lexicon:
                 continue  # not at syllable boundaries: "damaged" is not "da ma"
             for entry in entries:
                 if entry.category == ALLOW:
-                    allowed.append((start, end + 1))
+                    allowed.add(start, end + 1)
                 else:
                     found.append((start, end + 1, entry))
         for start, end, entry in found:
-            if not any(a <= start and end <= b and b - a > end - start for a, b in allowed):
+            if not allowed.holds(start, end, longer=True):
                 hits.append(LexiconHit(term=entry.term, category=entry.category, via="pinyin"))
         for run in _LATIN_RUN.findall(skeleton):
             initial = self._initials.get(run)
@@ -394,29 +435,22 @@ class Lexicon:
                 )
         return False
 
-    def _scan_homophone(
-        self, skeleton: str, written_allowed: list[tuple[int, int]]
+    def _homophone_hits(
+        self,
+        skeleton: str,
+        heard: list[tuple[int, int, _Entry]],
+        allowed: _Spans,
+        heard_allowed: _Spans,
     ) -> list[LexiconHit]:
-        assert self._homophone is not None
-        found: list[tuple[int, int, _Entry]] = []
-        heard_allowed: list[tuple[int, int]] = []
-        for end, entries in self._homophone.iter(self._sounds.encode(skeleton)):
-            start = end - entries[0].length + 1
-            for entry in entries:
-                if entry.category == ALLOW:
-                    heard_allowed.append((start, end + 1))
-                else:
-                    found.append((start, end + 1, entry))
+        """Homophone candidates that pass :class:`HomophoneRules`, the allow-list and words."""
         hits: list[LexiconHit] = []
         seen: set[tuple[str, str]] = set()
-        for start, end, entry in found:
+        for start, end, entry in heard:
+            if entry.category == ALLOW or (entry.term, entry.category) in seen:
+                continue
+            if allowed.holds(start, end) or heard_allowed.holds(start, end, longer=True):
+                continue
             written = skeleton[start:end]
-            if written == entry.written or (entry.term, entry.category) in seen:
-                continue  # written out: the exact path reports (or allows) it
-            if any(a <= start and end <= b for a, b in written_allowed):
-                continue
-            if any(a <= start and end <= b and b - a > end - start for a, b in heard_allowed):
-                continue
             changed = [x for x, y in zip(written, entry.written, strict=True) if x != y]
             if len(changed) == entry.length < self._rules.all_changed_min_syllables:
                 continue
@@ -459,9 +493,40 @@ class Lexicon:
         return True
 
 
-def _automaton(keys: dict[str, list[_Entry]]) -> ahocorasick.Automaton | None:
-    """An automaton of ``keys`` (values: tuples of entries); None when no sensitive entry."""
-    if not any(e.category != ALLOW for entries in keys.values() for e in entries):
+class _Spans:
+    """Allow-listed spans, for "does one hold this match?" in a few dict look-ups."""
+
+    def __init__(self) -> None:
+        self._ends: dict[int, int] = {}
+
+    def add(self, start: int, end: int) -> None:
+        """Record the span ``[start, end)``."""
+        if self._ends.get(start, -1) < end:
+            self._ends[start] = end
+
+    def holds(self, start: int, end: int, *, longer: bool = False) -> bool:
+        """True when a recorded span contains ``[start, end)`` (and is longer, if asked)."""
+        ends = self._ends
+        if not ends:
+            return False
+        for left in range(max(0, end - MAX_TERM_CHARS), start + 1):
+            right = ends.get(left)
+            if right is not None and right >= end and (not longer or right - left > end - start):
+                return True
+        return False
+
+
+def _automaton(
+    keys: dict[str, list[_Entry]], *, any_entry: bool = False
+) -> ahocorasick.Automaton | None:
+    """An automaton of ``keys`` (values: tuples of entries).
+
+    None when there is nothing to match: no key at all, or (unless ``any_entry``) no sensitive
+    entry.
+    """
+    if not keys or not (
+        any_entry or any(e.category != ALLOW for entries in keys.values() for e in entries)
+    ):
         return None
     automaton = ahocorasick.Automaton()
     for key, entries in keys.items():
