@@ -23,6 +23,7 @@ from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings, load_settings
 from assistant.voice import build_voice, form_fields, voice_turn_handler
 from guardrails import api as guardrails_api
+from guardrails import web as guardrails_web
 from guardrails.errors import GuardrailsError
 from kiosk_bridge import api as kiosk_api
 from kiosk_bridge.errors import KioskError
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assistant_api.router)
     app.include_router(knowledge_api.router)
     app.include_router(guardrails_api.router)
+    app.include_router(guardrails_web.build_router())
     app.include_router(speech_api.router)
     app.include_router(kiosk_api.router)
     app.include_router(script_api.router)

@@ -1,0 +1,106 @@
+"""Browser-test fixtures: the real app under uvicorn in a subprocess, Debian's chromium.
+
+The server runs in its own process (``uvicorn --factory assistant.app:create_app``) on a free
+loopback port against a temporary SQLite file, configured through ``DAOBAN_*`` variables, so
+Playwright's sync API in the test process never shares an event loop with the app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = os.environ.get("DAOBAN_TEST_CHROMIUM", "/usr/bin/chromium")
+START_TIMEOUT_S = 90.0
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running daoban service: base URL, its database URL and its captured output."""
+
+    url: str
+    database_url: str
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything the server printed so far (stdout and stderr)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(
+    workdir: Path, tokens: list[dict[str, str]]
+) -> tuple[subprocess.Popen[bytes], LiveServer]:
+    """Start the app on a free port with ``tokens``; returns once ``/health`` answers."""
+    port = _free_port()
+    database_url = f"sqlite:///{workdir}/daoban.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAOBAN_")}
+    env.update(
+        DAOBAN_DATABASE_URL=database_url,
+        DAOBAN_LOG_LEVEL="DEBUG",
+        DAOBAN_GUARDRAILS__TOKENS=json.dumps(tokens),
+    )
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "assistant.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+        )  # fmt: skip
+    server = LiveServer(f"http://127.0.0.1:{port}", database_url, log_path)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daoban server exited at start-up:\n{server.log()[-3000:]}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
+                return process, server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"daoban server not up after {START_TIMEOUT_S} s:\n{server.log()[-3000:]}")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server started by :func:`start_server` (SIGTERM, then SIGKILL)."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian chromium driven by Playwright (no browser download)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[test]'")
+    if not shutil.which(CHROMIUM):
+        message = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--headless=new"]
+        )
+        yield launched
+        launched.close()
