@@ -466,11 +466,15 @@ class Lexicon:
         """True when every changed character of a match is part of an ordinary word.
 
         A changed character is explained by a word of jieba's dictionary (two to four
-        characters, :func:`common_words`) that contains it and that is the whole match
-        (``病毒`` for ``冰毒``), or reaches outside the match (``买抢购`` for ``买枪``), or
-        stands where the term has a word too (``办家政``: ``家政`` where ``办假证`` has
-        ``假证``). A word across the term's own words does not explain (``颠复国家政权``:
-        ``复国`` stands on ``覆国``).
+        characters, :func:`common_words`) that contains it and that
+
+        * is the whole match (``病毒`` for ``冰毒``);
+        * stands where the term has a word too (``办家政``: ``家政`` where ``办假证`` has
+          ``假证``) — a word across the term's own words does not explain (``颠复国家政权``:
+          ``复国`` stands on ``覆国``);
+        * reaches outside the match, when what it leaves of the match is one character or a
+          word (``买抢购``, ``国家政策`` for ``假政策``) — not otherwise (``一下发轮功``: ``下发``
+          leaves ``轮功``).
         """
         words = self._words
         size, end = len(skeleton), start + len(term)
@@ -478,17 +482,24 @@ class Lexicon:
             at = start + offset
             if skeleton[at] == wanted:
                 continue
-            if not any(
-                skeleton[left:right] in words
-                and (
-                    left < start
-                    or right > end
-                    or (left, right) == (start, end)
-                    or term[left - start : right - start] in words
-                )
-                for left in range(max(0, at - _WORD_SPAN + 1), at + 1)
-                for right in range(max(at + 1, left + 2), min(size, left + _WORD_SPAN) + 1)
-            ):
+            explained = False
+            for left in range(max(0, at - _WORD_SPAN + 1), at + 1):
+                for right in range(max(at + 1, left + 2), min(size, left + _WORD_SPAN) + 1):
+                    if skeleton[left:right] not in words:
+                        continue
+                    if left < start or right > end:
+                        rest = skeleton[max(start, right) : end] if left < start else ""
+                        rest += skeleton[start : min(end, left)] if right > end else ""
+                        explained = len(rest) <= 1 or rest in words
+                    else:
+                        explained = (left, right) == (start, end) or (
+                            term[left - start : right - start] in words
+                        )
+                    if explained:
+                        break
+                if explained:
+                    break
+            if not explained:
                 return False
         return True
 
