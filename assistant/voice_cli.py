@@ -87,6 +87,9 @@ async def _demo(audio: bytes, elderly: bool) -> dict[str, object]:
         session = voice.bridge.sessions.start("demo", elderly=elderly)
         outcome = await runner.run(session)
         await voice.bridge.aclose()
+        # the console shows what was heard with personal data masked (§9.4.1 d)
+        recognized = runtime.guardrails.redact(outcome.recognition.text) \
+            if outcome.recognition else None
     finally:
         runtime.close()
     return {
@@ -95,7 +98,7 @@ async def _demo(audio: bytes, elderly: bool) -> dict[str, object]:
         "steps": [s.model_dump() for s in outcome.steps],
         "processing_ms": round(outcome.processing_ms, 1),
         "audio_ms": round(outcome.audio_ms, 1),
-        "recognized": outcome.recognition.text if outcome.recognition else None,
+        "recognized": recognized,
         "confidence": outcome.recognition.confidence if outcome.recognition else None,
         "answer": outcome.reply.screen_text if outcome.reply else None,
         "device_calls": state.calls,
@@ -108,7 +111,11 @@ def kiosk_demo(
     elderly: Annotated[bool, typer.Option(help="Elderly mode (slower voice)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """Run one voice turn against the in-process simulator and print each step's timing."""
+    """Run one voice turn against the in-process simulator and print each step's timing.
+
+    The recognized text is printed with personal data (ID and phone numbers, names, ...)
+    replaced by placeholders.
+    """
     if not audio.is_file():
         raise typer.BadParameter(f"no such file: {audio}")
     report = asyncio.run(_demo(audio.read_bytes(), elderly))

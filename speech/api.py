@@ -18,7 +18,11 @@
       ← {"type": "error", "code": ..., "message": ...}   (then the socket closes)
 
 Bad audio is refused with 4xx (HTTP) or an error frame (WS), each with a code and a Chinese
-message (:mod:`speech.errors`).
+message (:mod:`speech.errors`); the WS then closes with 4000 + the HTTP status (4400, 4413,
+4415, 4422, 4503). The WS refuses at once a rate outside 8,000–48,000 Hz, a stream that starts
+with a file header (WAV, MP3, Ogg, FLAC: send raw PCM) and control frames that are not JSON
+objects; anything unexpected ends the turn with ``speech.error`` and close code 1011, never an
+unhandled exception.
 """
 
 from __future__ import annotations
@@ -32,7 +36,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from speech.errors import AudioTooLongError, EmptyAudioError, SpeechError
+from speech.audio import check_rate
+from speech.errors import (
+    AudioTooLongError,
+    BadVoiceMessageError,
+    EmptyAudioError,
+    SpeechError,
+    UnsupportedAudioFormatError,
+)
 from speech.models import VoiceReply, WordTiming
 from speech.service import SpeechService
 
@@ -124,9 +135,26 @@ async def synthesize(request: TtsRequest, speech: SpeechDep) -> Response:
     return Response(synthesis.audio, media_type=synthesis.media_type, headers=headers)
 
 
-async def _send_error(socket: WebSocket, exc: SpeechError) -> None:
-    await socket.send_json({"type": "error", "code": exc.code, "message": exc.message_zh})
-    await socket.close(code=4000 + exc.status if exc.status < 1000 else 4400)
+_CONTAINER_MAGIC = (b"RIFF", b"ID3", b"OggS", b"fLaC", b"\xff\xfb", b"\xff\xf3")
+"""Starts of audio files (WAV, MP3, Ogg, FLAC): the WS wants raw PCM frames."""
+
+
+async def _send_error(socket: WebSocket, code: str, message: str, close_code: int) -> None:
+    try:
+        await socket.send_json({"type": "error", "code": code, "message": message})
+        await socket.close(code=close_code)
+    except (WebSocketDisconnect, RuntimeError):  # the client left first
+        logger.info("voice socket gone before the error was sent")
+
+
+def _control(text: str | None) -> dict[str, Any]:
+    try:
+        message = json.loads(text or "{}")
+    except ValueError:
+        raise BadVoiceMessageError() from None
+    if not isinstance(message, dict):
+        raise BadVoiceMessageError()
+    return message
 
 
 async def _receive_utterance(socket: WebSocket, speech: SpeechService,
@@ -141,10 +169,11 @@ async def _receive_utterance(socket: WebSocket, speech: SpeechService,
             raise WebSocketDisconnect(message.get("code", 1000))
         data = message.get("bytes")
         if data is None:
-            text = message.get("text") or "{}"
-            if json.loads(text).get("type") == "stop":
+            if _control(message.get("text")).get("type") == "stop":
                 return bytes(pcm), {"reason": "stop"}
             continue
+        if not pcm and data.startswith(_CONTAINER_MAGIC):
+            raise UnsupportedAudioFormatError()
         pcm.extend(data)
         if len(pcm) > limit:
             raise AudioTooLongError()
@@ -166,10 +195,9 @@ async def voice(socket: WebSocket) -> None:
         try:
             start = VoiceStart.model_validate_json(await socket.receive_text())
         except (ValidationError, ValueError, KeyError):
-            await socket.send_json({"type": "error", "code": "speech.bad_start",
-                                    "message": "语音会话开始消息格式不正确"})
-            await socket.close(code=4400)
+            await _send_error(socket, "speech.bad_start", "语音会话开始消息格式不正确", 4400)
             return
+        check_rate(start.sample_rate_hz)
         t0 = time.perf_counter()
         pcm, end = await _receive_utterance(socket, speech, start)
         await socket.send_json({"type": "speech_end", **end})
@@ -192,6 +220,10 @@ async def voice(socket: WebSocket) -> None:
         await socket.close()
     except SpeechError as exc:
         logger.info("voice turn rejected", extra={"code": exc.code})
-        await _send_error(socket, exc)
+        await _send_error(socket, exc.code, exc.message_zh,
+                          4000 + exc.status if exc.status < 1000 else 4400)
     except WebSocketDisconnect:
         logger.info("voice socket closed by client")
+    except Exception as exc:  # noqa: BLE001  # a turn never takes the server down
+        logger.error("voice turn failed", extra={"error": type(exc).__name__})
+        await _send_error(socket, SpeechError.code, SpeechError.message_zh, 1011)

@@ -2,8 +2,9 @@
 
 :class:`VoskRecognizer` loads a vosk model from a configured folder in :meth:`warm_up` (never
 in ``__init__``), decodes 16 kHz mono 16-bit PCM in chunks, and, where the model has a lookahead
-graph, constrains decoding to phrase hints (matter names and aliases) plus ``[unk]``. Hints
-the model's vocabulary lacks are dropped by vosk; when none remain, decoding is free.
+graph, constrains decoding to phrase hints (matter names and aliases) plus ``[unk]``. Hints are
+written in the model's words first (split longest-first where a name is not one word); hints
+that cannot be are dropped, and when none remain, decoding is free.
 
 :class:`ScriptedRecognizer` returns prepared transcripts in order: a real implementation of
 the protocol for tests and demos without a model (not a mock).
@@ -20,20 +21,20 @@ import json
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from speech.decoder import DecoderOptions, default_cache_dir, tuned_model_dir
 from speech.errors import RecognizerUnavailableError, UnsupportedSampleRateError
 from speech.model_check import inspect_model
-from speech.models import AudioClip, ComponentStatus, Transcript, WordTiming
+from speech.models import BYTES_PER_SAMPLE, AudioClip, ComponentStatus, Transcript, WordTiming
+from speech.settings import DecoderSettings
+from speech.vad import VadConfig, cut, speech_bounds
 
 logger = logging.getLogger(__name__)
-
-CHUNK_BYTES = 8000
-"""Bytes fed to vosk per call: 250 ms of 16 kHz 16-bit audio."""
-
 
 @runtime_checkable
 class Recognizer(Protocol):
@@ -73,24 +74,76 @@ def _transcript_from(result: dict[str, Any], clip: AudioClip, elapsed_ms: float,
     )
 
 
+@dataclass
+class _Decoder:
+    """A vosk KaldiRecognizer with the grammar it was built for and its utterance count."""
+
+    recognizer: Any
+    key: str
+    grammar: bool
+    utterances: int = 0
+
+
 class VoskRecognizer:
     """vosk (Kaldi) recognizer over a local model folder.
+
+    Speed (``settings.decoder``, :class:`~speech.settings.DecoderSettings`):
+
+    - Kaldi search options (beam, max-active, lattice-beam) are applied by loading a tuned
+      overlay of the model folder (:func:`speech.decoder.tuned_model_dir`).
+    - Finished decoders are kept and reused: a vosk model with a lookahead graph composes
+      ``HCLr.fst`` with ``Gr.fst`` lazily, per decoder, and that expansion is most of the cost of
+      free decoding. vosk resets the audio, features and speaker adaptation of a decoder after
+      its final result, so what carries over between utterances is only the expanded,
+      shared graph (no audio, no text). A decoder that failed mid-utterance is dropped.
+    - Leading and trailing non-speech is cut with webrtcvad before decoding (``trim_silence``);
+      word timings stay relative to the start of the clip given.
 
     Args:
         model_path: The model folder (``daoban models check`` verifies it); None means off.
         sample_rate_hz: Rate of the PCM given to :meth:`recognize` (16,000 Hz).
         max_hints: Phrase hints passed to the grammar at most.
+        decoder: Decoding settings; None uses the defaults of :class:`DecoderSettings`.
+        vad: webrtcvad settings for silence trimming; None uses :class:`VadConfig` defaults.
     """
 
+    MAX_GRAMMARS = 4
+    """Distinct phrase-hint grammars whose decoders are kept at a time."""
+
+    MAX_WORD_CHARS = 8
+    """Longest vocabulary word tried when splitting a hint into model words (characters)."""
+
     def __init__(self, model_path: Path | None, *, sample_rate_hz: int = 16_000,
-                 max_hints: int = 500) -> None:
+                 max_hints: int = 500, decoder: DecoderSettings | None = None,
+                 vad: VadConfig | None = None) -> None:
         self._path = model_path
         self._rate = sample_rate_hz
         self._max_hints = max_hints
+        self._cfg = decoder or DecoderSettings()
+        self._vad = vad or VadConfig()
         self._model: Any = None
         self._grammar_ok = False
         self._reason = "not warmed up"
         self._lock = threading.Lock()
+        self._idle: OrderedDict[str, list[_Decoder]] = OrderedDict()
+        self._grammars: dict[tuple[str, ...], str] = {}
+        self.loaded_path: Path | None = None
+        """The folder vosk loaded: the model, or its tuned overlay."""
+
+    @property
+    def decoder_settings(self) -> DecoderSettings:
+        """The decoding settings in use."""
+        return self._cfg
+
+    def _load_path(self, path: Path) -> Path:
+        cfg = self._cfg
+        options = DecoderOptions(beam=cfg.beam, max_active=cfg.max_active,
+                                 min_active=cfg.min_active, lattice_beam=cfg.lattice_beam)
+        try:
+            return tuned_model_dir(path, options, cfg.overlay_cache_dir or default_cache_dir())
+        except OSError:
+            logger.warning("asr decoder options not applied; loading the model as it is")
+            return path
 
     def warm_up(self) -> None:
         """Load the model; on failure, stay unavailable with a reason (never raises)."""
@@ -109,17 +162,19 @@ class VoskRecognizer:
             return
         SetLogLevel(-1)
         start = time.perf_counter()
+        load_path = self._load_path(self._path)
         try:
-            self._model = Model(str(self._path))
+            self._model = Model(str(load_path))
         except Exception:  # Kaldi errors surface as bare Exception
             self._reason = f"vosk failed to load the model at {self._path}"
             logger.warning("asr model failed to load")
             return
+        self.loaded_path = load_path
         self._grammar_ok = info.grammar_supported
         self._reason = ""
         logger.info("asr model loaded", extra={
             "load_ms": round((time.perf_counter() - start) * 1000),
-            "grammar": self._grammar_ok,
+            "grammar": self._grammar_ok, "tuned": load_path != self._path,
         })
 
     @property
@@ -132,23 +187,114 @@ class VoskRecognizer:
         return ComponentStatus(available=self._model is not None, engine="vosk",
                                reason=self._reason)
 
-    def _new_decoder(self, hints: Sequence[str]) -> tuple[Any, bool]:
-        from vosk import KaldiRecognizer
+    def _in_vocabulary(self, word: str) -> bool:
+        return int(self._model.vosk_model_find_word(word)) >= 0
 
+    def _segment(self, token: str) -> list[str] | None:
+        """``token`` as model words: itself, or its longest-first split (None if impossible)."""
+        if self._in_vocabulary(token):
+            return [token]
+        pieces: list[str] = []
+        i = 0
+        while i < len(token):
+            for j in range(min(len(token), i + self.MAX_WORD_CHARS), i, -1):
+                if self._in_vocabulary(token[i:j]):
+                    pieces.append(token[i:j])
+                    i = j
+                    break
+            else:
+                return None
+        return pieces
+
+    def _grammar(self, hints: Sequence[str]) -> str:
+        """The grammar JSON for ``hints`` ("" for free decoding).
+
+        vosk ignores words missing from the model's vocabulary, and a grammar left with no
+        words recognizes nothing; so every hint is first written in model words (a Chinese
+        matter name such as "居住证" may be one word or several), hints that cannot be are
+        dropped, and when none remains decoding is free.
+        """
+        if not (hints and self._grammar_ok):
+            return ""
+        key = tuple(hints)
+        with self._lock:
+            cached = self._grammars.get(key)
+        if cached is not None:
+            return cached
+        phrases: list[str] = []
+        for hint in dict.fromkeys(h.strip() for h in hints if h.strip()):
+            words: list[str] = []
+            for token in hint.split():
+                pieces = self._segment(token)
+                if pieces is None:
+                    break
+                words += pieces
+            else:
+                phrases.append(" ".join(words))
+        phrases = list(dict.fromkeys(phrases))[: self._max_hints]
+        if phrases and self._in_vocabulary("[unk]"):
+            phrases.append("[unk]")
+        grammar = json.dumps(phrases, ensure_ascii=False) if phrases else ""
+        with self._lock:
+            if len(self._grammars) >= self.MAX_GRAMMARS:
+                self._grammars.pop(next(iter(self._grammars)))
+            self._grammars[key] = grammar
+        return grammar
+
+    def _acquire(self, hints: Sequence[str]) -> _Decoder:
         if self._model is None:
             raise RecognizerUnavailableError()
-        phrases = list(dict.fromkeys(h.strip() for h in hints if h.strip()))[: self._max_hints]
-        if phrases and self._grammar_ok:
-            decoder = KaldiRecognizer(self._model, self._rate,
-                                      json.dumps([*phrases, "[unk]"], ensure_ascii=False))
-            grammar = True
+        key = self._grammar(hints)
+        with self._lock:
+            idle = self._idle.get(key)
+            if idle:
+                self._idle.move_to_end(key)
+                return idle.pop()
+        from vosk import KaldiRecognizer
+
+        if key:
+            recognizer = KaldiRecognizer(self._model, self._rate, key)
         else:
-            decoder, grammar = KaldiRecognizer(self._model, self._rate), False
-        decoder.SetWords(True)
-        return decoder, grammar
+            recognizer = KaldiRecognizer(self._model, self._rate)
+        recognizer.SetWords(True)  # word confidences give the transcript's confidence
+        recognizer.SetMaxAlternatives(0)
+        return _Decoder(recognizer=recognizer, key=key, grammar=bool(key))
+
+    def _release(self, decoder: _Decoder) -> None:
+        """Keep a decoder whose final result was read, within the configured limits."""
+        cfg = self._cfg
+        decoder.utterances += 1
+        if not cfg.reuse_decoders or decoder.utterances >= cfg.max_utterances_per_decoder:
+            return
+        with self._lock:
+            idle = self._idle.setdefault(decoder.key, [])
+            self._idle.move_to_end(decoder.key)
+            if len(idle) < cfg.max_idle_decoders:
+                idle.append(decoder)
+            while len(self._idle) > self.MAX_GRAMMARS:
+                self._idle.popitem(last=False)
+
+    def _decode(self, chunks: Iterable[bytes], hints: Sequence[str]) -> tuple[dict[str, Any],
+                                                                               bool, int]:
+        """Feed ``chunks``; return merged words, whether a grammar was used, bytes fed."""
+        decoder = self._acquire(hints)
+        step = max(2, self._rate * BYTES_PER_SAMPLE * self._cfg.chunk_ms // 1000 // 2 * 2)
+        total = 0
+        results: list[dict[str, Any]] = []
+        for chunk in chunks:
+            total += len(chunk)
+            for i in range(0, len(chunk), step):
+                if decoder.recognizer.AcceptWaveform(chunk[i : i + step]):
+                    results.append(json.loads(decoder.recognizer.Result()))
+        results.append(json.loads(decoder.recognizer.FinalResult()))
+        self._release(decoder)  # only after the final result: a failed decoder is dropped
+        return {"result": [w for r in results for w in r.get("result", [])]}, decoder.grammar, \
+            total
 
     def recognize(self, clip: AudioClip, hints: Sequence[str] = ()) -> Transcript:
         """Recognize a whole clip; see :class:`Recognizer`.
+
+        ``processing_ms`` of the transcript covers silence trimming and decoding.
 
         Raises:
             RecognizerUnavailableError: No model is loaded.
@@ -156,26 +302,42 @@ class VoskRecognizer:
         """
         if clip.sample_rate_hz != self._rate:
             raise UnsupportedSampleRateError()
-        return self.recognize_stream([clip.pcm], hints=hints, duration_ms=clip.duration_ms)
+        if self._model is None:
+            raise RecognizerUnavailableError()
+        start = time.perf_counter()
+        offset_ms = 0.0
+        speech = clip
+        if self._cfg.trim_silence and clip.pcm:
+            bounds = speech_bounds(clip, self._vad)
+            if bounds is not None:  # no speech found: decode all of it rather than guess
+                pad = self._cfg.trim_pad_ms
+                offset_ms = max(0.0, bounds[0] - pad)
+                speech = cut(clip, offset_ms, bounds[1] + pad)
+        merged, grammar, _ = self._decode([speech.pcm], hints)
+        for word in merged["result"]:
+            word["start"] = float(word["start"]) + offset_ms / 1000
+            word["end"] = float(word["end"]) + offset_ms / 1000
+        return _transcript_from(merged, clip, (time.perf_counter() - start) * 1000, grammar)
 
     def recognize_stream(self, chunks: Iterable[bytes], *, hints: Sequence[str] = (),
                          duration_ms: float | None = None) -> Transcript:
-        """Recognize PCM arriving in chunks (any size; fed to vosk 250 ms at a time)."""
-        decoder, grammar = self._new_decoder(hints)
-        total = 0
+        """Recognize 16-bit PCM arriving in chunks of any size (no silence trimming).
+
+        Args:
+            chunks: PCM at the recognizer's rate.
+            hints: Phrase hints.
+            duration_ms: The audio's duration when known (ms); else computed from the bytes.
+
+        Raises:
+            RecognizerUnavailableError: No model is loaded.
+        """
         start = time.perf_counter()
-        results: list[dict[str, Any]] = []
-        for chunk in chunks:
-            total += len(chunk)
-            for i in range(0, len(chunk), CHUNK_BYTES):
-                if decoder.AcceptWaveform(chunk[i : i + CHUNK_BYTES]):
-                    results.append(json.loads(decoder.Result()))
-        results.append(json.loads(decoder.FinalResult()))
+        merged, grammar, total = self._decode(chunks, hints)
         elapsed_ms = (time.perf_counter() - start) * 1000
-        merged = {"result": [w for r in results for w in r.get("result", [])]}
-        clip_ms = duration_ms if duration_ms is not None else total / 2 / self._rate * 1000
-        clip = AudioClip(pcm=b"", sample_rate_hz=self._rate)
-        transcript = _transcript_from(merged, clip, elapsed_ms, grammar)
+        clip_ms = duration_ms if duration_ms is not None else \
+            total / BYTES_PER_SAMPLE / self._rate * 1000
+        transcript = _transcript_from(merged, AudioClip(pcm=b"", sample_rate_hz=self._rate),
+                                      elapsed_ms, grammar)
         return transcript.model_copy(update={"duration_ms": clip_ms})
 
 

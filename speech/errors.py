@@ -9,6 +9,7 @@
     │   ├── UnsupportedAudioFormatError  (speech.unsupported_format, 415)
     │   ├── UnsupportedSampleRateError   (speech.unsupported_sample_rate, 422)
     │   └── AudioTooLongError            (speech.audio_too_long, 413)
+    ├── BadVoiceMessageError             (speech.bad_message, 400)
     ├── TextError                        (speech.bad_text, 400)
     │   └── TextTooLongError             (speech.text_too_long, 413)
     ├── RecognizerUnavailableError       (speech.asr_unavailable, 503)
@@ -78,6 +79,13 @@ class AudioTooLongError(AudioError):
     code = "speech.audio_too_long"
     status = 413
     message_zh = "语音太长，请简短说明您要办理的事项"
+
+
+class BadVoiceMessageError(SpeechError):
+    """A ``WS /v1/voice`` control frame that is not a JSON object."""
+
+    code = "speech.bad_message"
+    message_zh = "语音会话消息格式不正确"
 
 
 class TextError(SpeechError):

@@ -146,8 +146,9 @@ def build(settings: SpeechSettings, *, recognizer: Recognizer | None = None,
         output: Replaces the synthesis chain.
     """
     return SpeechService(
-        recognizer or VoskRecognizer(settings.asr_model_path,
-                                     sample_rate_hz=settings.sample_rate_hz),
+        recognizer or VoskRecognizer(
+            settings.asr_model_path, sample_rate_hz=settings.sample_rate_hz,
+            decoder=settings.decoder, vad=VadConfig(aggressiveness=settings.vad_aggressiveness)),
         output or build_output(settings),
         settings,
     )

