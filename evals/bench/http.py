@@ -46,6 +46,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_service(process: subprocess.Popen[bytes]) -> None:
+    """Stop a service started as a subprocess: SIGTERM, then SIGKILL after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 def seed_database(database_url: str, contents: Sequence[MatterContent]) -> None:
     """Migrate the database at ``database_url`` and publish ``contents`` into it."""
     engine = create_db_engine(database_url)
@@ -194,12 +204,7 @@ def run_http_bench(
                 tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
                 raise ServiceStartError(f"{exc}\n{tail}") from None
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
+                stop_service(process)
     return result.model_copy(update={"peak_rss_mb": round(peak, 1)})
 
 

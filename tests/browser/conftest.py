@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from evals.bench.http import free_port, stop_service
 
 CHROMIUM = os.environ.get("DAOBAN_TEST_CHROMIUM", "/usr/bin/chromium")
 START_TIMEOUT_S = 90.0
@@ -39,17 +40,11 @@ class LiveServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(
     workdir: Path, tokens: list[dict[str, str]]
 ) -> tuple[subprocess.Popen[bytes], LiveServer]:
     """Start the app on a free port with ``tokens``; returns once ``/health`` answers."""
-    port = _free_port()
+    port = free_port()
     database_url = f"sqlite:///{workdir}/daoban.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAOBAN_")}
     env.update(
@@ -75,18 +70,8 @@ def start_server(
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    process.terminate()
+    stop_service(process)
     raise RuntimeError(f"daoban server not up after {START_TIMEOUT_S} s:\n{server.log()[-3000:]}")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server started by :func:`start_server` (SIGTERM, then SIGKILL)."""
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")

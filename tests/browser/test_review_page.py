@@ -18,19 +18,19 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from assistant.database import create_db_engine, make_sessionmaker
+from evals.bench.http import stop_service
 from guardrails.models import Source
 from guardrails.policy import build_guardrails
 from guardrails.settings import GuardrailSettings
 from guardrails.tables import AuditRow, CorrectionRow, LexiconTermRow, ReviewItemRow
-from tests.browser.conftest import LiveServer, start_server, stop_server
+from tests.browser.conftest import LiveServer, start_server
+from tests.factories import TOKENS, review_grants
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 expect: Any = pytest.importorskip("playwright.sync_api", reason="pip install '.[test]'").expect
 
-ALICE = "alice-reviewer-token-0001"
-BOB = "bob-reviewer-token-000002"
-AUDRA = "audra-auditor-token-0003"
+ALICE, BOB, AUDRA = TOKENS["alice"], TOKENS["bob"], TOKENS["audra"]
 PERSONAL = {
     "name": "王小明",
     "id": "110101199001011237",
@@ -46,16 +46,11 @@ FLAGGED_QUESTION = (  # "内部渠道" is in the lexicon's misleading category: 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    tokens = [
-        {"token": ALICE, "role": "reviewer", "name": "alice"},
-        {"token": BOB, "role": "reviewer", "name": "bob"},
-        {"token": AUDRA, "role": "auditor", "name": "audra"},
-    ]
-    process, live = start_server(tmp_path_factory.mktemp("review-page"), tokens)
+    process, live = start_server(tmp_path_factory.mktemp("review-page"), review_grants())
     try:
         yield live
     finally:
-        stop_server(process)
+        stop_service(process)
 
 
 @pytest.fixture

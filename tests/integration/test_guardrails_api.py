@@ -6,32 +6,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import Request
 from fastapi.testclient import TestClient
 
 from assistant.app import create_app
-from assistant.settings import Settings
 from guardrails.models import Source
 from guardrails.policy import Guardrails
+from tests.factories import TOKENS, app_guard, reviewer_settings
 
 pytestmark = pytest.mark.integration
 
-REVIEWER = "reviewer-token-0123456789"
-AUDITOR = "auditor-token-0123456789"
+REVIEWER = TOKENS["alice"]
+AUDITOR = TOKENS["audra"]
 
 
 @pytest.fixture(scope="module")
-def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def app_and_guard(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TestClient, Guardrails]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('review')}/daoban.db"
-    settings = Settings(
-        database_url=url,
-        guardrails={"tokens": [
-            {"token": REVIEWER, "role": "reviewer", "name": "alice"},
-            {"token": AUDITOR, "role": "auditor", "name": "audra"},
-        ]},
-    )  # fmt: skip
-    with TestClient(create_app(settings)) as client:
-        yield client
+    app = create_app(reviewer_settings(url))
+    read_guard = app_guard(app)
+    with TestClient(app) as client:
+        yield client, read_guard(client)
+
+
+@pytest.fixture(scope="module")
+def app_client(app_and_guard: tuple[TestClient, Guardrails]) -> TestClient:
+    return app_and_guard[0]
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -39,17 +40,9 @@ def _auth(token: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def guard(app_client: TestClient) -> Guardrails:
+def guard(app_and_guard: tuple[TestClient, Guardrails]) -> Guardrails:
     """The app's own guard, read from the lifespan state through a test-only route."""
-    captured: dict[str, Guardrails] = {}
-
-    @app_client.app.get("/_test/guard", include_in_schema=False)
-    def _read(request: Request) -> dict[str, str]:
-        captured["guard"] = request.state.runtime.guardrails
-        return {}
-
-    assert app_client.get("/_test/guard").status_code == 200
-    return captured["guard"]
+    return app_and_guard[1]
 
 
 def _flag(guard: Guardrails, question: str) -> int:

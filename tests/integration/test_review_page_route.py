@@ -13,25 +13,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.app import create_app
-from assistant.settings import Settings
+from tests.factories import TOKENS, reviewer_settings
 
 pytestmark = pytest.mark.integration
 
-REVIEWER = "reviewer-token-0123456789"
-AUDITOR = "auditor-token-0123456789"
+REVIEWER = TOKENS["alice"]
+AUDITOR = TOKENS["audra"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def page_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     url = f"sqlite:///{tmp_path_factory.mktemp('page')}/daoban.db"
-    settings = Settings(
-        database_url=url,
-        guardrails={"tokens": [
-            {"token": REVIEWER, "role": "reviewer", "name": "alice"},
-            {"token": AUDITOR, "role": "auditor", "name": "audra"},
-        ], "scope_classifier": False},
-    )  # fmt: skip
+    settings = reviewer_settings(url, scope_classifier=False)
     with TestClient(create_app(settings)) as client:
         yield client
 

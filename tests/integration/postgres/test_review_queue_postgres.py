@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import DataError
 
 from assistant.app import create_app
-from assistant.settings import Settings
 from guardrails.models import Source
 from guardrails.policy import Guardrails
+from tests.factories import TOKENS, app_guard, reviewer_settings
 from tests.integration.test_review_queue_db import (
     ALICE,
     Db,
@@ -32,9 +31,6 @@ from tests.integration.test_review_queue_db import (
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.integration]
-
-ALICE_TOKEN = "alice-reviewer-token-0001"
-BOB_TOKEN = "bob-reviewer-token-000002"
 
 
 @pytest.fixture
@@ -79,24 +75,10 @@ def test_correction_refused_by_column_length_writes_nothing_postgres(pg_db: Db) 
 
 @pytest.fixture
 def pg_app(postgres_url: str) -> Iterator[tuple[TestClient, Guardrails]]:
-    settings = Settings(
-        database_url=postgres_url,
-        guardrails={"tokens": [
-            {"token": ALICE_TOKEN, "role": "reviewer", "name": "alice"},
-            {"token": BOB_TOKEN, "role": "reviewer", "name": "bob"},
-        ], "scope_classifier": False},
-    )  # fmt: skip
-    app = create_app(settings)
-    captured: dict[str, Guardrails] = {}
-
-    @app.get("/_test/guard", include_in_schema=False)
-    def _read(request: Request) -> dict[str, str]:
-        captured["guard"] = request.state.runtime.guardrails
-        return {}
-
+    app = create_app(reviewer_settings(postgres_url, scope_classifier=False))
+    read_guard = app_guard(app)
     with TestClient(app) as client:
-        client.get("/_test/guard")
-        yield client, captured["guard"]
+        yield client, read_guard(client)
 
 
 def test_http_concurrent_claims_one_200_one_409_postgres(
@@ -107,7 +89,9 @@ def test_http_concurrent_claims_one_200_one_409_postgres(
     for _ in range(5):
         item = guard.review.add(question="户口迁入要什么", answer="回答", reason_codes=["pii"],
                                 sources=[source], kiosk_id="KH", aspect="materials")  # fmt: skip
-        responses = _claim_at_once(client, item.id, {"alice": ALICE_TOKEN, "bob": BOB_TOKEN})
+        responses = _claim_at_once(
+            client, item.id, {"alice": TOKENS["alice"], "bob": TOKENS["bob"]}
+        )
         assert sorted(r.status_code for r in responses.values()) == [200, 409]
         winner = next(name for name, r in responses.items() if r.status_code == 200)
         loser = next(r for r in responses.values() if r.status_code == 409)
