@@ -27,14 +27,18 @@ console = Console()
 
 
 def screened_json(screened: ScreenedQuery) -> dict[str, Any]:
-    """The machine-readable view of one screening (no original text)."""
+    """The machine-readable view of one screening (no original text).
+
+    A lexicon verdict also says how its term matched (``via``: ``exact``, ``pinyin``,
+    ``initials``, ``homophone``).
+    """
     return {
         "refused": screened.refused,
         "reason_code": screened.refusal.reason_code if screened.refusal else None,
         "message": screened.refusal.message_zh if screened.refusal else None,
         "verdicts": [
             {"rail": v.rail, "decision": v.decision.value, "reason_code": v.reason_code,
-             "duration_ms": v.duration_ms}
+             "duration_ms": v.duration_ms, **({"via": v.via} if v.via else {})}
             for v in screened.verdicts
         ],
         "pii": [{"start": s.start, "end": s.end, "type": s.type.value} for s in screened.pii],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from guardrails.cli import screened_json
 from guardrails.folding import Folder, syllables
 from guardrails.lexicon import ALLOW, HomophoneRules, Lexicon, bundled_terms
 from guardrails.models import Draft, LexiconTerm, Source
@@ -232,6 +233,15 @@ def test_input_verdict_records_a_homophone_match(guard: Guardrails) -> None:
     )
     dumped = refusal.model_dump_json()
     assert "兵毒" not in dumped and "冰毒" not in dumped
+
+
+def test_guard_json_shows_how_the_lexicon_matched(guard: Guardrails) -> None:
+    row = screened_json(guard.screen("我想了解一下发轮功"))
+    assert row["verdicts"][-1] == {
+        "rail": "lexicon", "decision": "refuse", "reason_code": "safety.political",
+        "duration_ms": row["verdicts"][-1]["duration_ms"], "via": "homophone",
+    }  # fmt: skip
+    assert all("via" not in v for v in row["verdicts"][:-1])
 
 
 def test_input_verdict_records_an_exact_match(guard: Guardrails) -> None:
