@@ -441,9 +441,12 @@
         fail("请填写更正后的回答。");
         return;
       }
-      const body = { text, aspect: $("correct-aspect").value };
       const matter = $("correct-matter").value.trim();
-      if (matter) body.matter_code = matter;
+      if (!matter) {
+        fail("请填写事项编码：更正将作为该事项该类问题的标准回答。");
+        return;
+      }
+      const body = { text, matter_code: matter, aspect: $("correct-aspect").value };
       decide("correct", body, "已更正，更正内容将用于该事项该类问题的后续回答");
     });
     $("audit-filters").addEventListener("submit", (event) => {
