@@ -10,13 +10,16 @@ is not ``da ma``), and, for terms of three characters or more, its initials as a
 Homophones written in characters alone (``发轮功``, ``法伦工`` for ``法轮功``; ``兵毒`` for
 ``冰毒``; ``买抢``, ``麦枪`` for ``买枪``) are matched on sound: the text and the terms become
 strings of tone-free pinyin syllables, one code per syllable (:class:`~guardrails.folding.
-Syllables`, pypinyin readings), and a second automaton matches whole syllables only. Sound-alike
-matches collide with ordinary words far more often than exact ones, so this path is narrower
-(:class:`HomophoneRules`): terms of at least three syllables, two-syllable terms only in the
-categories the policy names and only when one character is kept as written; a match whose
-changed characters all belong to ordinary words of jieba's dictionary (``病毒`` is not
-``冰毒``, ``办家政`` is not ``办假证``) is dropped, and so is one inside an allow-listed phrase —
-written as such, or heard as such when the phrase is longer than the match.
+Syllables`, pypinyin readings), so a match is always of whole syllables. One automaton pass over
+those codes serves both paths: a match whose characters are the term's is an exact hit, any
+other a homophone candidate. Sound-alike matches collide with ordinary words far more often than
+exact ones, so the homophone path is narrower (:class:`HomophoneRules`, meant to be set by a
+policy section ``lexicon.homophone``): terms of at least three syllables, two-syllable terms
+only in the categories the policy names, one character kept as written below four syllables,
+no very frequent character swapped into a two-syllable term; a match whose changed characters all
+belong to ordinary words of jieba's dictionary (``病毒`` is not ``冰毒``, ``办家政`` is not
+``办假证``) is dropped, and so is one inside an allow-listed phrase — written as such, or heard as
+such when the phrase is longer than the match (``抢支持有许可``). Hits say ``via="homophone"``.
 
 Allow-list phrases (``打击犯罪``, ``枪支持有许可``) live in the same automata; a sensitive hit
 lying inside an allow hit is dropped, so legitimate government phrases pass.
@@ -25,7 +28,7 @@ lying inside an allow hit is dropped, so legitimate government phrases pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -72,16 +75,21 @@ class HomophoneRules:
             mostly its own word next to a kept one (``到号`` is not ``盗号``, ``面积大吗`` is not
             ``大麻``), while sound-alike spellings use rarer ones (``兵毒``, ``买抢``).
 
-    Rule source: issue 3 (evasion) and policy ``lexicon.homophone`` (GB/T 47483 §9.4.1 a).
+    Any iterable of categories is accepted (``HomophoneRules(**section)`` from a policy file's
+    mapping works). Rule source: issue 3 (evasion, GB/T 47483 §9.4.1 a); defaults measured on
+    the routing, scope, sample-matter and borderline sets with zero homophone false hits.
     """
 
     enabled: bool = True
     min_syllables: int = 3
     all_changed_min_syllables: int = 4
     common_chars: int = 200
-    two_syllable_categories: frozenset[str] = field(
+    two_syllable_categories: Collection[str] = field(
         default_factory=lambda: frozenset({"illegal", "porn"})
     )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "two_syllable_categories", frozenset(self.two_syllable_categories))
 
     def covers(self, category: str, syllable_count: int) -> bool:
         """True when a term of ``category`` with ``syllable_count`` syllables is matched."""

@@ -75,7 +75,7 @@ def test_two_syllable_terms_follow_the_category_setting(folder: Folder) -> None:
     wider = Lexicon(
         folder,
         bundled_terms(),
-        homophones=HomophoneRules(two_syllable_categories={"violence_terror"}),
+        homophones=HomophoneRules(two_syllable_categories=["violence_terror"]),
     )
     assert homophones(wider, text) == [("杀人", "violence_terror")]
     assert homophones(wider, "哪里能买到兵毒") == []  # illegal no longer listed
