@@ -46,17 +46,21 @@ def run_safety_command(
     runtime: Any = None
     guard: Guardrails
     responder: Responder
-    if guard_only or ctx.obj is None:
+    if ctx.obj is None:
         guard = build_guardrails(GuardrailSettings())
         guard.warm_up()
         responder = GuardResponder(guard)
     else:
         from assistant.models import Turn
 
+        # The runtime's guard knows the knowledge base's matter names (topic classifier).
         runtime = ctx.obj()
         guard = runtime.guardrails
         pipeline = runtime.pipeline
-        responder = PipelineResponder(lambda text: pipeline.run(Turn(question=text)))
+        responder = (
+            GuardResponder(guard) if guard_only
+            else PipelineResponder(lambda text: pipeline.run(Turn(question=text)))
+        )  # fmt: skip
     try:
         report = evaluate_safety(cases, responder, guard)
     finally:

@@ -219,6 +219,7 @@ class GuardStatus(_Frozen):
     lexicon_terms: int
     allow_terms: int
     scope_classifier: bool
+    topic_classifier: bool = False
     review_store: str
     notes: list[str] = Field(default_factory=list)
     counters: dict[str, int] = Field(default_factory=dict)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -64,6 +65,7 @@ from guardrails.review import ReviewQueue
 from guardrails.scope_classifier import TRAIN_PATH, ScopeClassifier, read_scope_examples
 from guardrails.settings import GuardrailSettings
 from guardrails.tables import GuardrailsBase
+from guardrails.topic_classifier import TopicClassifier, TopicCorpus
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ class Guardrails:
         scope_classifier: ScopeClassifier,
         scope_rail: ScopeRail,
         vocabulary: DomainVocabulary,
+        topic_classifier: TopicClassifier,
         input_rails: list[InputRail],
         output_rails: list[OutputRail],
         review: ReviewQueue,
@@ -102,6 +105,8 @@ class Guardrails:
         self._scope_classifier = scope_classifier
         self.scope_rail = scope_rail
         self.vocabulary = vocabulary
+        self._topic_classifier = topic_classifier
+        self._matter_terms: dict[str, None] = {}
         self._input_rails = input_rails
         self._output_rails = output_rails
         self.review = review
@@ -130,6 +135,10 @@ class Guardrails:
             self._notes.append("scope classifier disabled by settings: rules only")
         else:
             self._notes.append("scope training set missing: rules only")
+        if self.settings.topic_classifier:
+            self._fit_topic_classifier()
+        else:
+            self._notes.append("topic classifier disabled by settings: vocabulary gate only")
         self.review.load_corrections()
         self._rebuild_lexicon()
         self._warm = True
@@ -148,6 +157,7 @@ class Guardrails:
             lexicon_terms=len(self.lexicon),
             allow_terms=self.lexicon.allow_count,
             scope_classifier=self._scope_classifier.fitted,
+            topic_classifier=self._topic_classifier.fitted,
             review_store=self._review_store,
             notes=list(self._notes),
             counters=dict(self.counters),
@@ -301,8 +311,27 @@ class Guardrails:
         return found
 
     def add_domain_terms(self, terms: Iterable[str]) -> int:
-        """Register government-service words (matter names, aliases) with the topic gate."""
-        return self.vocabulary.add(terms)
+        """Register government-service words (matter names, aliases, situations) with the topic
+        gate: the vocabulary takes them, and once warm the topic classifier is retrained with
+        them as guidance examples (about 1 s for a few hundred matters).
+
+        Returns:
+            How many words were new to the vocabulary.
+        """
+        terms = list(terms)
+        added = self.vocabulary.add(terms)
+        new = [t for t in terms if t and t not in self._matter_terms]
+        self._matter_terms.update(dict.fromkeys(new))
+        if new and self._warm and self.settings.topic_classifier:
+            self._fit_topic_classifier()
+        return added
+
+    def _fit_topic_classifier(self) -> None:
+        scope_texts = (
+            [e.text for e in read_scope_examples(TRAIN_PATH)] if TRAIN_PATH.exists() else []
+        )
+        examples = TopicCorpus().examples(self._matter_terms, scope_texts)
+        self._topic_classifier.fit(examples)
 
     # -- lexicon changes -------------------------------------------------------------------
     def add_term(self, term: LexiconTerm, actor: Principal) -> Lexicon:
@@ -370,8 +399,12 @@ def build_guardrails(
     analyzer = PiiAnalyzer(predefined_recognizers(), threshold=policy.pii.threshold)
     injection = InjectionDetector(folder)
     classifier = ScopeClassifier()
-    scope_rail = ScopeRail(ScopeRules(folder), classifier, policy.scope.mode,
-                           policy.scope.classifier_threshold, messages)  # fmt: skip
+    topic_classifier = TopicClassifier()
+    scope_rail = ScopeRail(
+        ScopeRules(folder), classifier, policy.scope.mode, policy.scope.classifier_threshold,
+        messages, in_domain=partial(topic_classifier.is_guidance,
+                                    threshold=policy.topic.guidance_threshold),
+    )  # fmt: skip
     vocabulary = DomainVocabulary(folder, read_domain_terms())
     unavailable = messages.get("output.unavailable", "")
     inputs: dict[str, InputRail] = {
@@ -381,7 +414,11 @@ def build_guardrails(
         "lexicon": LexiconInputRail(holder, policy.lexicon.categories, messages),
         "intent": IntentRail(HarmfulIntent(folder), messages),
         "scope": scope_rail,
-        "topic": TopicRail(vocabulary, policy.topic.min_chars, messages.get("scope.off_topic", "")),
+        "topic": TopicRail(
+            vocabulary, topic_classifier, min_chars=policy.topic.min_chars,
+            harm_threshold=policy.topic.harm_threshold,
+            guidance_threshold=policy.topic.guidance_threshold, messages=messages,
+        ),  # fmt: skip
     }
     outputs: dict[str, OutputRail] = {
         "lexicon": LexiconOutputRail(holder, unavailable),
@@ -399,7 +436,7 @@ def build_guardrails(
     guard = Guardrails(
         settings=settings, policy=policy, folder=folder, analyzer=analyzer, lexicon=holder,
         bundled=bundled, injection=injection, scope_classifier=classifier, scope_rail=scope_rail,
-        vocabulary=vocabulary, input_rails=input_rails, output_rails=output_rails,
+        vocabulary=vocabulary, topic_classifier=topic_classifier, input_rails=input_rails, output_rails=output_rails,
         review=ReviewQueue(sessions, redact=lambda t: t, audit=audit,
                            policy_version=policy.version),
         lexicon_store=LexiconStore(sessions, audit), audit=audit, tc260=load_tc260(),

@@ -58,10 +58,12 @@ class ScopeSection(_Section):
 
 
 class TopicSection(_Section):
-    """The out-of-scope gate."""
+    """The harmful-intent check and out-of-scope gate (``rails/topic.py``)."""
 
     enabled: bool = True
     min_chars: int = Field(default=2, ge=0)
+    harm_threshold: float = Field(default=0.6, ge=0, le=1)
+    guidance_threshold: float = Field(default=0.5, ge=0, le=1)
 
 
 class GroundingSection(_Section):

@@ -23,6 +23,7 @@ class ReasonCode(StrEnum):
     PORN = "safety.porn"
     ILLEGAL = "safety.illegal"
     DISCRIMINATION = "safety.discrimination"
+    RIGHTS = "safety.rights"
     MISLEADING = "safety.misleading"
     INJECTION = "injection"
     PII = "pii"

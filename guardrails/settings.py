@@ -49,4 +49,9 @@ class GuardrailSettings(BaseModel):
         default=True,
         description="Train the scope classifier (char n-grams) at warm-up; off means rules only",
     )
+    topic_classifier: bool = Field(
+        default=True,
+        description="Train the topic classifier (harmful intent, out-of-scope) at warm-up; "
+        "off means the vocabulary gate only",
+    )
     hotline: str = Field(default="12345", description="Hotline named in refusal messages (§7.1 e)")

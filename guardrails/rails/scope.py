@@ -10,7 +10,7 @@ conditions (``申请低保需要什么条件``) is answered. Rules decide first;
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from guardrails.folding import Folder
 from guardrails.models import Decision, RailVerdict
@@ -91,6 +91,9 @@ class ScopeRail:
         mode: ``rules``, ``classifier`` or ``both`` (either one refusing is enough).
         threshold: Classifier probability needed to refuse.
         messages: Reason code → citizen-facing message.
+        in_domain: Optional check that the text is a government-service request at all; the
+            classifier (not the rules) refuses only such texts, so chit-chat ("给我讲个笑话")
+            is left to the topic gate instead of being taken for a request for a decision.
     """
 
     name = "scope"
@@ -102,8 +105,10 @@ class ScopeRail:
         mode: str,
         threshold: float,
         messages: Mapping[str, str],
+        in_domain: Callable[[str], bool] | None = None,
     ) -> None:
         self._rules = rules
+        self._in_domain = in_domain
         self._classifier = classifier
         self._mode = mode
         self._threshold = threshold
@@ -116,7 +121,9 @@ class ScopeRail:
             if reason is not None:
                 return reason
         if self._mode in ("classifier", "both") and self._classifier is not None:
-            return self._classifier.predict(text, self._threshold)
+            reason = self._classifier.predict(text, self._threshold)
+            if reason is not None and (self._in_domain is None or self._in_domain(text)):
+                return reason
         return None
 
     def screen(self, state: InputState) -> RailVerdict:

@@ -1,14 +1,20 @@
-"""Input rail ``topic``: the out-of-scope gate (GB/T 47483 §9.4.1 e).
+"""Input rail ``topic``: harmful intent and the out-of-scope gate (GB/T 47483 §9.4.1 b, e).
 
-The kiosk's AI service is for government-service guidance only. A question that contains no
-government-service word (``data/domain_terms.txt`` plus the matter names and aliases the
-knowledge base registers) is redirected politely to the hotline, with reason
-``scope.off_topic``: the safety report counts these apart from safety refusals.
+The kiosk's AI service is for government-service guidance only. With the
+:class:`~guardrails.topic_classifier.TopicClassifier` trained (the default), a text it judges
+harmful (probability ≥ the policy's ``topic.harm_threshold``) is refused with its ``safety.*``
+reason, and a text that is not a guidance request (guidance probability below
+``topic.guidance_threshold``) is redirected politely to the hotline with reason
+``scope.off_topic``; the safety report counts these apart from safety refusals.
+
+Without the classifier (disabled by settings, or before warm-up) the gate falls back to the
+vocabulary rule: a question containing no government-service word (``data/domain_terms.txt``
+plus the matter names and aliases the knowledge base registers) is redirected.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import ahocorasick
@@ -18,6 +24,7 @@ from guardrails.folding import Folder
 from guardrails.models import Decision, RailVerdict
 from guardrails.rails.base import InputState, verdict
 from guardrails.reasons import ReasonCode
+from guardrails.topic_classifier import TopicClassifier
 
 DOMAIN_TERMS_PATH = Path(__file__).parent.parent / "data" / "domain_terms.txt"
 
@@ -78,18 +85,51 @@ class DomainVocabulary:
 
 
 class TopicRail:
-    """Redirects questions that are not about government services."""
+    """Refuses harmful requests and redirects questions that are not about government services.
+
+    Args:
+        vocabulary: The government-service words (fallback rule without the classifier).
+        classifier: The topic classifier; used once fitted.
+        min_chars: Texts shorter than this (characters) pass (``你好``, ``人工``).
+        harm_threshold: Harm probability in [0, 1] from which a text is refused.
+        guidance_threshold: Guidance probability in [0, 1] below which a text is off topic.
+        messages: Message of each reason code (the policy's ``messages``).
+    """
 
     name = "topic"
 
-    def __init__(self, vocabulary: DomainVocabulary, min_chars: int, message_zh: str) -> None:
+    def __init__(
+        self,
+        vocabulary: DomainVocabulary,
+        classifier: TopicClassifier,
+        *,
+        min_chars: int,
+        harm_threshold: float,
+        guidance_threshold: float,
+        messages: Mapping[str, str],
+    ) -> None:
         self._vocabulary = vocabulary
+        self._classifier = classifier
         self._min_chars = min_chars
-        self._message = message_zh
+        self._harm_threshold = harm_threshold
+        self._guidance_threshold = guidance_threshold
+        self._messages = messages
 
     def screen(self, state: InputState) -> RailVerdict:
-        """Refuse with ``scope.off_topic`` when no domain word occurs."""
+        """Refuse with a ``safety.*`` reason or ``scope.off_topic``, or allow."""
         text = state.text.strip()
-        if len(text) < self._min_chars or self._vocabulary.in_domain(text):
+        if len(text) < self._min_chars:
             return verdict("input", self.name)
-        return verdict("input", self.name, Decision.REFUSE, ReasonCode.OFF_TOPIC, self._message)
+        assessment = self._classifier.assess(text)
+        if assessment is None:
+            if self._vocabulary.in_domain(text):
+                return verdict("input", self.name)
+            return self._refuse(ReasonCode.OFF_TOPIC)
+        if assessment.harm >= self._harm_threshold:
+            return self._refuse(assessment.reason)
+        if assessment.guidance < self._guidance_threshold:
+            return self._refuse(ReasonCode.OFF_TOPIC)
+        return verdict("input", self.name)
+
+    def _refuse(self, reason: ReasonCode) -> RailVerdict:
+        return verdict("input", self.name, Decision.REFUSE, reason, self._messages.get(reason))
