@@ -44,10 +44,19 @@ from speech.spoken_text import decimal
 
 PARTICLES = frozenset("的了吗呢吧啊呀嘛哦")
 
-_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("z", "zh"), ("c", "ch"), ("s", "sh"),
-             ("n", "l"), ("l", "n"), ("f", "h"), ("h", "f"))
-_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"), ("an", "ang"), ("en", "eng"),
-           ("in", "ing"))
+_INITIALS = (
+    ("zh", "z"),
+    ("ch", "c"),
+    ("sh", "s"),
+    ("z", "zh"),
+    ("c", "ch"),
+    ("s", "sh"),
+    ("n", "l"),
+    ("l", "n"),
+    ("f", "h"),
+    ("h", "f"),
+)
+_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"), ("an", "ang"), ("en", "eng"), ("in", "ing"))
 _PUNCT = re.compile(r"[，。！？、；：,.!?;:“”\"'（）()《》]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _SPACE_AT_HAN = re.compile(r"\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+")
@@ -82,7 +91,7 @@ def near(syllable: str) -> list[str]:
     out: list[str] = []
     for a, b in _INITIALS:
         if syllable.startswith(a) and not (a in "zcs" and syllable[:2] in ("zh", "ch", "sh")):
-            out.append(b + syllable[len(a):])
+            out.append(b + syllable[len(a) :])
     for a, b in _FINALS:
         if syllable.endswith(a) and not (a in ("an", "en", "in") and syllable.endswith(a + "g")):
             out.append(syllable[: -len(a)] + b)

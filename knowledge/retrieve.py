@@ -6,12 +6,23 @@ Channels (weights in :data:`CHANNEL_WEIGHTS`):
 * ``chars``  — BM25 over Chinese character bigrams of those names (typos, odd segmentation);
 * ``pinyin`` — BM25 over folded pinyin syllable bigrams of those names, so recognizer
   homophones (户口签移, 异地就一备案) still find the matter;
+* ``situations`` — BM25 over jieba tokens of the life situations (我要卖房子);
+* ``situations_pinyin`` — BM25 over folded pinyin syllable bigrams of the situations;
 * ``body``   — BM25 over jieba tokens of conditions, materials, process, objects, result,
   department, themes;
+* ``body_pinyin`` — BM25 over folded pinyin syllable bigrams of that body text;
 * ``dense``  — sentence-transformers + FAISS, when a model is configured and present.
 
+The pinyin channels mirror the word channels by sound: a recognizer that writes 租房 as 祖房
+breaks the jieba word, not the syllables, so every field keeps some evidence under noise.
+
 Each channel's scores are divided by that channel's best score for the query, then summed
-with the weights; the fused score is in [0, 1]. ``coverage`` — the share of the query's
+with the weights; the fused score is in [0, 1]. The lexical weights are shared out per query
+by how much of the question each channel knows at all (:meth:`Bm25Channel.known_share`):
+when the words of a misrecognized question are unknown to the word channels, their best
+match is some stray word ("多少钱") and must not count as much as the sound channels, which
+still know most of its syllables. The lexical weights keep their sum, so scores stay on the
+same scale as the thresholds that read them. ``coverage`` — the share of the query's
 content syllables (pinyin bigrams) that the matter's text contains — measures how much of
 the question the matter explains, and ``matched`` the weighted count of those syllables; the
 assistant abstains when both are low.
@@ -45,7 +56,9 @@ CHANNEL_WEIGHTS: dict[str, float] = {
     "chars": 0.6,
     "pinyin": 0.8,
     "situations": 0.6,
+    "situations_pinyin": 0.5,
     "body": 0.35,
+    "body_pinyin": 0.3,
 }
 """Weight of each lexical channel in the fused score (the dense weight is configured)."""
 
@@ -112,6 +125,23 @@ def _pinyin_bigrams(text: str) -> list[str]:
     for name in text.split():
         grams.extend(bigrams(pinyin_keys(name)))
     return grams
+
+
+def _shared_weights(
+    channels: Sequence[Bm25Channel], terms: dict[str, list[str]]
+) -> dict[str, float]:
+    """Channel weights for one query, shared out by how much of it each channel knows.
+
+    Each weight is scaled by the channel's :meth:`~Bm25Channel.known_share` of the query's
+    terms, then all are rescaled to the sum of :data:`CHANNEL_WEIGHTS`; a query no channel
+    knows keeps the configured weights.
+    """
+    base = {channel.name: CHANNEL_WEIGHTS[channel.name] for channel in channels}
+    seen = {c.name: base[c.name] * c.known_share(terms[c.name]) for c in channels}
+    if sum(seen.values()) <= 0:
+        return base
+    scale = sum(base.values()) / sum(seen.values())
+    return {name: weight * scale for name, weight in seen.items()}
 
 
 @dataclass(frozen=True)
@@ -187,7 +217,11 @@ class HybridRetriever:
             Bm25Channel(
                 "situations", lambda m: _unique(tokenizer.tokens(_situation_text(m))), b=0.5
             ),
+            Bm25Channel(
+                "situations_pinyin", lambda m: _unique(_pinyin_bigrams(_situation_text(m))), b=0.5
+            ),
             Bm25Channel("body", lambda m: tokenizer.tokens(_body_text(m)), b=0.75),
+            Bm25Channel("body_pinyin", lambda m: _pinyin_bigrams(_body_text(m)), b=0.75),
         )
         for channel in channels:
             channel.build(matters)
@@ -252,24 +286,26 @@ class HybridRetriever:
             return []
         content = tokenizer.content_chars(query)
         words = tokenizer.tokens(query)
+        sounds = bigrams(pinyin_keys(content))
         terms = {
             "names": words,
             "chars": _char_bigrams(content),
-            "pinyin": bigrams(pinyin_keys(content)),
+            "pinyin": sounds,
             "situations": words,
+            "situations_pinyin": sounds,
             "body": words,
+            "body_pinyin": sounds,
         }
         fused = np.zeros(size, dtype=np.float32)
         per_channel: dict[str, npt.NDArray[np.float32]] = {}
-        total_weight = 0.0
+        weights = _shared_weights(snapshot.channels, terms)
+        total_weight = sum(CHANNEL_WEIGHTS[channel.name] for channel in snapshot.channels)
         for channel in snapshot.channels:
-            weight = CHANNEL_WEIGHTS[channel.name]
-            total_weight += weight
             scores = channel.scores(terms[channel.name])
             best = float(scores.max()) if scores.size else 0.0
             if best > 0:
                 scores = scores / best
-                fused += weight * scores
+                fused += weights[channel.name] * scores
             per_channel[channel.name] = scores
         if snapshot.dense is not None:
             scores = snapshot.dense.scores(query)

@@ -3,7 +3,9 @@
 Tokenization is jieba's (an own :class:`jieba.Tokenizer` per index, with a domain user
 dictionary of matter names, aliases and department names); pinyin comes from pypinyin. The
 pinyin keys fold the confusions Mandarin speech recognition and dialect speakers make most
-(zh/z, ch/c, sh/s, n/l, h/f, -ng/-n), so 户口签移 and 户口迁移 share their keys.
+(zh/z, ch/c, sh/s, n/l/r, h/f, -ng/-n), so 户口签移 and 户口迁移 share their keys. Numbers are
+keyed as they are said (60 → liu si, like 六十), since a recognizer writes 六十岁 where a
+catalogue may print 60周岁, and the other way round.
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ import jieba
 import Stemmer
 from pypinyin import Style, lazy_pinyin
 
+from speech.spoken_text import cardinal, digits
+
 logger = logging.getLogger(__name__)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]")
 _PUNCT = re.compile(r"[^\w\u3400-\u9fff]+")
 _ASCII_WORD = re.compile(r"^[a-z]+$")
+_NUMBER = re.compile(r"^[0-9]+$")
+_CARDINAL_DIGITS = 4
+"""Numbers up to this many digits are read as numbers (60 → 六十); longer ones digit by digit
+(hotlines, codes: 12345 → 一二三四五)."""
 
 STOPWORDS = frozenset(
     """
@@ -39,7 +47,8 @@ STOPWORDS = frozenset(
 """Function words and question frames that say nothing about which matter is meant."""
 
 # Initials and finals folded together: the errors of recognizers and of southern accents.
-_INITIAL_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "h"), ("r", "l"))
+# r joins the n/l class (folding it to "l", which itself folds to "n", matched nothing).
+_INITIAL_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "h"), ("r", "n"))
 _FINAL_FOLDS = (("ang", "an"), ("eng", "en"), ("ing", "in"), ("ong", "on"), ("uan", "an"))
 
 
@@ -72,15 +81,28 @@ def _char_key(char: str) -> str:
     return fold_syllable(lazy_pinyin(char, style=Style.NORMAL)[0])
 
 
+def spoken_number(number: str) -> str:
+    """A digit string as a Mandarin speaker says it (60 → 六十, 105 → 一百零五).
+
+    Numbers longer than four digits (hotlines, codes) are read digit by digit: 12345 → 一二三四五.
+    """
+    if len(number) <= _CARDINAL_DIGITS:
+        return cardinal(int(number))
+    return digits(number)
+
+
 def pinyin_keys(text: str) -> list[str]:
     """Folded pinyin syllables of the Chinese characters in ``text``, in order.
 
-    Non-Chinese runs (letters, digits) are kept as they are, lower-cased.
+    Digit runs are keyed as they are said (:func:`spoken_number`); other non-Chinese runs
+    (Latin words) are kept as they are, lower-cased.
     """
     keys: list[str] = []
     for piece in _WORD.findall(normalize(text)):
         if _HAN.match(piece):
             keys.append(_char_key(piece))
+        elif _NUMBER.match(piece):
+            keys.extend(_char_key(char) for char in spoken_number(piece))
         else:
             keys.append(piece)
     return keys

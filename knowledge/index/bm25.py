@@ -46,6 +46,18 @@ class Bm25Channel:
         self._bm25 = bm25 if corpus else None
         self._size = len(corpus)
 
+    def known_share(self, terms: list[str]) -> float:
+        """Share of ``terms`` that occur in at least one indexed matter (0 when none given).
+
+        A query whose words a recognizer broke (租房 heard as 祖房) is mostly unknown to the
+        word channels but still known to the pinyin ones: the share tells how much of the
+        question a channel can judge at all.
+        """
+        if self._bm25 is None or not terms:
+            return 0.0
+        vocab = self._bm25.vocab_dict
+        return sum(1 for term in terms if term in vocab) / len(terms)
+
     def scores(self, terms: list[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every matter for ``terms`` (zeros when nothing matches)."""
         if self._bm25 is None or not terms:

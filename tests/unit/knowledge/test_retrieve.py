@@ -52,3 +52,49 @@ def test_rebuild_swaps_in_new_matters():
 def test_k_must_be_positive(retriever):
     with pytest.raises(ValueError, match="k must be"):
         retriever.search("居住证", k=0)
+
+
+@pytest.mark.parametrize(
+    ("heard", "code"),
+    [
+        # 租房 heard as 祖房: the words break, the syllables (zu fang) do not
+        ("住房公积金祖房提取", "GJJ-0001"),
+        # 社保卡补换 heard as 社宝卡哺换: a stray word (多少钱, in another matter's alias)
+        # must not outweigh the sound channels that still know the question
+        ("社宝卡哺换多少钱", "SB-0004"),
+        ("失液等级在哪办理", "JY-0003"),
+    ],
+)
+def test_misrecognized_questions_still_find_the_matter(retriever, heard, code):
+    assert retriever.search(heard, k=1)[0].matter.code == code
+
+
+def test_situations_and_body_have_sound_channels(retriever):
+    scores = retriever.search("住房公积金祖房提取", k=1)[0].channel_scores
+    assert {"situations_pinyin", "body_pinyin"} <= set(scores)
+
+
+def test_numbers_match_as_said():
+    r = HybridRetriever()
+    r.rebuild(
+        [
+            published(make_content("TS-0001", name="优待证办理", conditions=["年满60周岁"])),
+            published(make_content("TS-0002", name="津贴申领", conditions=["年满80周岁"])),
+        ]
+    )
+    hit = r.search("年满六十周岁", k=1)[0]
+    assert hit.matter.code == "TS-0001"
+    assert hit.channel_scores["coverage"] > 0.5
+
+
+def test_shared_weights_keep_their_sum(retriever):
+    from knowledge.retrieve import CHANNEL_WEIGHTS, _shared_weights
+
+    channels = retriever._snapshot.channels
+    terms = {c.name: ["祖房", "zu_han"] for c in channels}
+    weights = _shared_weights(channels, terms)
+    assert sum(weights.values()) == pytest.approx(sum(CHANNEL_WEIGHTS.values()))
+    assert weights["pinyin"] > CHANNEL_WEIGHTS["pinyin"]
+    assert weights["names"] == 0.0
+    nothing = _shared_weights(channels, {c.name: ["∅∅"] for c in channels})
+    assert nothing == CHANNEL_WEIGHTS
