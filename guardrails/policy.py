@@ -30,7 +30,7 @@ from sqlalchemy.pool import StaticPool
 from guardrails.audit import AuditLog
 from guardrails.errors import LexiconTermError
 from guardrails.folding import Folder
-from guardrails.lexicon import ALLOW, Lexicon, bundled_terms, read_lexicon_file
+from guardrails.lexicon import ALLOW, HomophoneRules, Lexicon, bundled_terms, read_lexicon_file
 from guardrails.lexicon_store import LexiconStore
 from guardrails.models import (
     Decision,
@@ -353,17 +353,26 @@ class Guardrails:
     def _rebuild_lexicon(self) -> Lexicon:
         terms = self.lexicon_store.effective(self._bundled)
         categories = list(self.policy.lexicon.categories)
-        self._lexicon.lexicon = Lexicon(self.folder, terms, categories)
+        self._lexicon.lexicon = Lexicon(
+            self.folder, terms, categories, homophones=homophone_rules(self.policy)
+        )
         return self._lexicon.lexicon
 
     def _count(self, verdicts: Iterable[RailVerdict]) -> None:
         for v in verdicts:
             if v.decision != Decision.ALLOW and v.reason_code:
                 self.counters[f"{v.reason_code}/{v.decision.value}"] += 1
+                if v.via is not None and v.via != "exact":  # evasion statistics (no text)
+                    self.counters[f"lexicon.{v.via}/{v.decision.value}"] += 1
                 logger.debug(
                     "guard verdict stage=%s rail=%s decision=%s reason=%s duration_ms=%.3f",
                     v.stage, v.rail, v.decision.value, v.reason_code, v.duration_ms,
                 )  # fmt: skip
+
+
+def homophone_rules(policy: PolicyConfig) -> HomophoneRules:
+    """The policy's ``lexicon.homophone`` section as the lexicon's rules."""
+    return HomophoneRules(**policy.lexicon.homophone.model_dump())
 
 
 def _memory_sessions() -> sessionmaker[Session]:
@@ -394,7 +403,10 @@ def build_guardrails(
     bundled = bundled_terms()
     if settings.extra_lexicon_path is not None:
         bundled += read_lexicon_file(settings.extra_lexicon_path)
-    holder = LexiconHolder(Lexicon(folder, bundled, list(policy.lexicon.categories)))
+    holder = LexiconHolder(
+        Lexicon(folder, bundled, list(policy.lexicon.categories),
+                homophones=homophone_rules(policy))
+    )  # fmt: skip
     placeholders = {**DEFAULT_PLACEHOLDERS, **policy.pii.placeholders}
     analyzer = PiiAnalyzer(predefined_recognizers(), threshold=policy.pii.threshold)
     injection = InjectionDetector(folder)

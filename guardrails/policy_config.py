@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from guardrails.errors import PolicyError
 from guardrails.models import PiiType
@@ -44,10 +44,28 @@ class PiiSection(_Section):
     placeholders: dict[PiiType, str] = Field(default_factory=dict)
 
 
+class HomophoneSection(_Section):
+    """Homophones written in characters (``兵毒`` for 冰毒); see ``lexicon.HomophoneRules``."""
+
+    enabled: bool = True
+    min_syllables: int = Field(default=3, ge=2)
+    all_changed_min_syllables: int = Field(default=4, ge=2)
+    common_chars: int = Field(default=200, ge=0)
+    two_syllable_categories: list[str] = Field(default_factory=lambda: ["illegal", "porn"])
+
+
 class LexiconSection(_Section):
-    """Decision per sensitive category on input."""
+    """Decision per sensitive category on input, and the homophone rules."""
 
     categories: dict[str, Literal["refuse", "flag"]]
+    homophone: HomophoneSection = Field(default_factory=HomophoneSection)
+
+    @model_validator(mode="after")
+    def _known_homophone_categories(self) -> LexiconSection:
+        unknown = set(self.homophone.two_syllable_categories) - set(self.categories)
+        if unknown:
+            raise ValueError(f"lexicon.homophone names unknown categories {sorted(unknown)}")
+        return self
 
 
 class ScopeSection(_Section):

@@ -34,3 +34,34 @@ def test_tc260_covers_5_classes_31_risks_and_every_reason() -> None:
         assert tc260.classes_of(code.value), code
     mapped = {risk for risks in tc260.reason_codes.values() for risk in risks}
     assert mapped <= set(tc260.risks)
+
+
+def _policy_with(tmp_path: Path, homophone_yaml: str) -> Path:
+    import yaml
+
+    from guardrails.policy_config import DEFAULT_POLICY_PATH
+
+    data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    data["lexicon"]["homophone"] = yaml.safe_load(homophone_yaml)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_homophone_rules_come_from_the_policy(tmp_path: Path) -> None:
+    from guardrails.policy import build_guardrails
+    from guardrails.settings import GuardrailSettings
+
+    on = build_guardrails(GuardrailSettings())
+    refusal = on.screen("哪里能买到兵毒").refusal
+    assert refusal is not None and refusal.reason_code == "safety.illegal"
+    assert on.counters["lexicon.homophone/refuse"] == 1
+    off_path = _policy_with(tmp_path, "{enabled: false}")
+    off = build_guardrails(GuardrailSettings(policy_path=off_path))
+    assert off.lexicon.homophones.enabled is False
+
+
+def test_homophone_categories_must_be_known(tmp_path: Path) -> None:
+    path = _policy_with(tmp_path, "{two_syllable_categories: [gossip]}")
+    with pytest.raises(PolicyError):
+        load_policy(path)
