@@ -120,11 +120,46 @@ def _char_bigrams(text: str) -> list[str]:
     return grams
 
 
-def _pinyin_bigrams(text: str) -> list[str]:
-    grams: list[str] = []
-    for name in text.split():
-        grams.extend(bigrams(pinyin_keys(name)))
-    return grams
+class _PieceMemo:
+    """jieba tokens and pinyin keys of each whitespace-separated piece, computed once.
+
+    Lives for one rebuild. A region's list repeats the same conditions, materials and steps
+    for every district, so most pieces recur: each is segmented and transliterated once.
+    Working piece by piece gives the same terms as the whole text, since jieba and
+    :func:`~knowledge.text.pinyin_keys` both cut at whitespace.
+    """
+
+    def __init__(self, tokenizer: ChineseTokenizer) -> None:
+        self._tokenizer = tokenizer
+        self._tokens: dict[str, list[str]] = {}
+        self._keys: dict[str, list[str]] = {}
+
+    def tokens(self, text: str) -> list[str]:
+        """``tokenizer.tokens(text)``."""
+        out: list[str] = []
+        for piece in text.split():
+            found = self._tokens.get(piece)
+            if found is None:
+                found = self._tokens[piece] = self._tokenizer.tokens(piece)
+            out.extend(found)
+        return out
+
+    def keys(self, text: str) -> list[str]:
+        """``pinyin_keys(text)``."""
+        out: list[str] = []
+        for piece in text.split():
+            found = self._keys.get(piece)
+            if found is None:
+                found = self._keys[piece] = pinyin_keys(piece)
+            out.extend(found)
+        return out
+
+    def piece_bigrams(self, text: str) -> list[str]:
+        """Pinyin key bigrams within each piece (a name, a situation), never across two."""
+        grams: list[str] = []
+        for piece in text.split():
+            grams.extend(bigrams(self.keys(piece)))
+        return grams
 
 
 def _shared_weights(
@@ -204,24 +239,25 @@ class HybridRetriever:
             word for m in matters for word in [*m.names, m.department, *m.themes]
         )
         tokenizer.warm_up()
+        memo = _PieceMemo(tokenizer)
         # Name-like fields count each term once: a matter must not outrank another for
         # listing more aliases that repeat the same word (居住证签注 vs 居住证申领).
         channels = (
             Bm25Channel(
                 "names",
-                lambda m: _unique(tokenizer.tokens(_name_text(m) + " " + _english_text(m))),
+                lambda m: _unique(memo.tokens(_name_text(m) + " " + _english_text(m))),
                 b=0.3,
             ),
             Bm25Channel("chars", lambda m: _unique(_char_bigrams(_name_text(m))), b=0.3),
-            Bm25Channel("pinyin", lambda m: _unique(_pinyin_bigrams(_name_text(m))), b=0.3),
+            Bm25Channel("pinyin", lambda m: _unique(memo.piece_bigrams(_name_text(m))), b=0.3),
+            Bm25Channel("situations", lambda m: _unique(memo.tokens(_situation_text(m))), b=0.5),
             Bm25Channel(
-                "situations", lambda m: _unique(tokenizer.tokens(_situation_text(m))), b=0.5
+                "situations_pinyin",
+                lambda m: _unique(memo.piece_bigrams(_situation_text(m))),
+                b=0.5,
             ),
-            Bm25Channel(
-                "situations_pinyin", lambda m: _unique(_pinyin_bigrams(_situation_text(m))), b=0.5
-            ),
-            Bm25Channel("body", lambda m: tokenizer.tokens(_body_text(m)), b=0.75),
-            Bm25Channel("body_pinyin", lambda m: _pinyin_bigrams(_body_text(m)), b=0.75),
+            Bm25Channel("body", lambda m: memo.tokens(_body_text(m)), b=0.75),
+            Bm25Channel("body_pinyin", lambda m: memo.piece_bigrams(_body_text(m)), b=0.75),
         )
         for channel in channels:
             channel.build(matters)
@@ -233,10 +269,12 @@ class HybridRetriever:
             matters=tuple(matters),
             channels=channels,
             dense=dense,
-            name_keys=tuple(frozenset(_pinyin_bigrams(_name_text(m))) for m in matters),
-            situation_keys=tuple(frozenset(_pinyin_bigrams(_situation_text(m))) for m in matters),
-            body_keys=tuple(frozenset(bigrams(pinyin_keys(_body_text(m)))) for m in matters),
-            english_words=tuple(frozenset(tokenizer.tokens(_english_text(m))) for m in matters),
+            name_keys=tuple(frozenset(memo.piece_bigrams(_name_text(m))) for m in matters),
+            situation_keys=tuple(
+                frozenset(memo.piece_bigrams(_situation_text(m))) for m in matters
+            ),
+            body_keys=tuple(frozenset(bigrams(memo.keys(_body_text(m)))) for m in matters),
+            english_words=tuple(frozenset(memo.tokens(_english_text(m))) for m in matters),
             core_keys=tuple(frozenset(bigrams(pinyin_keys(_core_name(m)))) for m in matters),
             by_code={m.code: m for m in matters},
         )
