@@ -14,8 +14,10 @@ transaction writes nothing — no status change, no correction, no audit entry.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from guardrails.audit import AuditLog, Clock, utc_now
@@ -26,6 +28,7 @@ from guardrails.tables import CorrectionRow, ReviewItemRow
 Redactor = Callable[[str], str]
 _OPEN = (ReviewStatus.PENDING.value, ReviewStatus.CLAIMED.value)
 _TAKEN = "该条目已被其他审核员领取或处理，请刷新列表后重试"
+_CORRECTED_MEANWHILE = "同一事项的同一问题刚由其他审核员更正，请刷新后重试"
 
 
 def _public(row: ReviewItemRow) -> ReviewItem:
@@ -209,7 +212,26 @@ class ReviewQueue:
         matter_code: str | None = None,
         aspect: str | None = None,
     ) -> ReviewItem:
-        now = self._clock()
+        item = self._decide_in_transaction(
+            item_id, reviewer, status, self._clock(), note=note, correction=correction,
+            matter_code=matter_code, aspect=aspect,
+        )  # fmt: skip
+        if correction is not None and item.matter_code and item.aspect and item.correction:
+            self._corrections[(item.matter_code, item.aspect)] = item.correction
+        return item
+
+    def _decide_in_transaction(
+        self,
+        item_id: int,
+        reviewer: Principal,
+        status: ReviewStatus,
+        now: datetime,
+        *,
+        note: str,
+        correction: str | None,
+        matter_code: str | None,
+        aspect: str | None,
+    ) -> ReviewItem:
         with self._sessions.begin() as session:
             row = self._row(session, item_id)
             self._require_open(row, reviewer)
@@ -233,10 +255,7 @@ class ReviewQueue:
             self._audit.add(
                 session, reviewer, f"review.{status.value}", f"review:{item_id}", detail
             )
-            item = _public(row)
-        if correction is not None and item.matter_code and item.aspect and item.correction:
-            self._corrections[(item.matter_code, item.aspect)] = item.correction
-        return item
+            return _public(row)
 
     def _store_correction(self, session: Session, row: ReviewItemRow, reviewer: Principal) -> None:
         existing = session.scalar(
@@ -246,9 +265,15 @@ class ReviewQueue:
         )
         if existing is None:
             existing = CorrectionRow(matter_code=row.matter_code or "", aspect=row.aspect or "")
-            session.add(existing)
         existing.text, existing.review_item_id = row.correction or "", row.id
         existing.approved_by, existing.approved_at = reviewer.name, self._clock()
+        try:
+            with session.begin_nested():  # a savepoint: the unique race is caught here
+                session.add(existing)
+        except IntegrityError:
+            # Another reviewer corrected the same matter and aspect at the same moment and
+            # committed first; raising rolls this whole decision back.
+            raise ReviewStateError(_CORRECTED_MEANWHILE) from None
 
     @staticmethod
     def _row(session: Session, item_id: int) -> ReviewItemRow:

@@ -119,3 +119,35 @@ def _claim_at_once(client: TestClient, item_id: int, tokens: dict[str, str]) -> 
     for thread in threads:
         thread.join(timeout=60)
     return responses
+
+
+def test_simultaneous_corrections_of_one_matter_aspect_give_409_not_500(pg_db: Db) -> None:
+    """Two items corrected for the same matter and aspect at the same moment: the reviewer
+    whose correction row loses the unique race gets a clear conflict, and nothing of that
+    decision is written (status, correction, audit)."""
+    from sqlalchemy import event
+
+    from guardrails.errors import ReviewStateError
+    from guardrails.tables import CorrectionRow
+
+    first, second = flag(pg_db), flag(pg_db)
+
+    def other_reviewer_commits_first(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
+        # Fired just before our INSERT: the other reviewer's transaction inserts and commits
+        # its row after our read of the corrections table, the real interleaving of the race.
+        with pg_db.sessions.begin() as other:
+            other.add(CorrectionRow(matter_code="HJ-0001", aspect="materials", text="他人的更正",
+                                    review_item_id=second.id, approved_by="bob",
+                                    approved_at=target.approved_at))  # fmt: skip
+
+    event.listen(CorrectionRow, "before_insert", other_reviewer_commits_first, once=True)
+    try:
+        with pytest.raises(ReviewStateError, match="其他审核员"):
+            pg_db.guard.review.correct(first.id, ALICE, "请带户口簿和准迁证")
+    finally:
+        if event.contains(CorrectionRow, "before_insert", other_reviewer_commits_first):
+            event.remove(CorrectionRow, "before_insert", other_reviewer_commits_first)
+    assert pg_db.row(first.id).status == "pending"
+    assert pg_db.trail(first.id) == []
+    assert pg_db.corrections() == [("HJ-0001", "materials", "他人的更正", second.id)]
+    assert pg_db.guard.review.approved_correction("HJ-0001", "materials") is None
