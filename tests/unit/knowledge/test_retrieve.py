@@ -98,3 +98,15 @@ def test_shared_weights_keep_their_sum(retriever):
     assert weights["names"] == 0.0
     nothing = _shared_weights(channels, {c.name: ["∅∅"] for c in channels})
     assert nothing == CHANNEL_WEIGHTS
+
+
+def test_piece_memo_gives_the_terms_of_the_whole_text():
+    from knowledge.retrieve import _body_text, _PieceMemo
+    from knowledge.text import ChineseTokenizer, pinyin_keys
+
+    tokenizer = ChineseTokenizer(["居住证"])
+    memo = _PieceMemo(tokenizer)
+    for matter in sample_matters()[:10]:
+        text = _body_text(matter) + " old-age allowance 60周岁"
+        assert memo.tokens(text) == tokenizer.tokens(text)
+        assert memo.keys(text) == pinyin_keys(text)
