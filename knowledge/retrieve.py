@@ -68,7 +68,7 @@ RERANK_DEPTH = 20
 COVERAGE_WEIGHT = 0.4
 """Share of the final score that comes from coverage (the rest is the fused channel score)."""
 
-NAME_FIT_WEIGHT = 0.1
+NAME_FIT_WEIGHT = 0.15
 """Bonus weight for how much of the matter's core name the question says (see _core_name)."""
 
 GENERIC_ACTIONS = re.compile(
