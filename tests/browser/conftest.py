@@ -74,9 +74,14 @@ def start_server(
     raise RuntimeError(f"daoban server not up after {START_TIMEOUT_S} s:\n{server.log()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian chromium driven by Playwright (no browser download)."""
+    """Headless Debian chromium driven by Playwright (no browser download).
+
+    Module-scoped on purpose: while Playwright's sync API is open it keeps an event loop
+    running in the main thread, and every later ``asyncio.run`` (CLI, TTS, kiosk tests) would
+    fail; closing it after the browser module gives the rest of the session a clean thread.
+    """
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[test]'")
     if not shutil.which(CHROMIUM):
         message = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
