@@ -57,9 +57,14 @@ def asr(
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
     max_rtf: Annotated[float, typer.Option(help="Exit 1 when the real-time factor is above")] = 0.0,
 ) -> None:
-    """Recognize a speech set: CER, real-time factor, routing of the recognized text."""
+    """Recognize a speech set: CER, real-time factor, routing of the recognized text.
+
+    Decoding uses the ``speech.decoder`` settings (``DAOBAN_SPEECH__DECODER__*``). For the
+    one-core figure run it pinned: ``taskset -c 0 daoban eval asr ...``.
+    """
     import json as _json
 
+    from assistant.settings import load_settings
     from evals.asr_set import read_asr_set
     from evals.runners.asr import evaluate_asr
     from speech.asr import VoskRecognizer
@@ -69,7 +74,7 @@ def asr(
     except (OSError, ValueError) as exc:
         console.print(f"[red]cannot read the set: {exc}[/red]")
         raise typer.Exit(code=2) from None
-    recognizer = VoskRecognizer(model)
+    recognizer = VoskRecognizer(model, decoder=load_settings().speech.decoder)
     recognizer.warm_up()
     if not recognizer.status().available:
         console.print(f"[red]model not usable: {recognizer.status().reason}[/red]")
@@ -87,7 +92,8 @@ def asr(
     routing = f"  routing top-1 {report.routing_top1:.1%}" if report.routing_top1 is not None \
         else ""
     console.print(f"{report.count} utterances ({report.audio_s} s)  CER {report.cer:.1%}  "
-                  f"RTF {report.real_time_factor:.3f} (p95 {report.rtf_p95:.3f})  "
+                  f"RTF {report.real_time_factor:.3f} (p95 {report.rtf_p95:.3f}, CPU "
+                  f"{report.cpu_real_time_factor:.3f}, {report.cpus} core(s))  "
                   f"hints={report.hints}{routing}")
     console.print(f"report: {path}")
     if max_rtf and report.real_time_factor > max_rtf:

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from speech.decoder import DecoderOptions, default_cache_dir, tuned_model_dir
+import numpy as np
+
+from speech.decoder import default_cache_dir, tuned_model_dir
 from speech.errors import RecognizerUnavailableError, UnsupportedSampleRateError
 from speech.model_check import inspect_model
 from speech.models import BYTES_PER_SAMPLE, AudioClip, ComponentStatus, Transcript, WordTiming
@@ -82,6 +84,8 @@ class _Decoder:
     key: str
     grammar: bool
     utterances: int = 0
+    samples_before: int = 0
+    """Samples fed in earlier utterances: vosk counts word times from its first sample."""
 
 
 class VoskRecognizer:
@@ -96,8 +100,11 @@ class VoskRecognizer:
       free decoding. vosk resets the audio, features and speaker adaptation of a decoder after
       its final result, so what carries over between utterances is only the expanded,
       shared graph (no audio, no text). A decoder that failed mid-utterance is dropped.
-    - Leading and trailing non-speech is cut with webrtcvad before decoding (``trim_silence``);
-      word timings stay relative to the start of the clip given.
+    - :meth:`warm_up` primes one free decoder with a few seconds of speech-like noise, so
+      the first citizen after a start does not pay for the first expansion of the graph.
+    - Optionally (``trim_silence``, off by default: it cost CER on the Korean set), leading and
+      trailing non-speech is cut with webrtcvad before decoding; word timings stay relative
+      to the start of the clip given.
 
     Args:
         model_path: The model folder (``daoban models check`` verifies it); None means off.
@@ -131,16 +138,20 @@ class VoskRecognizer:
         """The folder vosk loaded: the model, or its tuned overlay."""
 
     @property
+    def idle_decoders(self) -> int:
+        """Finished decoders kept for reuse, over all grammars."""
+        with self._lock:
+            return sum(len(idle) for idle in self._idle.values())
+
+    @property
     def decoder_settings(self) -> DecoderSettings:
         """The decoding settings in use."""
         return self._cfg
 
     def _load_path(self, path: Path) -> Path:
         cfg = self._cfg
-        options = DecoderOptions(beam=cfg.beam, max_active=cfg.max_active,
-                                 min_active=cfg.min_active, lattice_beam=cfg.lattice_beam)
         try:
-            return tuned_model_dir(path, options, cfg.overlay_cache_dir or default_cache_dir())
+            return tuned_model_dir(path, cfg, cfg.overlay_cache_dir or default_cache_dir())
         except OSError:
             logger.warning("asr decoder options not applied; loading the model as it is")
             return path
@@ -176,6 +187,25 @@ class VoskRecognizer:
             "load_ms": round((time.perf_counter() - start) * 1000),
             "grammar": self._grammar_ok, "tuned": load_path != self._path,
         })
+        self._prime()
+
+    def _prime(self) -> None:
+        """Expand the free-decoding graph once with speech-like noise, and keep the decoder."""
+        ms = self._cfg.warm_up_audio_ms
+        if not (ms and self._cfg.reuse_decoders):
+            return
+        start = time.perf_counter()
+        samples = self._rate * ms // 1000
+        rng = np.random.default_rng(20260)
+        envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 4.0 * np.arange(samples) / self._rate)
+        pcm = (rng.normal(0.0, 4000.0, samples) * envelope).astype("<i2").tobytes()
+        try:
+            self._decode([pcm], ())
+        except Exception:  # noqa: BLE001  # priming is an optimization; Kaldi raises bare Exception
+            logger.warning("asr decoder priming failed")
+            return
+        logger.info("asr decoder primed", extra={
+            "audio_ms": ms, "ms": round((time.perf_counter() - start) * 1000)})
 
     @property
     def grammar_supported(self) -> bool:
@@ -287,9 +317,17 @@ class VoskRecognizer:
                 if decoder.recognizer.AcceptWaveform(chunk[i : i + step]):
                     results.append(json.loads(decoder.recognizer.Result()))
         results.append(json.loads(decoder.recognizer.FinalResult()))
-        self._release(decoder)  # only after the final result: a failed decoder is dropped
-        return {"result": [w for r in results for w in r.get("result", [])]}, decoder.grammar, \
-            total
+        words = [w for r in results for w in r.get("result", [])]
+        shift = decoder.samples_before / self._rate  # seconds of earlier utterances
+        for word in words:
+            word["start"] = max(0.0, float(word["start"]) - shift)
+            word["end"] = max(0.0, float(word["end"]) - shift)
+        decoder.samples_before += total // BYTES_PER_SAMPLE
+        # Only after the final result: a failed decoder is dropped. From the finalized state
+        # vosk's next AcceptWaveform rebuilds the feature pipeline (and its speaker
+        # adaptation); no Reset(), which in some vosk versions keeps the pipeline instead.
+        self._release(decoder)
+        return {"result": words}, decoder.grammar, total
 
     def recognize(self, clip: AudioClip, hints: Sequence[str] = ()) -> Transcript:
         """Recognize a whole clip; see :class:`Recognizer`.

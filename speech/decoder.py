@@ -93,7 +93,8 @@ def tuned_model_dir(model_path: Path, options: DecoderOptions, cache_dir: Path) 
 
     Args:
         model_path: A vosk model folder (v2 layout: ``am/``, ``conf/model.conf``, ``graph/``).
-        options: Decoder options; when none is set, ``model_path`` is returned unchanged.
+        options: Decoder options (a :class:`~speech.settings.DecoderSettings` is one); when
+            none is set, ``model_path`` is returned unchanged.
         cache_dir: Where overlays are built (created if missing).
 
     Returns:
@@ -125,8 +126,8 @@ def tuned_model_dir(model_path: Path, options: DecoderOptions, cache_dir: Path) 
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    logger.info("tuned asr model overlay built", extra={"overlay": target.name,
-                                                        **options.model_dump(exclude_none=True)})
+    logger.info("tuned asr model overlay built",
+                extra={"overlay": target.name, "options": sorted(options.conf_lines().items())})
     return target
 
 

@@ -96,6 +96,17 @@ def _scan_database(db_url: str) -> list[str]:
     return hits
 
 
+def _review_leaks(client: TestClient, auth: dict[str, str]) -> dict[str, list[str]]:
+    """Personal data found in the review queue, its audit trail and its statistics."""
+    return {
+        "review_queue": _leaks(
+            client.get("/v1/review/items", params={"limit": 200}, headers=auth).text
+        ),  # fmt: skip
+        "audit": _leaks(client.get("/v1/review/audit", headers=auth).text),
+        "stats": _leaks(client.get("/v1/review/stats", headers=auth).text),
+    }
+
+
 def test_personal_data_never_stored_logged_or_queued(
     client: TestClient,
     guard: Guardrails,
@@ -148,11 +159,7 @@ def test_personal_data_never_stored_logged_or_queued(
         "database": _scan_database(db_url),
         "logs": _leaks(caplog.text),
         "stdio": _leaks("".join(capfd.readouterr())),
-        "review_queue": _leaks(
-            client.get("/v1/review/items", params={"limit": 200}, headers=auth).text
-        ),  # fmt: skip
-        "audit": _leaks(client.get("/v1/review/audit", headers=auth).text),
-        "stats": _leaks(client.get("/v1/review/stats", headers=auth).text),
+        **_review_leaks(client, auth),
         "responses": _leaks("\n".join(responses)),
         "cli": _leaks(cli.output),
     }

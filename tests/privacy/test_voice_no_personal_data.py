@@ -36,8 +36,12 @@ from kiosk_bridge.idcard import IdCardData
 from kiosk_bridge.sealing import Sealer
 from speech.asr import ScriptedRecognizer
 from speech.audio import decode_wav
-from speech.service import build as build_speech
-from tests.privacy.test_no_personal_data_stored import VALUES, _leaks, _scan_database
+from tests.privacy.test_no_personal_data_stored import (
+    VALUES,
+    _leaks,
+    _review_leaks,
+    _scan_database,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -225,10 +229,7 @@ def test_voice_paths_never_store_or_log_personal_data(
         "database": _scan_database(db_url),
         "logs": _leaks(_log_text(caplog.records)),
         "stdio": _leaks("".join(capfd.readouterr())),
-        "review_queue": _leaks(client.get("/v1/review/items", params={"limit": 200},
-                                          headers=auth).text),  # fmt: skip
-        "audit": _leaks(client.get("/v1/review/audit", headers=auth).text),
-        "stats": _leaks(client.get("/v1/review/stats", headers=auth).text),
+        **_review_leaks(client, auth),
         "responses": _leaks("\n".join(responses)),
         "kiosk_demo": _leaks(demo.output),
     }
