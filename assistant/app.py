@@ -17,21 +17,17 @@ from fastapi.routing import APIRoute
 
 from assistant import api as assistant_api
 from assistant import script_api
-from assistant.errors import AssistantError, register_error_handlers
+from assistant.errors import register_error_handlers
 from assistant.logs import configure_logging
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings, load_settings
 from assistant.voice import build_voice, form_fields, voice_turn_handler
 from guardrails import api as guardrails_api
 from guardrails import web as guardrails_web
-from guardrails.errors import GuardrailsError
 from kiosk_bridge import api as kiosk_api
-from kiosk_bridge.errors import KioskError
 from kiosk_bridge.service import KioskBridge
 from knowledge import api as knowledge_api
-from knowledge.errors import KnowledgeError
 from speech import api as speech_api
-from speech.errors import SpeechError
 from speech.service import SpeechService
 
 logger = logging.getLogger(__name__)
@@ -85,7 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(speech_api.router)
     app.include_router(kiosk_api.router)
     app.include_router(script_api.router)
-    register_error_handlers(
-        app, [AssistantError, KnowledgeError, GuardrailsError, SpeechError, KioskError]
-    )
+    register_error_handlers(app)
     return app

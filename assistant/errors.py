@@ -5,8 +5,8 @@
     AssistantError                 (assistant.error, 400)
     └── TurnInputError             (assistant.invalid_turn, 422)
 
-Each package has its own base error with ``code``, ``status`` and ``message_zh``;
-:func:`register_error_handlers` renders any of them, and request-validation errors, as
+Each package's base error derives from :class:`daoban.errors.DaobanError` (``code``,
+``status``, ``message_zh``); :func:`register_error_handlers` renders any of them, and request-validation errors, as
 ``{"code": ..., "message": ...}`` so the kiosk can show the Chinese message. Messages never
 echo citizen input.
 """
@@ -22,10 +22,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from daoban.errors import DaobanError
+
 logger = logging.getLogger(__name__)
 
 
-class AssistantError(Exception):
+class AssistantError(DaobanError):
     """Base of the assistant package's errors."""
 
     code = "assistant.error"
@@ -57,21 +59,22 @@ def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def register_error_handlers(app: FastAPI, domain_errors: list[type[Exception]]) -> None:
-    """Render ``domain_errors`` (classes with code/status/message_zh) and validation errors."""
+def register_error_handlers(app: FastAPI) -> None:
+    """Render every :class:`~daoban.errors.DaobanError`, validation and HTTP errors as
+    ``{"code", "message"}`` (plus ``errors`` for field lists) with the error's status."""
 
     async def domain_handler(_request: Request, exc: Exception) -> JSONResponse:
-        code = getattr(exc, "code", "error")
-        logger.info("request rejected", extra={"code": code})
+        assert isinstance(exc, DaobanError)  # noqa: S101 - registered for DaobanError only
+        logger.info("request rejected", extra={"code": exc.code})
         extra = getattr(exc, "errors", None)
         body = ErrorBody(
-            code=code,
-            message=getattr(exc, "message_zh", "请求无法处理"),
+            code=exc.code,
+            message=exc.message_zh,
             errors=[e.model_dump() if isinstance(e, BaseModel) else e for e in extra]
             if isinstance(extra, list)
             else None,
         )
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status)  # type: ignore[attr-defined]
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status)
 
     async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)  # noqa: S101 - FastAPI guarantees it
@@ -96,7 +99,6 @@ def register_error_handlers(app: FastAPI, domain_errors: list[type[Exception]]) 
             headers=getattr(exc, "headers", None),
         )
 
-    for error in domain_errors:
-        app.add_exception_handler(error, domain_handler)
+    app.add_exception_handler(DaobanError, domain_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)

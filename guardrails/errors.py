@@ -16,18 +16,15 @@ the reviewer page or the kiosk). Messages name fields and rules, never citizen i
 
 from __future__ import annotations
 
+from daoban.errors import DaobanError
 
-class GuardrailsError(Exception):
+
+class GuardrailsError(DaobanError):
     """Base of the guardrails package's errors."""
 
     code = "guardrails.error"
     status = 400
     message_zh = "内容安全操作失败"
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message_zh)
-        if message:
-            self.message_zh = message
 
 
 class PolicyError(GuardrailsError):

@@ -23,18 +23,15 @@ data: they name the rule (GB 11643 check digit, validity period), never the valu
 
 from __future__ import annotations
 
+from daoban.errors import DaobanError
 
-class KioskError(Exception):
+
+class KioskError(DaobanError):
     """Base of the kiosk bridge's errors."""
 
     code = "kiosk.error"
     status = 400
     message_zh = "终端设备操作失败"
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message_zh)
-        if message:
-            self.message_zh = message
 
 
 class DeviceError(KioskError):

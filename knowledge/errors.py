@@ -17,18 +17,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from daoban.errors import DaobanError
 
-class KnowledgeError(Exception):
+
+class KnowledgeError(DaobanError):
     """Base of the knowledge package's errors."""
 
     code = "knowledge.error"
     status = 400
     message_zh = "知识库操作失败"
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message_zh)
-        if message:
-            self.message_zh = message
 
 
 class MatterNotFoundError(KnowledgeError):

@@ -22,18 +22,15 @@ the kiosk). Messages name the rule and the limit, never the audio or the citizen
 
 from __future__ import annotations
 
+from daoban.errors import DaobanError
 
-class SpeechError(Exception):
+
+class SpeechError(DaobanError):
     """Base of the speech package's errors."""
 
     code = "speech.error"
     status = 400
     message_zh = "语音处理失败"
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message_zh)
-        if message:
-            self.message_zh = message
 
 
 class AudioError(SpeechError):

@@ -1,0 +1,1 @@
+"""What every daoban package shares: the base of the domain errors (:mod:`daoban.errors`)."""
