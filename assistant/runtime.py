@@ -3,9 +3,11 @@
 Both the FastAPI lifespan (:mod:`assistant.app`) and the CLI build a :class:`Runtime` with
 :func:`build_runtime`; nothing is built at import and there are no module-level singletons.
 
-Start-up: migrate the database to the newest schema, load the bundled SAMPLE matters if the
-knowledge base is empty (and configured to), warm up the models that are present, build the
-retrieval index, and subscribe it to the store so publishing re-indexes without a restart.
+Start-up: migrate the database to the newest schema, give the guardrails the published
+matters' words and warm them up (the topic classifier is trained once), load the bundled SAMPLE
+matters if the knowledge base is empty (and configured to), warm up the models that are
+present, build the retrieval index once, and subscribe it to the store so publishing
+re-indexes without a restart.
 """
 
 from __future__ import annotations
@@ -75,17 +77,21 @@ def build_runtime(settings: Settings) -> Runtime:
     migrate(engine)
     sessions_db = make_sessionmaker(engine)
     guardrails = build_guardrails(settings.guardrails, sessions_db)
-    guardrails.warm_up()
     store = MatterStore(sessions_db, content_check=matter_content_check(guardrails))
-    load_samples_if_empty(store, settings)
+    # The matter words go in before warm-up, so the topic classifier is trained once, with
+    # them; warm-up still precedes the sample import, whose scan needs the reviewers' lexicon.
+    published = store.published()
+    guardrails.add_domain_terms(domain_terms(published))
+    guardrails.warm_up()
+    if load_samples_if_empty(store, settings):
+        published = store.published()
+        guardrails.add_domain_terms(domain_terms(published))
     retriever = HybridRetriever(
         embedder=SentenceTransformerEmbedder(settings.knowledge.embedding_model_path),
         dense_weight=settings.knowledge.dense_weight,
     )
     retriever.warm_up()
-    published = store.published()
     retriever.rebuild(published)
-    guardrails.add_domain_terms(domain_terms(published))
     store.subscribe(retriever.rebuild)
     store.subscribe(lambda matters: guardrails.add_domain_terms(domain_terms(matters)))
     dialogue = SessionStore(
