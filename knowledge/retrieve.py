@@ -354,7 +354,7 @@ class HybridRetriever:
         # Rerank the best candidates by how much of the question each one explains.
         candidates = [int(p) for p in np.argsort(-fused, kind="stable")[: max(k, RERANK_DEPTH)]]
         if has_han(content):
-            query_keys, english = bigrams(pinyin_keys(content)), False
+            query_keys, english = sounds, False
         else:
             query_keys, english = words, True
         query_set = set(query_keys)
