@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -181,6 +180,7 @@ def _shared_weights(
 
 @dataclass(frozen=True)
 class _Snapshot:
+    tokenizer: ChineseTokenizer  # its dictionary holds these matters' names
     matters: tuple[Matter, ...]
     channels: tuple[Bm25Channel, ...]
     dense: DenseChannel | None
@@ -202,7 +202,8 @@ class HybridRetriever:
         retriever.rebuild(store.published())
         hits = retriever.search("身份证丢了怎么补办", k=5)   # list[Hit], best first
 
-    Thread-safe: a rebuild swaps in a new immutable snapshot, searches read the current one.
+    Thread-safe: a rebuild swaps in a new immutable snapshot (index and the tokenizer whose
+    dictionary it was built with) in one assignment; a search reads one snapshot throughout.
     """
 
     def __init__(
@@ -214,10 +215,7 @@ class HybridRetriever:
         """Create an empty retriever; ``embedder`` enables the dense channel if it loads."""
         self._embedder = embedder
         self._dense_weight = dense_weight
-        self._tokenizer = ChineseTokenizer()
-        self._snapshot = _Snapshot((), (), None, (), (), (), (), (), {})
-        self._lock = threading.Lock()
-        self.built_at_ms: float = 0.0
+        self._snapshot = _Snapshot(ChineseTokenizer(), (), (), None, (), (), (), (), (), {})
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -266,6 +264,7 @@ class HybridRetriever:
             dense = DenseChannel(self._embedder)
             dense.build(matters)
         snapshot = _Snapshot(
+            tokenizer=tokenizer,
             matters=tuple(matters),
             channels=channels,
             dense=dense,
@@ -278,13 +277,14 @@ class HybridRetriever:
             core_keys=tuple(frozenset(bigrams(pinyin_keys(_core_name(m)))) for m in matters),
             by_code={m.code: m for m in matters},
         )
-        with self._lock:
-            self._tokenizer = tokenizer
-            self._snapshot = snapshot
-        self.built_at_ms = (time.perf_counter() - started) * 1000
+        self._snapshot = snapshot
         logger.info(
             "retrieval index built",
-            extra={"matters": len(matters), "dense": dense is not None, "ms": self.built_at_ms},
+            extra={
+                "matters": len(matters),
+                "dense": dense is not None,
+                "ms": (time.perf_counter() - started) * 1000,
+            },
         )
 
     @property
@@ -318,7 +318,8 @@ class HybridRetriever:
         """
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        snapshot, tokenizer = self._snapshot, self._tokenizer
+        snapshot = self._snapshot
+        tokenizer = snapshot.tokenizer
         size = len(snapshot.matters)
         if not size:
             return []
