@@ -120,7 +120,8 @@ def turn_parts(runtime: Runtime, speech: SpeechService) -> TurnParts:
             Turn(question=data.text[:500], session_id=data.session_id, elderly=data.elderly)))
 
     async def speak(text: str, elderly: bool) -> SpokenAudio:
-        synthesis = await speech.speak(text, elderly=elderly)
+        # the bridge speaks only its own prompts and the pipeline's answers
+        synthesis = await speech.speak(text, elderly=elderly, cache=True)
         return SpokenAudio(audio=synthesis.audio, media_type=synthesis.media_type)
 
     return TurnParts(transcribe=transcribe, turn=turn, speak=speak,

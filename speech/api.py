@@ -126,7 +126,11 @@ async def recognize(
 @router.post("/tts", response_class=Response,
              responses={200: {"content": {"audio/wav": {}, "audio/mpeg": {}}}})
 async def synthesize(request: TtsRequest, speech: SpeechDep) -> Response:
-    """Speak ``text`` (normalized for speech); offline espeak-ng when the online voice fails."""
+    """Speak ``text`` (normalized for speech); offline espeak-ng when the online voice fails.
+
+    The text comes from the client and may hold personal data: it is not kept in the prompt
+    cache (a prompt the service itself already spoke is still served from it).
+    """
     synthesis = await speech.speak(request.text, elderly=request.elderly)
     headers = {"X-Daoban-Tts-Engine": str(synthesis.engine),
                "X-Daoban-Tts-Cached": str(synthesis.cached).lower()}
@@ -212,7 +216,8 @@ async def voice(socket: WebSocket) -> None:
             reply = await turn(transcript.text, start.session_id, start.elderly)
             t3 = time.perf_counter()
             await socket.send_json({"type": "answer", **reply.model_dump(mode="json")})
-            synthesis = await speech.speak(reply.spoken_text, elderly=start.elderly)
+            synthesis = await speech.speak(reply.spoken_text, elderly=start.elderly,
+                                           cache=True)  # the pipeline's answer, not client text
             await socket.send_bytes(synthesis.audio)
             timings |= {"turn": (t3 - t2) * 1000, "tts": (time.perf_counter() - t3) * 1000}
         await socket.send_json({"type": "done",

@@ -117,9 +117,13 @@ class SpeechService:
             raise EmptyAudioError()
         return decode_wav(data, max_duration_ms=self.settings.max_audio_ms)
 
-    async def speak(self, text: str, *, elderly: bool = False) -> Synthesis:
-        """Synthesize ``text`` (normalized for speech) at standard or elderly pace."""
-        return await self.output.speak(text, pace=Pace.ELDERLY if elderly else Pace.STANDARD)
+    async def speak(self, text: str, *, elderly: bool = False, cache: bool = False) -> Synthesis:
+        """Synthesize ``text`` (normalized for speech) at standard or elderly pace.
+
+        ``cache=True`` only for text the service produced itself (see :meth:`SpeechOutput.speak`).
+        """
+        return await self.output.speak(text, pace=Pace.ELDERLY if elderly else Pace.STANDARD,
+                                       cache=cache)
 
 
 def build_output(settings: SpeechSettings) -> SpeechOutput:

@@ -4,8 +4,9 @@
 :class:`EspeakSynthesizer` runs Debian's ``espeak-ng`` with its Mandarin voice (``cmn``) offline.
 :class:`SpeechOutput` normalizes text for speech (:mod:`speech.spoken_text`), tries the
 preferred engine with a timeout, falls back to the offline one on timeout or error, and caches
-frequent prompts (LRU, keyed by engine, pace and normalized text). Elderly mode speaks slower
-(GB/T 47483 §7.4 e: "语速缓慢清晰").
+the service's own prompts (LRU, keyed by engine, pace and normalized text). Text a client sent
+(``POST /v1/tts``) may hold personal data and is never kept: only a caller that produced the
+text itself passes ``cache=True``. Elderly mode speaks slower (GB/T 47483 §7.4 e: "语速缓慢清晰").
 
 Example:
     >>> output = SpeechOutput([EdgeSynthesizer(...), EspeakSynthesizer()], timeout_ms=1500)
@@ -132,13 +133,13 @@ class EdgeSynthesizer:
 
 
 class SpeechOutput:
-    """Normalize, synthesize with fallback, cache.
+    """Normalize, synthesize with fallback, cache the service's own prompts.
 
     Args:
         synthesizers: Engines in order of preference (e.g. edge, then espeak).
         timeout_ms: Per-engine time limit (ms) before falling back.
         max_chars: Longest text accepted (characters, before normalization).
-        cache_size: Prompts kept in the LRU cache.
+        cache_size: Prompts kept in the LRU cache (only texts spoken with ``cache=True``).
         cooldown_s: After a failure, skip that engine this long (s), so an unreachable online
             voice costs one timeout, not one per prompt.
         clock: Monotonic seconds (injected in tests).
@@ -159,8 +160,16 @@ class SpeechOutput:
         """Status of every engine in the chain, preferred first."""
         return [s.status() for s in self._chain]
 
-    async def speak(self, text: str, *, pace: Pace = Pace.STANDARD) -> Synthesis:
+    async def speak(self, text: str, *, pace: Pace = Pace.STANDARD,
+                    cache: bool = False) -> Synthesis:
         """Synthesize ``text`` (normalized for speech first).
+
+        Args:
+            text: Screen text.
+            pace: Standard or elderly.
+            cache: Keep the result for the next identical prompt. Only for text the service
+                produced itself (its prompts and pipeline answers), never for text a client
+                sent: that may hold personal data, which must not stay in memory.
 
         Raises:
             TextError: Empty text.
@@ -199,7 +208,7 @@ class SpeechOutput:
                 continue
             result = Synthesis(audio=wav, media_type=synth.media_type, engine=synth.engine,
                                pace=pace, spoken_text=spoken, fallback_reason=reason)
-            if self._cache.maxsize:
+            if cache and self._cache.maxsize:
                 self._cache[(f"{synth.engine}:{pace}", spoken)] = result
             logger.info("tts done", extra={
                 "engine": str(synth.engine), "chars": len(spoken),

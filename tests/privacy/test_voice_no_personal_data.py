@@ -8,7 +8,8 @@ espeak-ng Mandarin speech of the same sentence. The text then goes through ``POS
 (WAV and raw PCM), ``POST /v1/tts``, ``WS /v1/voice``, ``POST /v1/prefill`` (a sealed card
 carrying the same name, number and address, accepted and refused) and ``daoban kiosk-demo``,
 all with logging at DEBUG. Then the logs (messages and every ``extra`` field), stdout/stderr,
-every database table and the review queue are scanned: zero hits is the only pass.
+every database table, the review queue and the TTS prompt cache are scanned: zero hits is the
+only pass.
 
 ``POST /v1/asr`` returns the transcript to the kiosk that sent the audio (its purpose) and the
 WS sends it back as the ``transcript`` frame; every other response frame is scanned too.
@@ -36,6 +37,8 @@ from kiosk_bridge.idcard import IdCardData
 from kiosk_bridge.sealing import Sealer
 from speech.asr import ScriptedRecognizer
 from speech.audio import decode_wav
+from speech.service import SpeechService
+from speech.spoken_text import normalize_for_speech
 from tests.privacy.test_no_personal_data_stored import (
     VALUES,
     _leaks,
@@ -94,7 +97,7 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def client(db_url: str, patched_speech: None) -> Iterator[TestClient]:
     settings = Settings(
         database_url=db_url, log_level="DEBUG",
-        speech={"tts_engine": "espeak", "tts_cache_size": 0},
+        speech={"tts_engine": "espeak"},  # prompt cache on: it is scanned too
         kiosk={"sm4_key_hex": SM4, "mac_key_hex": MAC},
         guardrails={"tokens": [{"token": REVIEWER, "role": "reviewer", "name": "alice"}]},
     )  # fmt: skip
@@ -119,6 +122,16 @@ def _card(**changes: object) -> IdCardData:
         valid_until=date(2040, 1, 1),
     )  # fmt: skip
     return card.model_copy(update=changes)
+
+
+def _cache_leaks(speech: SpeechService) -> list[str]:
+    """Personal data, as written or as read aloud, in the TTS prompt cache (keys and values)."""
+    cache = speech.output._cache
+    assert cache, "the service's own answers were cached"
+    text = "".join(f"{key}{value.spoken_text}" for key, value in cache.items()).replace(" ", "")
+    spoken = [key for key, value in VALUES.items()
+              if normalize_for_speech(value).replace(" ", "") in text]  # fmt: skip
+    return sorted(set(_leaks(text)) | set(spoken))
 
 
 def _log_text(records: list[logging.LogRecord]) -> str:
@@ -232,6 +245,7 @@ def test_voice_paths_never_store_or_log_personal_data(
         **_review_leaks(client, auth),
         "responses": _leaks("\n".join(responses)),
         "kiosk_demo": _leaks(demo.output),
+        "tts_cache": _cache_leaks(client.app_state["speech"]),
     }
     assert leaks == {key: [] for key in leaks}
     assert caplog.records, "DEBUG logging was captured"

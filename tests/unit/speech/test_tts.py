@@ -56,9 +56,21 @@ async def test_falls_back_on_error_or_timeout_then_cools_down(hang, reason):
 async def test_text_is_normalized_and_cached():
     offline = Recording()
     output = SpeechOutput([offline])
-    one = await output.speak("20个工作日", pace=Pace.ELDERLY)
-    two = await output.speak("20个工作日", pace=Pace.ELDERLY)
+    one = await output.speak("20个工作日", pace=Pace.ELDERLY, cache=True)
+    two = await output.speak("20个工作日", pace=Pace.ELDERLY, cache=True)
     assert one.spoken_text == "二十个工作日" and two.cached and len(offline.seen) == 1
+
+
+async def test_client_text_is_not_kept_but_may_hit_a_system_prompt():
+    offline = Recording()
+    output = SpeechOutput([offline])
+    client_text = "我叫王小明，电话13812345678"
+    await output.speak(client_text)
+    again = await output.speak(client_text)
+    assert not again.cached and len(offline.seen) == 2
+    assert not output._cache  # nothing of the client's text stays in memory
+    await output.speak("请放置证件", cache=True)  # the service's own prompt
+    assert (await output.speak("请放置证件")).cached and len(offline.seen) == 3
 
 
 async def test_limits_and_total_failure():
