@@ -187,9 +187,10 @@ def audit_log(
 def review_stats(guard: GuardDep, _who: ReaderDep) -> ReviewStats:
     """Counts by reason code (no text), with each reason's TC260-003 classes."""
     verdicts = dict(guard.counters)
-    reasons = set(guard.review.counts()) | {key.split("/")[0] for key in verdicts}
+    review_items = guard.review.counts()
+    reasons = set(review_items) | {key.split("/")[0] for key in verdicts}
     return ReviewStats(
-        review_items=guard.review.counts(),
+        review_items=review_items,
         verdicts=verdicts,
         tc260_classes={reason: guard.tc260.classes_of(reason) for reason in sorted(reasons)},
     )
