@@ -28,7 +28,9 @@ from kiosk_bridge.sealing import SealedPayload
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # a device may answer with personal data (an ID card in clear, from a misconfigured
+    # reader): validation errors, and the tracebacks that chain them, name fields, not values
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 class Device(StrEnum):

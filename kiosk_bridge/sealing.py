@@ -29,9 +29,12 @@ _BLOCK = 64  # SM3 block size (bytes)
 
 
 class SealedPayload(BaseModel):
-    """An SM4-encrypted, HMAC-SM3-protected payload (the wire form of personal data)."""
+    """An SM4-encrypted, HMAC-SM3-protected payload (the wire form of personal data).
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A record sent in clear instead is refused without its values in the error.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     ciphertext_base64: str = Field(description="SM4-CBC ciphertext, PKCS#7 padded")
     iv_hex: str = Field(pattern=r"^[0-9a-f]{32}$", description="16-byte IV")

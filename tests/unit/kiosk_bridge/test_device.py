@@ -1,4 +1,5 @@
 import base64
+import traceback
 
 import httpx
 import jsonschema
@@ -14,6 +15,7 @@ from kiosk_bridge.errors import (
 )
 from kiosk_bridge.schemas import Device, KeyboardPopup, PlayPrompt, json_schemas
 from kiosk_bridge.session import EndReason, SessionManager
+from kiosk_bridge.testdata import synthetic_identities
 
 
 def test_schemas_validate_real_messages():
@@ -82,6 +84,20 @@ async def test_transport_failures_are_retried_then_clear():
 
     with pytest.raises(DeviceProtocolError):
         await DeviceClient("http://k", transport=httpx.MockTransport(garbage)).voice_stop()
+
+
+async def test_a_card_sent_in_clear_is_refused_without_its_values():
+    card = synthetic_identities()[0]
+
+    def in_clear(_request):
+        return httpx.Response(200, json={"ok": True, "data": card.model_dump(mode="json")})
+
+    client = DeviceClient("http://k", transport=httpx.MockTransport(in_clear))
+    with pytest.raises(DeviceProtocolError) as raised:
+        await client.id_card_read()
+    trace = "".join(traceback.format_exception(raised.value))
+    assert "ciphertext_base64" in trace  # the error names the fields
+    assert card.name not in trace and card.id_number not in trace and card.address not in trace
 
 
 def test_session_lifecycle_nothing_carries_over():
