@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
+from kiosk_bridge.idcard import check_character
 
 
 def _valid_date(year: int, month: int, day: int) -> bool:
@@ -32,8 +31,7 @@ def gb11643_valid(digits: str) -> bool:
         return False
     if not _valid_date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14])):
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:17], _WEIGHTS, strict=True))
-    return _CHECK[total % 11] == digits[17].upper()
+    return check_character(digits[:17]) == digits[17].upper()
 
 
 def gb11643_15_valid(digits: str) -> bool:
