@@ -25,10 +25,6 @@ _PLACE_TAIL = (
 )
 
 
-def _id18(digits: str) -> bool:
-    return gb11643_valid(digits)
-
-
 def predefined_recognizers() -> list[Recognizer]:
     """A fresh list of every predefined recognizer (cheap: regexes only)."""
     return [
@@ -47,7 +43,7 @@ def predefined_recognizers() -> list[Recognizer]:
                 Pattern("id18_sep", _ND + r"\d{6}[\s\-]\d{8}[\s\-]\d{3}[\dXx]" + _NA, 0.4),
             ],
             context=("身份证", "证件号", "身份号", "公民身份"),
-            validator=_id18,
+            validator=gb11643_valid,
         ),
         PatternRecognizer(
             name="cn_id_15",
