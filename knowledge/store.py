@@ -80,12 +80,13 @@ class MatterStore:
         self._listeners: list[ChangeListener] = []
         self._content_check = content_check
 
-    def _check_contents(self, contents: list[MatterContent]) -> None:
+    def _check_content(self, content: MatterContent, *, index: int = 0) -> None:
+        """Raise when the content check finds unsafe text; ``index`` is the matter's position
+        in an import."""
         if self._content_check is None:
             return
         issues = [
             FieldIssue(index=index, code=content.code, field="content", message=reason)
-            for index, content in enumerate(contents)
             for reason in self._content_check(content)
         ]
         if issues:
@@ -200,7 +201,7 @@ class MatterStore:
         :meth:`published` keeps serving its last published version until :meth:`publish`
         cuts a new version from the edited content.
         """
-        self._check_contents([content])
+        self._check_content(content)
         with self._sessions.begin() as session:
             row = self._write(session, content, editor=editor, publish=False)
             matter = _to_matter(row)
@@ -216,7 +217,7 @@ class MatterStore:
             row = session.get(MatterRow, code)
             if row is None:
                 raise MatterNotFoundError
-            self._check_contents([MatterContent.model_validate(row.document)])
+            self._check_content(MatterContent.model_validate(row.document))
             self._cut_version(session, row, editor=editor)
             matter = _to_matter(row)
         logger.info("matter published", extra={"matter_code": code, "version": matter.version})
@@ -264,16 +265,17 @@ class MatterStore:
             The stored matters, in input order.
 
         Raises:
-            UnsafeContentError: a matter failed the content check; nothing was written.
+            UnsafeContentError: a matter failed the content check (its issues carry its index
+                in ``contents``); nothing was written.
         """
         stored: list[Matter] = []
         with self._sessions.begin() as session:
-            for done, content in enumerate(contents, start=1):
-                self._check_contents([content])
+            for index, content in enumerate(contents):
+                self._check_content(content, index=index)
                 row = self._write(session, content, editor=editor, publish=publish)
                 stored.append(_to_matter(row))
                 if progress is not None:
-                    progress(done)
+                    progress(index + 1)
         logger.info("matters imported", extra={"count": len(stored), "published": publish})
         if publish:
             self._notify()

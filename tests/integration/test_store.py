@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.database import create_db_engine, make_sessionmaker, migrate
-from knowledge.errors import MatterNotFoundError, MatterStateError
+from knowledge.errors import MatterNotFoundError, MatterStateError, UnsafeContentError
 from knowledge.models import MatterStatus
 from knowledge.retrieve import HybridRetriever
 from knowledge.store import MatterStore
@@ -89,3 +89,17 @@ def test_versions_are_rows(tmp_path):
     with store._sessions() as session:  # noqa: SLF001 - inspecting the real rows
         assert session.scalar(select(func.count()).select_from(MatterVersionRow)) == 2
         assert session.get(MatterRow, "TS-0401").version == 2
+
+
+def test_unsafe_import_names_the_matter_by_its_index(tmp_path):
+    engine = create_db_engine(f"sqlite:///{tmp_path}/k.db")
+    migrate(engine)
+    store = MatterStore(
+        make_sessionmaker(engine),
+        content_check=lambda content: ["unsafe"] if content.code == "TS-0503" else [],
+    )
+    contents = [make_content(f"TS-050{n}") for n in (1, 2, 3)]
+    with pytest.raises(UnsafeContentError) as caught:
+        store.import_matters(contents, editor="ed")
+    assert [(i.index, i.code) for i in caught.value.errors] == [(2, "TS-0503")]
+    assert store.count() == 0
