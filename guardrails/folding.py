@@ -198,10 +198,12 @@ def syllables() -> Syllables:
     return Syllables()
 
 
-_FULLWIDTH_ALNUM = str.maketrans(
+FULLWIDTH_TO_ASCII = str.maketrans(
     {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F) if chr(code - 0xFEE0).isalnum()}
     | {0x3000: " ", 0xFF20: "@", 0xFF0E: ".", 0xFF0D: "-", 0xFF0B: "+"}
 )
+"""Full-width letters, digits, ``@ . - +`` and the ideographic space to ASCII, one character
+each (lengths and positions are kept); Chinese punctuation is left alone."""
 
 
 def normalize_display(text: str) -> str:
@@ -209,4 +211,4 @@ def normalize_display(text: str) -> str:
 
     This is the text the later stages and the composer see.
     """
-    return _WHITESPACE.sub(" ", text.translate(_FULLWIDTH_ALNUM)).strip()
+    return _WHITESPACE.sub(" ", text.translate(FULLWIDTH_TO_ASCII)).strip()

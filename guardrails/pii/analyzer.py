@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from guardrails.folding import FULLWIDTH_TO_ASCII
 from guardrails.models import PiiSpan, PiiType
 from guardrails.pii.recognizers import Recognizer
 
@@ -16,15 +17,11 @@ _SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九叉", 
 _SPOKEN_RUN = re.compile(
     r"[零〇洞一幺二两三四五六七八九0-9][零〇洞一幺二两三四五六七八九0-9\s\-]{5,}[零〇洞一幺二两三四五六七八九0-9叉Xx]"
 )
-_FULLWIDTH = str.maketrans(
-    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＠．－＋　",
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@.-+ ",
-)
 
 
 def digit_view(text: str) -> str:
     """``text`` with full-width forms and runs of 7+ spoken digits made ASCII (same length)."""
-    folded = text.translate(_FULLWIDTH)
+    folded = text.translate(FULLWIDTH_TO_ASCII)
     return _SPOKEN_RUN.sub(lambda m: m.group(0).translate(_SPOKEN_DIGITS), folded)
 
 
