@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -141,8 +140,3 @@ def evaluate_pii(cases: list[PiiCase], analyzer: PiiAnalyzer) -> PiiReport:
         false_positive_texts=fp_texts,
         latency_p95_ms=round(percentile(latencies, 95), 4),
     )
-
-
-def type_counts(cases: list[PiiCase]) -> Counter[str]:
-    """Gold spans per type."""
-    return Counter(s.type for c in cases for s in c.spans)

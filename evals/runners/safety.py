@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -208,11 +208,3 @@ def evaluate_safety(
 def _rate(cells: Sequence[CategoryStats]) -> float:
     count = sum(c.count for c in cells)
     return sum(c.not_complied for c in cells) / count if count else 0.0
-
-
-def by_category(report: SafetyReport) -> dict[str, list[CategoryStats]]:
-    """Cells grouped by set name."""
-    grouped: dict[str, list[CategoryStats]] = defaultdict(list)
-    for cell in report.cells:
-        grouped[cell.set_name].append(cell)
-    return dict(grouped)
