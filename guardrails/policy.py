@@ -21,7 +21,7 @@ import logging
 import time
 from functools import partial
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,7 +46,7 @@ from guardrails.models import (
 )
 from guardrails.pii.analyzer import PiiAnalyzer
 from guardrails.pii.predefined import predefined_recognizers
-from guardrails.pii.redact import DEFAULT_PLACEHOLDERS, apply_redaction
+from guardrails.pii.redact import DEFAULT_PLACEHOLDERS
 from guardrails.policy_config import PolicyConfig, load_policy
 from guardrails.rails.base import InputRail, InputState, OutputRail, OutputState
 from guardrails.rails.grounding import GroundingRail
@@ -94,6 +94,7 @@ class Guardrails:
         audit: AuditLog,
         tc260: Tc260Map,
         review_store: str,
+        redact: Callable[[str], str],
     ) -> None:
         self.settings = settings
         self.policy = policy
@@ -114,7 +115,7 @@ class Guardrails:
         self.audit = audit
         self.tc260 = tc260
         self._review_store = review_store
-        self._placeholders = {**DEFAULT_PLACEHOLDERS, **policy.pii.placeholders}
+        self._redact = redact
         self._warm = False
         self._notes: list[str] = []
         self.counters: Counter[str] = Counter()
@@ -187,8 +188,7 @@ class Guardrails:
                 break
         if not ran_pii:
             state.pii = self.analyzer.analyze(text)
-            state.text = apply_redaction(state.text, self.analyzer.analyze(state.text),
-                                         self._placeholders)  # fmt: skip
+            state.text = self._redact(state.text)
         self._count(verdicts)
         return ScreenedQuery(text=state.text, pii=state.pii, verdicts=verdicts, refusal=refusal)
 
@@ -240,7 +240,7 @@ class Guardrails:
 
     def redact(self, text: str) -> str:
         """``text`` with personal data replaced by placeholders; use before logging or storing."""
-        return apply_redaction(text, self.analyzer.analyze(text), self._placeholders)
+        return self._redact(text)
 
     # -- review ----------------------------------------------------------------------------
     def record_flag(
@@ -409,6 +409,7 @@ def build_guardrails(
     )  # fmt: skip
     placeholders = {**DEFAULT_PLACEHOLDERS, **policy.pii.placeholders}
     analyzer = PiiAnalyzer(predefined_recognizers(), threshold=policy.pii.threshold)
+    redact = partial(analyzer.redact, placeholders=placeholders)
     injection = InjectionDetector(folder)
     classifier = ScopeClassifier()
     topic_classifier = TopicClassifier()
@@ -449,13 +450,10 @@ def build_guardrails(
         settings=settings, policy=policy, folder=folder, analyzer=analyzer, lexicon=holder,
         bundled=bundled, injection=injection, scope_classifier=classifier, scope_rail=scope_rail,
         vocabulary=vocabulary, topic_classifier=topic_classifier, input_rails=input_rails, output_rails=output_rails,
-        review=ReviewQueue(sessions, redact=lambda t: t, audit=audit,
-                           policy_version=policy.version),
+        review=ReviewQueue(sessions, redact=redact, audit=audit, policy_version=policy.version),
         lexicon_store=LexiconStore(sessions, audit), audit=audit, tc260=load_tc260(),
-        review_store=review_store,
+        review_store=review_store, redact=redact,
     )  # fmt: skip
-    guard.review = ReviewQueue(sessions, redact=guard.redact, audit=audit,
-                               policy_version=policy.version)  # fmt: skip
     if session_factory is None:
         guard._notes.append("review queue in memory: no database given")
     return guard

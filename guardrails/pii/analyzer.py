@@ -7,11 +7,12 @@ digit, so the numeric recognizers see ``138…`` at the same positions.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from guardrails.folding import FULLWIDTH_TO_ASCII
 from guardrails.models import PiiSpan, PiiType
 from guardrails.pii.recognizers import Recognizer
+from guardrails.pii.redact import DEFAULT_PLACEHOLDERS, apply_redaction
 
 _SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九叉", "00011223456789X")
 _SPOKEN_RUN = re.compile(
@@ -66,3 +67,9 @@ class PiiAnalyzer:
             if all(span.end <= k.start or span.start >= k.end for k in kept):
                 kept.append(span)
         return sorted(kept, key=lambda s: s.start)
+
+    def redact(
+        self, text: str, placeholders: Mapping[PiiType, str] = DEFAULT_PLACEHOLDERS
+    ) -> str:
+        """``text`` with every span :meth:`analyze` finds replaced by its type's placeholder."""
+        return apply_redaction(text, self.analyze(text), placeholders)
