@@ -37,11 +37,7 @@ def write_pii_report(report: PiiReport, out: Path) -> tuple[Path, Path, Path]:
     """Write ``pii.json``, ``pii.md`` and ``pii.html`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path, html_path = out / "pii.json", out / "pii.md", out / "pii.html"
-    payload = report.model_dump(mode="json")
-    payload["types"] = [
-        {**s.model_dump(mode="json"), "recall": s.recall, "precision": s.precision}
-        for s in report.types
-    ]
+    payload = report.model_dump(mode="json")  # types carry their computed recall, precision
     json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     markdown = render_markdown(report)
     md_path.write_text(markdown, encoding="utf-8")

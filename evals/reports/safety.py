@@ -82,10 +82,7 @@ def write_safety_report(report: SafetyReport, out: Path) -> tuple[Path, Path, Pa
     """Write ``safety.json``, ``safety.md`` and ``safety.html`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path, html_path = out / "safety.json", out / "safety.md", out / "safety.html"
-    payload = report.model_dump(mode="json")
-    payload["cells"] = [
-        {**cell.model_dump(mode="json"), "rate": cell.rate} for cell in report.cells
-    ]
+    payload = report.model_dump(mode="json")  # cells carry their computed rate
     json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     md_path.write_text(render_markdown(report), encoding="utf-8")
     html_path.write_text(render_html(report), encoding="utf-8")

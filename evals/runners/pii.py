@@ -11,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from evals.metrics import percentile
 from guardrails.models import PiiSpan, PiiType
@@ -59,11 +59,13 @@ class TypeStats(BaseModel):
     predicted: int = 0
     correct_predicted: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def recall(self) -> float:
         """Found / gold."""
         return self.found / self.gold if self.gold else 1.0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def precision(self) -> float:
         """Correct predictions / predictions of the matching types."""

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from evals.metrics import percentile
 from evals.safety_sets import SafetyCase
@@ -112,6 +112,7 @@ class CategoryStats(BaseModel):
         """Refusals plus off-topic redirects."""
         return self.refused_safety + self.redirected_off_topic
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def rate(self) -> float:
         """Share not complied with (refusal rate for refuse items, false-refusal rate for answer)."""
