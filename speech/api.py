@@ -46,6 +46,7 @@ from speech.errors import (
 )
 from speech.models import VoiceReply, WordTiming
 from speech.service import SpeechService
+from speech.vad import WEBRTC_RATES_HZ
 
 logger = logging.getLogger(__name__)
 
@@ -163,8 +164,7 @@ def _control(text: str | None) -> dict[str, Any]:
 
 async def _receive_utterance(socket: WebSocket, speech: SpeechService,
                              start: VoiceStart) -> tuple[bytes, dict[str, Any]]:
-    detector = speech.endpoint_detector() if start.sample_rate_hz in (8000, 16000, 32000, 48000) \
-        else None
+    detector = speech.endpoint_detector() if start.sample_rate_hz in WEBRTC_RATES_HZ else None
     pcm = bytearray()
     limit = speech.settings.max_upload_bytes
     while True:

@@ -304,9 +304,9 @@ class VoskRecognizer:
             while len(self._idle) > self.MAX_GRAMMARS:
                 self._idle.popitem(last=False)
 
-    def _decode(self, chunks: Iterable[bytes], hints: Sequence[str]) -> tuple[dict[str, Any],
-                                                                               bool, int]:
-        """Feed ``chunks``; return merged words, whether a grammar was used, bytes fed."""
+    def _decode(self, chunks: Iterable[bytes],
+                hints: Sequence[str]) -> tuple[dict[str, Any], bool]:
+        """Feed ``chunks``; return merged words and whether a grammar was used."""
         decoder = self._acquire(hints)
         step = max(2, self._rate * BYTES_PER_SAMPLE * self._cfg.chunk_ms // 1000 // 2 * 2)
         total = 0
@@ -327,7 +327,7 @@ class VoskRecognizer:
         # vosk's next AcceptWaveform rebuilds the feature pipeline (and its speaker
         # adaptation); no Reset(), which in some vosk versions keeps the pipeline instead.
         self._release(decoder)
-        return {"result": words}, decoder.grammar, total
+        return {"result": words}, decoder.grammar
 
     def recognize(self, clip: AudioClip, hints: Sequence[str] = ()) -> Transcript:
         """Recognize a whole clip; see :class:`Recognizer`.
@@ -351,32 +351,11 @@ class VoskRecognizer:
                 pad = self._cfg.trim_pad_ms
                 offset_ms = max(0.0, bounds[0] - pad)
                 speech = cut(clip, offset_ms, bounds[1] + pad)
-        merged, grammar, _ = self._decode([speech.pcm], hints)
+        merged, grammar = self._decode([speech.pcm], hints)
         for word in merged["result"]:
             word["start"] = float(word["start"]) + offset_ms / 1000
             word["end"] = float(word["end"]) + offset_ms / 1000
         return _transcript_from(merged, clip, (time.perf_counter() - start) * 1000, grammar)
-
-    def recognize_stream(self, chunks: Iterable[bytes], *, hints: Sequence[str] = (),
-                         duration_ms: float | None = None) -> Transcript:
-        """Recognize 16-bit PCM arriving in chunks of any size (no silence trimming).
-
-        Args:
-            chunks: PCM at the recognizer's rate.
-            hints: Phrase hints.
-            duration_ms: The audio's duration when known (ms); else computed from the bytes.
-
-        Raises:
-            RecognizerUnavailableError: No model is loaded.
-        """
-        start = time.perf_counter()
-        merged, grammar, total = self._decode(chunks, hints)
-        elapsed_ms = (time.perf_counter() - start) * 1000
-        clip_ms = duration_ms if duration_ms is not None else \
-            total / BYTES_PER_SAMPLE / self._rate * 1000
-        transcript = _transcript_from(merged, AudioClip(pcm=b"", sample_rate_hz=self._rate),
-                                      elapsed_ms, grammar)
-        return transcript.model_copy(update={"duration_ms": clip_ms})
 
 
 class ScriptedRecognizer:

@@ -141,9 +141,3 @@ def encode_wav(clip: AudioClip) -> bytes:
         wav.setframerate(clip.sample_rate_hz)
         wav.writeframes(clip.pcm)
     return buffer.getvalue()
-
-
-def is_silent(clip: AudioClip, *, threshold: int = 64) -> bool:
-    """True when no sample's magnitude reaches ``threshold`` (of 32,767)."""
-    samples = np.frombuffer(clip.pcm, dtype="<i2")
-    return bool(samples.size == 0 or int(np.abs(samples.astype(np.int32)).max()) < threshold)

@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from speech.models import BYTES_PER_SAMPLE, AudioClip
 
+WEBRTC_RATES_HZ = frozenset({8000, 16000, 32000, 48000})
+"""Sample rates webrtcvad accepts (Hz)."""
+
 
 class VadConfig(BaseModel):
     """End-of-speech parameters."""
@@ -61,7 +64,7 @@ class EndpointDetector:
     def __init__(self, config: VadConfig, sample_rate_hz: int = 16_000) -> None:
         import webrtcvad  # from webrtcvad-wheels
 
-        if sample_rate_hz not in (8000, 16000, 32000, 48000):
+        if sample_rate_hz not in WEBRTC_RATES_HZ:
             raise ValueError("sample_rate_hz must be 8000, 16000, 32000 or 48000 for webrtcvad")
         if config.frame_ms not in (10, 20, 30):
             raise ValueError("frame_ms must be 10, 20 or 30")
@@ -115,21 +118,10 @@ class EndpointDetector:
         self._state = state.model_copy(update=update)
 
 
-def voiced_span(clip: AudioClip, config: VadConfig) -> tuple[float, float] | None:
-    """The first speech segment of a clip as (start_ms, end_ms), or None if it has none."""
-    detector = EndpointDetector(config.model_copy(update={"no_speech_timeout_ms": 10**9}),
-                                clip.sample_rate_hz)
-    state = detector.feed(clip.pcm)
-    if not state.started or state.speech_start_ms is None:
-        return None
-    end = state.speech_end_ms if state.speech_end_ms is not None else state.heard_ms
-    return state.speech_start_ms, end
-
-
 def speech_bounds(clip: AudioClip, config: VadConfig) -> tuple[float, float] | None:
     """First voiced to last voiced time of a whole clip as (start_ms, end_ms), or None.
 
-    Unlike :func:`voiced_span`, pauses inside the utterance do not end it: every frame is
+    Unlike :class:`EndpointDetector`, pauses inside the utterance do not end it: every frame is
     classified (``config.aggressiveness`` and ``config.frame_ms``) and the span runs from the
     first run of ``config.start_ms`` voiced time to the end of the last voiced frame.
 
@@ -138,7 +130,7 @@ def speech_bounds(clip: AudioClip, config: VadConfig) -> tuple[float, float] | N
     """
     import webrtcvad  # from webrtcvad-wheels
 
-    if clip.sample_rate_hz not in (8000, 16000, 32000, 48000):
+    if clip.sample_rate_hz not in WEBRTC_RATES_HZ:
         raise ValueError("sample_rate_hz must be 8000, 16000, 32000 or 48000 for webrtcvad")
     vad = webrtcvad.Vad(config.aggressiveness)
     frame_ms = config.frame_ms
@@ -165,11 +157,3 @@ def cut(clip: AudioClip, start_ms: float, end_ms: float) -> AudioClip:
     start = int(max(0.0, start_ms) * bytes_per_ms) // BYTES_PER_SAMPLE * BYTES_PER_SAMPLE
     end = int(max(0.0, end_ms) * bytes_per_ms) // BYTES_PER_SAMPLE * BYTES_PER_SAMPLE
     return AudioClip(pcm=clip.pcm[start:end], sample_rate_hz=clip.sample_rate_hz)
-
-
-def trim_to_speech(clip: AudioClip, config: VadConfig, *, pad_ms: int = 200) -> AudioClip:
-    """Cut leading and trailing non-speech, keeping ``pad_ms`` either side (whole clip if none)."""
-    span = voiced_span(clip, config)
-    if span is None:
-        return clip
-    return cut(clip, span[0] - pad_ms, span[1] + pad_ms)
