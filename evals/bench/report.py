@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evals.bench.models import BenchReport, RetrieverResult, TargetCheck
+from evals.reports import write_json_and_markdown
 
 
 def _pct(value: float) -> str:
@@ -91,12 +92,7 @@ def bench_markdown(report: BenchReport) -> str:
 
 def write_bench_report(report: BenchReport, out_dir: Path) -> tuple[Path, Path]:
     """Write ``bench.json`` and ``bench.md`` into ``out_dir``; return both paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "bench.json"
-    md_path = out_dir / "bench.md"
-    json_path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    md_path.write_text(bench_markdown(report), encoding="utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(report, bench_markdown(report), out_dir, "bench")
 
 
 def print_summary(report: BenchReport, console: Console) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evals.reports import write_json_and_markdown
 from evals.runners.routing import RoutingReport
 
 
@@ -36,9 +37,4 @@ def routing_markdown(report: RoutingReport) -> str:
 
 def write_routing_report(report: RoutingReport, out_dir: Path) -> tuple[Path, Path]:
     """Write ``routing.json`` and ``routing.md`` into ``out_dir``; return both paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "routing.json"
-    md_path = out_dir / "routing.md"
-    json_path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    md_path.write_text(routing_markdown(report), encoding="utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(report, routing_markdown(report), out_dir, "routing")
