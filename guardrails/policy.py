@@ -3,7 +3,9 @@ around them (review queue, lexicon changes, counters, matter-text scanning).
 
 ``build_guardrails(settings, session_factory)`` is the package's composition function: it is
 cheap (folding tables, regexes, the lexicon automaton); :meth:`Guardrails.warm_up` trains the
-scope classifier and loads corrections and reviewer lexicon changes from the database.
+scope and topic classifiers and loads corrections and reviewer lexicon changes from the
+database. Register the knowledge base's words with :meth:`Guardrails.add_domain_terms`
+before warming up, so the topic classifier is trained once with them.
 
 Usage example::
 
@@ -108,6 +110,8 @@ class Guardrails:
         self.vocabulary = vocabulary
         self._topic_classifier = topic_classifier
         self._matter_terms: dict[str, None] = {}
+        self._topic_corpus: TopicCorpus | None = None
+        self._scope_texts: list[str] = []
         self._input_rails = input_rails
         self._output_rails = output_rails
         self.review = review
@@ -127,17 +131,24 @@ class Guardrails:
 
     # -- life cycle ------------------------------------------------------------------------
     def warm_up(self) -> None:
-        """Train the scope classifier, load corrections and reviewer lexicon changes (idempotent)."""
+        """Train the classifiers, load corrections and reviewer lexicon changes (idempotent).
+
+        The topic classifier learns the words given to :meth:`add_domain_terms` so far; give
+        the knowledge base's words first, or it is trained again when they come.
+        """
         if self._warm:
             return
-        if self.settings.scope_classifier and TRAIN_PATH.exists():
-            self._scope_classifier.fit(read_scope_examples(TRAIN_PATH))
+        scope_examples = read_scope_examples(TRAIN_PATH) if TRAIN_PATH.exists() else []
+        self._scope_texts = [e.text for e in scope_examples]
+        if self.settings.scope_classifier and scope_examples:
+            self._scope_classifier.fit(scope_examples)
         elif not self.settings.scope_classifier:
             self._notes.append("scope classifier disabled by settings: rules only")
         else:
             self._notes.append("scope training set missing: rules only")
         if self.settings.topic_classifier:
-            self._fit_topic_classifier()
+            self._topic_corpus = TopicCorpus()
+            self._fit_topic_classifier(self._topic_corpus)
         else:
             self._notes.append("topic classifier disabled by settings: vocabulary gate only")
         self.review.load_corrections()
@@ -312,8 +323,8 @@ class Guardrails:
 
     def add_domain_terms(self, terms: Iterable[str]) -> int:
         """Register government-service words (matter names, aliases, situations) with the topic
-        gate: the vocabulary takes them, and once warm the topic classifier is retrained with
-        them as guidance examples (about 1 s for a few hundred matters).
+        gate: the vocabulary takes them, and the topic classifier learns them as guidance
+        examples — at :meth:`warm_up`, or retrained now when already warm (a few seconds).
 
         Returns:
             How many words were new to the vocabulary.
@@ -322,15 +333,13 @@ class Guardrails:
         added = self.vocabulary.add(terms)
         new = [t for t in terms if t and t not in self._matter_terms]
         self._matter_terms.update(dict.fromkeys(new))
-        if new and self._warm and self.settings.topic_classifier:
-            self._fit_topic_classifier()
+        if new and self._topic_corpus is not None:
+            self._fit_topic_classifier(self._topic_corpus)
         return added
 
-    def _fit_topic_classifier(self) -> None:
-        scope_texts = (
-            [e.text for e in read_scope_examples(TRAIN_PATH)] if TRAIN_PATH.exists() else []
-        )
-        examples = TopicCorpus().examples(self._matter_terms, scope_texts)
+    def _fit_topic_classifier(self, corpus: TopicCorpus) -> None:
+        """Train on the corpus and the scope questions read at warm-up, plus the matter words."""
+        examples = corpus.examples(self._matter_terms, self._scope_texts)
         self._topic_classifier.fit(examples)
 
     # -- lexicon changes -------------------------------------------------------------------
