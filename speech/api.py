@@ -164,7 +164,8 @@ def _control(text: str | None) -> dict[str, Any]:
 
 async def _receive_utterance(socket: WebSocket, speech: SpeechService,
                              start: VoiceStart) -> tuple[bytes, dict[str, Any]]:
-    detector = speech.endpoint_detector() if start.sample_rate_hz in WEBRTC_RATES_HZ else None
+    detector = speech.endpoint_detector(start.sample_rate_hz) \
+        if start.sample_rate_hz in WEBRTC_RATES_HZ else None
     pcm = bytearray()
     limit = speech.settings.max_upload_bytes
     while True:

@@ -69,9 +69,11 @@ class SpeechService:
                          no_speech_timeout_ms=s.vad_no_speech_timeout_ms,
                          max_speech_ms=s.max_audio_ms)
 
-    def endpoint_detector(self) -> EndpointDetector:
-        """A fresh end-of-speech detector at the recognition rate."""
-        return EndpointDetector(self.vad_config(), self.settings.sample_rate_hz)
+    def endpoint_detector(self, sample_rate_hz: int | None = None) -> EndpointDetector:
+        """A fresh end-of-speech detector for PCM at ``sample_rate_hz`` (Hz; None: the
+        recognition rate). It must be the rate of the audio fed, or frames and times are off.
+        """
+        return EndpointDetector(self.vad_config(), sample_rate_hz or self.settings.sample_rate_hz)
 
     def status(self) -> SpeechStatus:
         """Availability for ``/health``."""

@@ -22,7 +22,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from assistant.app import create_app
 from assistant.settings import Settings
-from speech.audio import decode_wav
+from speech.audio import decode_wav, resample
 from speech.model_check import packaged_model_path
 
 MODEL = packaged_model_path()
@@ -99,6 +99,14 @@ def test_a_spoken_question_gets_a_complete_labelled_turn(client: TestClient,
     assert answer["result"]["answer"]["label"] == AI_LABEL
     assert isinstance(audio, bytes) and audio[:4] == b"RIFF"  # espeak-ng WAV
     assert isinstance(done, dict) and set(done["timings_ms"]) == {"receive", "asr", "turn", "tts"}
+
+
+def test_the_end_of_speech_is_found_at_the_stream_rate(client: TestClient,
+                                                      korean_pcm: bytes) -> None:
+    pcm = resample(korean_pcm, 16_000, 48_000)
+    speech_end = _run_turn(client, pcm, sample_rate_hz=48_000)[0]
+    assert isinstance(speech_end, dict) and speech_end["reason"] == "vad"
+    assert 1500 <= speech_end["heard_ms"] <= len(pcm) / 96  # ms of 48 kHz audio, not 16 kHz
 
 
 def test_stop_ends_an_utterance_without_trailing_silence(client: TestClient,
