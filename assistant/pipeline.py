@@ -79,6 +79,14 @@ ASPECT_QUESTIONS: dict[Aspect, str] = {
 }
 
 
+def _route(matter: Matter, score: float) -> Route:
+    """The one-click route into ``matter``."""
+    return Route(
+        matter_code=matter.code, matter_name=matter.name, kiosk_route=matter.kiosk_route,
+        score=score,
+    )
+
+
 SUGGEST_SCORE = 0.5
 """Fused score from which a weak hit is still offered as a "did you mean" choice."""
 
@@ -261,15 +269,7 @@ class Pipeline:
     def _routes(self, matter: Matter, hits: list[Hit]) -> list[Route]:
         ordered = [matter, *(h.matter for h in hits if h.matter.code != matter.code)]
         scores = {h.matter.code: h.score for h in hits}
-        return [
-            Route(
-                matter_code=m.code,
-                matter_name=m.name,
-                kiosk_route=m.kiosk_route,
-                score=scores.get(m.code, 1.0),
-            )
-            for m in ordered[: self.top_k]
-        ]
+        return [_route(m, scores.get(m.code, 1.0)) for m in ordered[: self.top_k]]
 
     def _clarify(
         self, intent: Intent, screened: ScreenedQuery, hits: list[Hit], *, found: bool = True
@@ -281,15 +281,7 @@ class Pipeline:
         return result.model_copy(
             update={
                 "aspect": intent.aspect,
-                "routes": [
-                    Route(
-                        matter_code=h.matter.code,
-                        matter_name=h.matter.name,
-                        kiosk_route=h.matter.kiosk_route,
-                        score=h.score,
-                    )
-                    for h in choices
-                ],
+                "routes": [_route(h.matter, h.score) for h in choices],
                 "follow_ups": [h.matter.name for h in choices],
             }
         )
