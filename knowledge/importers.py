@@ -8,6 +8,7 @@ file is rejected whole.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,10 +147,10 @@ def read_matter_dir(folder: Path) -> list[MatterContent]:
                 issue.model_copy(update={"field": f"{path.name}:{issue.field}"})
                 for issue in exc.errors
             )
-    codes = [c.code for c in contents]
+    counts = Counter(c.code for c in contents)
     issues.extend(
         FieldIssue(index=-1, code=code, field="code", message="duplicate code across files")
-        for code in sorted({c for c in codes if codes.count(c) > 1})
+        for code in sorted(code for code, n in counts.items() if n > 1)
     )
     if issues:
         raise ImportValidationError(issues)
