@@ -27,7 +27,8 @@ class PiiRail:
     def screen(self, state: InputState) -> RailVerdict:
         """Find spans in the original and working text; redact the working text."""
         state.pii = self._analyzer.analyze(state.original)
-        working = self._analyzer.analyze(state.text)
+        # The working text differs only when an earlier rail rewrote it (normalize).
+        working = state.pii if state.text == state.original else self._analyzer.analyze(state.text)
         if not state.pii and not working:
             return verdict("input", self.name)
         state.text = apply_redaction(state.text, working, self._placeholders)
