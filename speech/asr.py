@@ -157,7 +157,12 @@ class VoskRecognizer:
             return path
 
     def warm_up(self) -> None:
-        """Load the model; on failure, stay unavailable with a reason (never raises)."""
+        """Load the model; on failure, stay unavailable with a reason (never raises).
+
+        Idempotent: once a model is loaded, later calls neither reload nor prime again.
+        """
+        if self._model is not None:
+            return
         if self._path is None:
             self._reason = "no ASR model configured (DAOBAN_SPEECH__ASR_MODEL_PATH)"
             return

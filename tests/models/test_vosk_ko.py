@@ -89,6 +89,15 @@ def test_warm_up_primes_one_free_decoder():
     assert rec.status().available and rec.idle_decoders == 1
 
 
+def test_warm_up_twice_loads_and_primes_once():
+    rec = VoskRecognizer(MODEL, decoder=DecoderSettings(warm_up_audio_ms=500))
+    rec.warm_up()
+    model = rec._model
+    rec.warm_up()
+    assert rec._model is model  # not loaded again (seconds), decoders stay on one model
+    assert rec.status().available and rec.idle_decoders == 1
+
+
 def test_tuned_overlay_loads_and_models_check_accepts_it(tmp_path, korean_set):
     settings = DecoderSettings(beam=8.0, max_active=2000, lattice_beam=1.5,
                                overlay_cache_dir=tmp_path, warm_up_audio_ms=0)
