@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from guardrails.models import Decision, Draft, PiiSpan, RailVerdict
+from guardrails.models import Decision, Draft, LexiconVia, PiiSpan, RailVerdict
 
 
 @dataclass
@@ -61,6 +61,7 @@ def verdict(
     decision: Decision = Decision.ALLOW,
     reason_code: str | None = None,
     message_zh: str | None = None,
+    via: LexiconVia | None = None,
 ) -> RailVerdict:
     """Shorthand for a :class:`RailVerdict` (duration is stamped by the chain)."""
     return RailVerdict(
@@ -69,4 +70,5 @@ def verdict(
         decision=decision,
         reason_code=reason_code,
         message_zh=message_zh,
+        via=via,
     )

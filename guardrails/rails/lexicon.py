@@ -51,12 +51,10 @@ class LexiconInputRail:
         hit = refusing[0] if refusing else hits[0]
         reason = reason_of(hit)
         if refusing:
-            decided = verdict(
-                "input", self.name, Decision.REFUSE, reason, self._messages.get(reason)
+            return verdict(
+                "input", self.name, Decision.REFUSE, reason, self._messages.get(reason), hit.via
             )
-        else:
-            decided = verdict("input", self.name, Decision.FLAG, reason)
-        return decided.model_copy(update={"via": hit.via})
+        return verdict("input", self.name, Decision.FLAG, reason, via=hit.via)
 
 
 class LexiconOutputRail:
@@ -80,8 +78,7 @@ class LexiconOutputRail:
         else:
             state.screen_text = state.spoken_text = self._unavailable
         state.replaced = state.flagged = True
-        flagged = verdict("output", self.name, Decision.FLAG, reason_of(hits[0]))
-        return flagged.model_copy(update={"via": hits[0].via})
+        return verdict("output", self.name, Decision.FLAG, reason_of(hits[0]), via=hits[0].via)
 
 
 class LexiconHolder:
