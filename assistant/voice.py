@@ -9,13 +9,14 @@ form-field lookup.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
 
 from assistant.models import IntentKind, Turn, TurnResult
 from assistant.runtime import Runtime
+from kiosk_bridge.api import FormFieldsLookup
 from kiosk_bridge.prefill import CardSource, FormFieldSpec
 from kiosk_bridge.service import KioskBridge
 from kiosk_bridge.service import build as build_bridge
@@ -27,6 +28,7 @@ from kiosk_bridge.voice_turn import (
     TurnReply,
     VoiceTurnRunner,
 )
+from speech.api import VoiceTurnHandler
 from speech.models import VoiceReply
 from speech.service import SpeechService
 from speech.service import build as build_speech
@@ -41,16 +43,20 @@ class Voice:
     speech: SpeechService
     bridge: KioskBridge
 
-    def health_probes(self) -> dict[str, tuple[bool, str]]:
-        """(available, detail) per voice component, for ``/health``."""
+    def health_probes(self) -> dict[str, Callable[[], tuple[bool, str]]]:
+        """A probe per voice component for ``/health``, each checking only its component."""
+        return {"voice.asr": self._asr_probe, "voice.tts": self._tts_probe,
+                "kiosk.prefill": self.bridge.prefill_status}
+
+    def _asr_probe(self) -> tuple[bool, str]:
+        status = self.speech.recognizer.status()
+        return status.available, status.reason or status.engine
+
+    def _tts_probe(self) -> tuple[bool, str]:
         status = self.speech.status()
-        return {
-            "voice.asr": (status.asr.available, status.asr.reason or status.asr.engine),
-            "voice.tts": (status.tts.available or status.tts_fallback.available,
-                          f"{status.tts.engine} → {status.tts_fallback.engine}"
-                          + ("" if status.tts.available else f" ({status.tts.reason})")),
-            "kiosk.prefill": self.bridge.prefill_status(),
-        }
+        return (status.tts.available or status.tts_fallback.available,
+                f"{status.tts.engine} → {status.tts_fallback.engine}"
+                + ("" if status.tts.available else f" ({status.tts.reason})"))
 
 
 def build_voice(runtime: Runtime, *, speech: SpeechService | None = None,
@@ -62,8 +68,7 @@ def build_voice(runtime: Runtime, *, speech: SpeechService | None = None,
     bridge = build_bridge(runtime.settings.kiosk, transport=transport)
     bridge.sessions.on_end(lambda session_id, _reason: runtime.dialogue.end(session_id))
     voice = Voice(speech=service, bridge=bridge)
-    for name in voice.health_probes():
-        runtime.health_probes[name] = lambda n=name: voice.health_probes()[n]
+    runtime.health_probes.update(voice.health_probes())
     return voice
 
 
@@ -75,7 +80,7 @@ def matter_phrases(runtime: Runtime) -> list[str]:
     return phrases
 
 
-def form_fields(runtime: Runtime) -> object:
+def form_fields(runtime: Runtime) -> FormFieldsLookup:
     """Matter code → its form fields as the pre-filler needs them."""
 
     def lookup(code: str) -> Sequence[FormFieldSpec]:
@@ -88,6 +93,13 @@ def form_fields(runtime: Runtime) -> object:
     return lookup
 
 
+async def _run_turn(runtime: Runtime, text: str, session_id: str | None,
+                    elderly: bool) -> TurnResult:
+    """The pipeline on recognized or typed text (cut to the turn's 500-character limit)."""
+    return await runtime.pipeline.run(
+        Turn(question=text[:500], session_id=session_id, elderly=elderly))
+
+
 def _reply(result: TurnResult) -> TurnReply:
     return TurnReply(
         spoken_text=result.answer.spoken_text, screen_text=result.answer.screen_text,
@@ -95,12 +107,11 @@ def _reply(result: TurnResult) -> TurnReply:
         help=result.intent is IntentKind.HELP)
 
 
-def voice_turn_handler(runtime: Runtime):  # type: ignore[no-untyped-def]  # noqa: ANN201
+def voice_turn_handler(runtime: Runtime) -> VoiceTurnHandler:
     """The pipeline as the ``WS /v1/voice`` turn handler."""
 
     async def handle(text: str, session_id: str | None, elderly: bool) -> VoiceReply:
-        result = await runtime.pipeline.run(
-            Turn(question=text[:500], session_id=session_id, elderly=elderly))
+        result = await _run_turn(runtime, text, session_id, elderly)
         return VoiceReply(spoken_text=result.answer.spoken_text,
                           screen_text=result.answer.screen_text,
                           result=result.model_dump(mode="json"))
@@ -116,8 +127,7 @@ def turn_parts(runtime: Runtime, speech: SpeechService) -> TurnParts:
         return Recognition(text=transcript.text, confidence=transcript.confidence)
 
     async def turn(data: TurnInput) -> TurnReply:
-        return _reply(await runtime.pipeline.run(
-            Turn(question=data.text[:500], session_id=data.session_id, elderly=data.elderly)))
+        return _reply(await _run_turn(runtime, data.text, data.session_id, data.elderly))
 
     async def speak(text: str, elderly: bool) -> SpokenAudio:
         # the bridge speaks only its own prompts and the pipeline's answers
