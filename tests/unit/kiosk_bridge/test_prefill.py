@@ -103,3 +103,11 @@ def test_tampered_or_malformed_payloads(sealer):
 
 def test_card_repr_hides_values():
     assert "测试甲" not in repr(synthetic_identities()[0])
+
+
+def test_card_sources_mirror_the_matter_models_id_card_fields():
+    # kiosk_bridge imports no sibling, so it keeps its own copy of knowledge's IdCardField;
+    # the composition root maps one onto the other by value, which must not drift
+    from knowledge.models import IdCardField
+
+    assert [s.value for s in CardSource] == [f.value for f in IdCardField]
