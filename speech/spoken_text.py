@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _DIGITS = "零一二三四五六七八九"
 _PHONE_DIGITS = "零幺二三四五六七八九"
@@ -92,7 +93,7 @@ def _time(match: re.Match[str]) -> str:
     return f"{cardinal(hour)}点" + (f"{cardinal(minute)}分" if minute else "")
 
 
-_RULES: tuple[tuple[re.Pattern[str], object], ...] = (
+_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(re.escape(AI_LABEL)), AI_LABEL_SPOKEN),
     (re.compile(r"AI(?=生成)|(?<![A-Za-z])AI(?![A-Za-z])"), "人工智能"),
     (re.compile(r"https?://\S+"), ""),
@@ -117,8 +118,5 @@ _RULES: tuple[tuple[re.Pattern[str], object], ...] = (
 def normalize_for_speech(text: str) -> str:
     """Rewrite screen text as it should be spoken (see the module docstring for the rules)."""
     for pattern, replacement in _RULES:
-        if isinstance(replacement, str):
-            text = pattern.sub(replacement, text)
-        else:
-            text = pattern.sub(replacement, text)  # type: ignore[arg-type]
+        text = pattern.sub(replacement, text)
     return text.strip()
