@@ -83,10 +83,12 @@ async def _demo(audio: bytes, elderly: bool) -> dict[str, object]:
         import httpx
 
         voice = build_voice(runtime, transport=httpx.ASGITransport(create_simulator(state)))
-        runner = voice_turn_runner(runtime, voice)
-        session = voice.bridge.sessions.start("demo", elderly=elderly)
-        outcome = await runner.run(session)
-        await voice.bridge.aclose()
+        try:
+            runner = voice_turn_runner(runtime, voice)
+            session = voice.bridge.sessions.start("demo", elderly=elderly)
+            outcome = await runner.run(session)
+        finally:
+            await voice.bridge.aclose()
         # the console shows what was heard with personal data masked (§9.4.1 d)
         recognized = runtime.guardrails.redact(outcome.recognition.text) \
             if outcome.recognition else None
