@@ -49,24 +49,24 @@ def import_file(
     """Validate FILE and write its matters (published unless --draft); all or nothing."""
     try:
         contents = read_matter_file(file)
-    except ImportValidationError as exc:
+        runtime = _runtime(ctx)
+        try:
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("importing", total=len(contents))
+                stored = runtime.store.import_matters(
+                    contents,
+                    editor=editor,
+                    publish=not draft,
+                    progress=lambda done: progress.update(task, completed=done),
+                )
+        finally:
+            runtime.close()
+    except ImportValidationError as exc:  # also UnsafeContentError from the content check
         console.print(f"[red]{exc.message_zh}[/red] ({exc.code})")
         for issue in exc.errors:
             where = f"#{issue.index}" + (f" {issue.code}" if issue.code else "")
             console.print(f"  {where}  {issue.field}: {issue.message}")
         raise typer.Exit(code=1) from None
-    runtime = _runtime(ctx)
-    try:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("importing", total=len(contents))
-            stored = runtime.store.import_matters(
-                contents,
-                editor=editor,
-                publish=not draft,
-                progress=lambda done: progress.update(task, completed=done),
-            )
-    finally:
-        runtime.close()
     console.print(f"imported {len(stored)} matters" + (" as drafts" if draft else ", published"))
 
 
