@@ -32,7 +32,9 @@ def routing(
         raise typer.Exit(code=2) from None
     runtime = ctx.obj()
     try:
-        report = evaluate_routing(set_path.name, cases, runtime.pipeline)
+        report = evaluate_routing(
+            set_path.name, cases, runtime.pipeline, runtime.guardrails.redact
+        )
     finally:
         runtime.close()
     json_path, md_path = write_routing_report(report, out)
@@ -137,7 +139,8 @@ def asr_noise(
     runtime = ctx.obj()
     try:
         report = evaluate_noise(set_path.name, cases, pipeline_router(runtime.pipeline),
-                                NoiseConfig(seed=seed, homophone=homophone, near_homophone=near))
+                                NoiseConfig(seed=seed, homophone=homophone, near_homophone=near),
+                                redact=runtime.guardrails.redact)
     finally:
         runtime.close()
     out.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ def routing_markdown(report: RoutingReport) -> str:
         "|---|---|---|---|",
     ]
     lines += [
-        f"| {m.category} | {m.question} | {m.expected} | {', '.join(m.got) or '—'} |"
+        f"| {m.category} | {m.question or '—'} | {m.expected} | {', '.join(m.got) or '—'} |"
         for m in report.misses
     ]
     return "\n".join(lines) + "\n"

@@ -132,14 +132,16 @@ def evaluate_asr(set_name: str, folder: Path, cases: Sequence[AsrCase], recogniz
 
 
 def evaluate_noise(set_name: str, cases: Sequence[RoutingCase], route: Route,
-                   config: NoiseConfig | None = None) -> NoiseReport:
-    """Route every question clean and after :class:`AsrNoise`; report both and the gap."""
+                   config: NoiseConfig | None = None,
+                   redact: Callable[[str], str] | None = None) -> NoiseReport:
+    """Route every question clean and after :class:`AsrNoise`; report both and the gap.
+    Missed questions reach the report only through ``redact`` (see ``evaluate_ranked``)."""
     config = config or NoiseConfig()
     noise = AsrNoise(config)
     noisy_cases = [c.model_copy(update={"question": noise.apply(c.question) or c.question})
                    for c in cases]
-    clean = evaluate_ranked(set_name, cases, route)
-    noisy = evaluate_ranked(f"{set_name}+asr-noise", noisy_cases, route)
+    clean = evaluate_ranked(set_name, cases, route, redact=redact)
+    noisy = evaluate_ranked(f"{set_name}+asr-noise", noisy_cases, route, redact=redact)
     return NoiseReport(
         config=config, clean=clean, noisy=noisy,
         delta_top1_points=round((clean.overall.top1 - noisy.overall.top1) * 100, 2),

@@ -32,11 +32,12 @@ class RoutingScores(BaseModel):
 
 
 class RoutingMiss(BaseModel):
-    """A question whose first route was wrong."""
+    """A question whose first route was wrong; the question redacted of personal data
+    (GB/T 47483 §9.3), or None when the caller gave no redactor."""
 
     model_config = ConfigDict(frozen=True)
 
-    question: str
+    question: str | None
     expected: str
     got: list[str]
     category: str
@@ -68,8 +69,14 @@ def evaluate_ranked(
     set_name: str,
     cases: Sequence[RoutingCase],
     route: Callable[[str], list[str]],
+    *,
+    redact: Callable[[str], str] | None = None,
 ) -> RoutingReport:
-    """Score ``route(question) -> matter codes, best first`` on ``cases``."""
+    """Score ``route(question) -> matter codes, best first`` on ``cases``.
+
+    A set may hold real citizens' questions, so a missed question is written to the report
+    only through ``redact`` (the guard's redaction); without it the miss keeps no text.
+    """
     ranks: list[int | None] = []
     by_category: dict[str, list[int | None]] = defaultdict(list)
     latencies: list[float] = []
@@ -84,7 +91,7 @@ def evaluate_ranked(
         if rank != 1:
             misses.append(
                 RoutingMiss(
-                    question=case.question,
+                    question=redact(case.question) if redact is not None else None,
                     expected=case.matter_code,
                     got=codes[:3],
                     category=case.category,
@@ -111,7 +118,10 @@ def pipeline_router(pipeline: Pipeline) -> Callable[[str], list[str]]:
 
 
 def evaluate_routing(
-    set_name: str, cases: Sequence[RoutingCase], pipeline: Pipeline
+    set_name: str,
+    cases: Sequence[RoutingCase],
+    pipeline: Pipeline,
+    redact: Callable[[str], str],
 ) -> RoutingReport:
-    """Run every case through ``pipeline`` and score its routes."""
-    return evaluate_ranked(set_name, cases, pipeline_router(pipeline))
+    """Run every case through ``pipeline`` and score its routes; misses are ``redact``-ed."""
+    return evaluate_ranked(set_name, cases, pipeline_router(pipeline), redact=redact)

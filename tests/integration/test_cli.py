@@ -103,6 +103,26 @@ def test_eval_routing_writes_reports(cli, tmp_path):
     assert "| **overall** |" in (out / "routing.md").read_text(encoding="utf-8")
 
 
+def test_eval_routing_reports_missed_questions_without_personal_data(cli, tmp_path):
+    """A set taken from real kiosk questions: the missed one is listed redacted only."""
+    id_number, phone = "11010519491231002X", "13912345678"
+    question = f"我叫张伟，身份证{id_number}，电话{phone}，户口签移要带什么"
+    cases = tmp_path / "set.jsonl"
+    cases.write_text(
+        json.dumps({"question": question, "matter_code": "NO-0000", "category": "plain"},
+                   ensure_ascii=False),
+        encoding="utf-8",
+    )  # fmt: skip
+    out = tmp_path / "reports"
+    result = cli("eval", "routing", "--set", str(cases), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    written = (out / "routing.json").read_text(encoding="utf-8")
+    written += (out / "routing.md").read_text(encoding="utf-8") + result.output
+    assert "NO-0000" in written and "[身份证号]" in written  # the miss is listed
+    for value in (id_number, phone, "张伟"):
+        assert value not in written
+
+
 @pytest.mark.parametrize(
     "command",
     [["--help"], ["serve", "--help"], ["ask", "--help"], ["kb", "import", "--help"],
