@@ -7,6 +7,7 @@ package's ``api.router`` is included here and nowhere else.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -57,12 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
         runtime = build_runtime(settings)
         voice = build_voice(runtime)
+        sweeper = asyncio.create_task(voice.bridge.sessions.sweep_forever())
         logger.info("daoban started", extra={"matters": runtime.retriever.size})
         try:
             yield {"runtime": runtime, "speech": voice.speech, "kiosk": voice.bridge,
                    "voice_turn": voice_turn_handler(runtime),
                    "form_fields": form_fields(runtime)}
         finally:
+            sweeper.cancel()
             await voice.bridge.aclose()
             runtime.close()
 

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -115,6 +116,15 @@ class SessionManager:
         for kiosk_id in idle:
             self.end(kiosk_id, EndReason.IDLE_TIMEOUT)
         return len(idle)
+
+    async def sweep_forever(self, interval_s: float | None = None) -> None:
+        """End idle sessions every ``interval_s`` seconds (default: a quarter of the idle
+        timeout, at most 30 s) until cancelled, so a walked-away citizen's state does not
+        linger in memory until the kiosk is next used. Run as a task of the app's lifespan."""
+        interval = interval_s if interval_s is not None else min(self._idle / 4, 30.0)
+        while True:
+            await asyncio.sleep(interval)
+            self.sweep()
 
     def __len__(self) -> int:
         return len(self._sessions)
