@@ -26,10 +26,10 @@ from assistant.pipeline import Pipeline
 from assistant.replies import Replies
 from assistant.settings import Settings
 from guardrails.policy import Guardrails, build_guardrails
-from knowledge.embeddings import SentenceTransformerEmbedder
 from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
 from knowledge.models import Matter, MatterContent
 from knowledge.retrieve import HybridRetriever
+from knowledge.semantic import build_embedder
 from knowledge.store import MatterStore
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def build_runtime(settings: Settings) -> Runtime:
         published = store.published()
         guardrails.add_domain_terms(domain_terms(published))
     retriever = HybridRetriever(
-        embedder=SentenceTransformerEmbedder(settings.knowledge.embedding_model_path),
+        embedder=build_embedder(settings.knowledge),
         dense_weight=settings.knowledge.dense_weight,
     )
     retriever.warm_up()

@@ -47,6 +47,30 @@ class Embedder(Protocol):
         ...
 
 
+class RetrievalEmbedder(Embedder, Protocol):
+    """An :class:`Embedder` the dense channel can load and ask with the right roles.
+
+    Asymmetric models (e5) embed a question and a passage with different prefixes; symmetric
+    ones (bge-small-zh through sentence-transformers) use :meth:`encode` for both.
+    """
+
+    def warm_up(self) -> ComponentStatus:
+        """Load the model (idempotent); the status says whether it is live and why not."""
+        ...
+
+    def status(self) -> ComponentStatus:
+        """Current availability."""
+        ...
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        """Encode citizens' questions; shape ``(len(texts), dimension)``, unit rows."""
+        ...
+
+    def encode_passages(self, texts: list[str]) -> Vectors:
+        """Encode matter passages; shape ``(len(texts), dimension)``, unit rows."""
+        ...
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from ``path`` (CPU)."""
 
@@ -62,7 +86,8 @@ class SentenceTransformerEmbedder:
             return self._status
         if self._path is None:
             self._status = ComponentStatus(
-                available=False, reason="no embedding model configured (knowledge.embedding_model_path)"
+                available=False,
+                reason="no embedding model configured (knowledge.embedding_model_path)",
             )
         elif not self._path.is_dir():
             self._status = ComponentStatus(
@@ -97,8 +122,9 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             raise RuntimeError("embedding model not loaded; call warm_up() first")
         # sentence-transformers ≥ 6 renamed the method; older releases have only the old name.
-        method = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
+        method = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
         )
         return int(method())
 
@@ -114,6 +140,14 @@ class SentenceTransformerEmbedder:
             texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        """Questions, encoded like any text (symmetric model)."""
+        return self.encode(texts)
+
+    def encode_passages(self, texts: list[str]) -> Vectors:
+        """Matter passages, encoded like any text (symmetric model)."""
+        return self.encode(texts)
 
 
 class HashingEmbedder:
@@ -139,3 +173,19 @@ class HashingEmbedder:
             if norm:
                 out[row] /= norm
         return out
+
+    def warm_up(self) -> ComponentStatus:
+        """Nothing to load."""
+        return self.status()
+
+    def status(self) -> ComponentStatus:
+        """Always available (tests only)."""
+        return ComponentStatus(available=True, reason="hashing embedder (tests only)")
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        """Same as :meth:`encode`."""
+        return self.encode(texts)
+
+    def encode_passages(self, texts: list[str]) -> Vectors:
+        """Same as :meth:`encode`."""
+        return self.encode(texts)

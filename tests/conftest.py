@@ -29,6 +29,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("DAOBAN_") and name != "DAOBAN_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
+    # Embedding every sample matter with e5 takes seconds per runtime: tests run the lexical
+    # channels unless they ask for the semantic one (tests/models does, with the real model).
+    monkeypatch.setenv("DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL", "false")
 
 
 @pytest.fixture

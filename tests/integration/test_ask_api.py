@@ -103,7 +103,7 @@ def test_health_reports_channels_and_models(client):
     components = health["components"]
     assert components["retrieval.lexical"]["available"] is True
     assert components["retrieval.dense"]["available"] is False
-    assert "no embedding model configured" in components["retrieval.dense"]["detail"]
+    assert "semantic channel off" in components["retrieval.dense"]["detail"]
     assert components["composer"]["detail"] == "extractive"
 
 

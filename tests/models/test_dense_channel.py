@@ -85,7 +85,7 @@ def test_health_reports_the_live_dense_channel(tiny_model_dir, tmp_path):
 
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/d.db",
-        knowledge={"embedding_model_path": str(tiny_model_dir)},
+        knowledge={"embedding_model_path": str(tiny_model_dir), "semantic_channel": True},
     )
     with TestClient(create_app(settings)) as client:
         dense = client.get("/health").json()["components"]["retrieval.dense"]
