@@ -24,8 +24,9 @@ from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.generate.extractive import GOVERNMENT_HOTLINE
 from guardrails.models import AI_LABEL
-from knowledge.models import Matter
+from knowledge.models import GUIDE_ELEMENT_NAMES, GuideElement, Matter
 from speech.models import Pace
 from speech.spoken_text import normalize_for_speech
 
@@ -114,6 +115,13 @@ def _build(parts: list[tuple[str, Gesture, Emotion]], pace: Pace,
     ])
 
 
+_SPOKEN_ELEMENTS = frozenset({
+    GuideElement.CONDITIONS, GuideElement.MATERIALS, GuideElement.PROCESS,
+    GuideElement.LEGAL_TIME_LIMIT, GuideElement.FEE,
+})
+"""Unpublished elements the matter presentation names (those it would otherwise present)."""
+
+
 def script_for_matter(matter: Matter, pace: Pace = Pace.STANDARD) -> Script:
     """Present a matter: what it is, who may apply, materials, steps, time limit, fees, phone."""
     m = matter
@@ -123,10 +131,12 @@ def script_for_matter(matter: Matter, pace: Pace = Pace.STANDARD) -> Script:
     if m.conditions:
         parts.append(("办理条件：" + "；".join(m.conditions[:2]) + "。", Gesture.EXPLAIN,
                       Emotion.ATTENTIVE))
-    materials = "、".join(x.name for x in m.materials[:5])
-    parts.append((f"需要准备的材料有：{materials}。", Gesture.LIST, Emotion.ATTENTIVE))
-    steps = "，".join(f"第{i}步{s.name}" for i, s in enumerate(m.process[:5], start=1))
-    parts.append((f"办理流程是：{steps}。", Gesture.LIST, Emotion.NEUTRAL))
+    if m.materials:
+        materials = "、".join(x.name for x in m.materials[:5])
+        parts.append((f"需要准备的材料有：{materials}。", Gesture.LIST, Emotion.ATTENTIVE))
+    if m.process:
+        steps = "，".join(f"第{i}步{s.name}" for i, s in enumerate(m.process[:5], start=1))
+        parts.append((f"办理流程是：{steps}。", Gesture.LIST, Emotion.NEUTRAL))
     limit = m.time_limit.promised_working_days
     if limit is None:
         limit = m.time_limit.legal_working_days
@@ -134,14 +144,20 @@ def script_for_matter(matter: Matter, pace: Pace = Pace.STANDARD) -> Script:
         parts.append(("符合条件的，当场办结。", Gesture.EXPLAIN, Emotion.WARM))
     elif limit is not None:
         parts.append((f"承诺办结时限为{limit}个工作日。", Gesture.EXPLAIN, Emotion.NEUTRAL))
-    fee = "不收费。" if not m.fees else "收费项目：" + "；".join(
-        f"{f.item}{f.amount_yuan:g}元" for f in m.fees) + "。"
-    parts.append((fee, Gesture.EXPLAIN, Emotion.NEUTRAL))
+    if not m.lacks(GuideElement.FEE):
+        fee = "不收费。" if not m.fees else "收费项目：" + "；".join(
+            f"{f.item}{f.amount_yuan:g}元" for f in m.fees) + "。"
+        parts.append((fee, Gesture.EXPLAIN, Emotion.NEUTRAL))
+    missing = [GUIDE_ELEMENT_NAMES[e] for e in m.unpublished if e in _SPOKEN_ELEMENTS]
+    if missing:
+        parts.append(("办事指南未公布" + "、".join(missing) + "。", Gesture.EXPLAIN,
+                      Emotion.NEUTRAL))
     if m.kiosk_available:
         parts.append(("本事项可以在这台自助终端上办理，请点击屏幕上的办理按钮。",
                       Gesture.POINT_SCREEN, Emotion.WARM))
-    parts.append((f"如有疑问，请拨打咨询电话{m.consultation_phone}，或到窗口咨询。",
-                  Gesture.BOW, Emotion.WARM))
+    phone = (f"咨询电话{m.consultation_phone}" if m.consultation_phone
+             else f"政务服务热线{GOVERNMENT_HOTLINE}")
+    parts.append((f"如有疑问，请拨打{phone}，或到窗口咨询。", Gesture.BOW, Emotion.WARM))
     return _build(parts, pace, m.code)
 
 

@@ -22,14 +22,14 @@ from typing import Protocol
 from assistant.dialogue import DialogueState, SessionStore
 from assistant.digital_human import script_for_answer
 from assistant.generate.base import Composer
-from assistant.generate.extractive import ExtractiveComposer
+from assistant.generate.extractive import ExtractiveComposer, unpublished_element
 from assistant.intent import IntentClassifier
 from assistant.models import Answer, Intent, IntentKind, KioskAction, Route, Turn, TurnResult
 from assistant.replies import Replies
 from guardrails.models import Decision, Draft, GuardedAnswer, ScreenedQuery
-from speech.models import Pace
 from knowledge.models import Aspect, Hit, Matter
 from knowledge.retrieve import HybridRetriever
+from speech.models import Pace
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class Pipeline:
         self.retriever = retriever
         self.sessions = sessions
         self.replies = replies
-        self.extractive = ExtractiveComposer()
+        self.extractive = ExtractiveComposer(replies.hotline)
         self.composer: Composer = composer or self.extractive
         self.intents = IntentClassifier()
         self.top_k = top_k
@@ -219,7 +219,11 @@ class Pipeline:
             ),
             sources=answer.sources,
             routes=routes,
-            follow_ups=[q for a, q in ASPECT_QUESTIONS.items() if a is not aspect][:3],
+            follow_ups=[
+                q
+                for a, q in ASPECT_QUESTIONS.items()
+                if a is not aspect and unpublished_element(matter, a) is None
+            ][:3],
             actions=actions,
             verdicts=[*screened.verdicts, *answer.verdicts],
         )
@@ -234,7 +238,10 @@ class Pipeline:
 
     def _suggestible(self, hit: Hit) -> bool:
         """Too weak to answer, strong enough to offer as "did you mean" (a clarifying question)."""
-        return hit.score >= SUGGEST_SCORE and hit.channel_scores.get("matched", 0.0) >= SUGGEST_MATCHED
+        return (
+            hit.score >= SUGGEST_SCORE
+            and hit.channel_scores.get("matched", 0.0) >= SUGGEST_MATCHED
+        )
 
     def _resolve(self, intent: Intent, state: DialogueState, confident: list[Hit]) -> Matter | None:
         """Pick the matter: the session's for a follow-up, else a clear winner, else None."""

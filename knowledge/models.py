@@ -17,11 +17,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-MATTER_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9\-]{2,63}$"
-"""Matter codes (事项编码): upper-case letters, digits and hyphens, 3–64 characters."""
+MATTER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9\-]{2,63}$"
+"""Matter codes (事项编码): letters, digits and hyphens, 3–64 characters. Official codes are
+kept as published (one real 四川 code carries a lower-case letter)."""
+
+KIOSK_ROUTE_PATTERN = r"^kiosk://[a-z0-9/_\-]+$"
+"""Kiosk deep links (§7.6 a 一键直达): ``kiosk://`` then lower-case path segments."""
 
 _PHONE_PATTERN = re.compile(r"^[0-9\-]{3,20}$")
 
@@ -49,6 +54,60 @@ class MatterType(StrEnum):
     REWARD = "行政奖励"
     OTHER_POWER = "其他行政权力"
     PUBLIC_SERVICE = "公共服务"
+    PUNISHMENT = "行政处罚"
+    ENFORCEMENT = "行政强制"
+    INSPECTION = "行政检查"
+
+
+class GuideElement(StrEnum):
+    """An element of a service guide (办事指南) that a region may leave unpublished.
+
+    The §6.2 elements (类型, 服务对象, 受理条件, 申请材料, 办理流程, 法定办结时限, 办理结果) plus
+    what the kiosk answers about: fee (收费), place (办理地点), channels and the consultation
+    phone (§7.1 e). See :attr:`MatterContent.unpublished`.
+    """
+
+    TYPE = "type"
+    SERVICE_OBJECTS = "service_objects"
+    CONDITIONS = "conditions"
+    MATERIALS = "materials"
+    PROCESS = "process"
+    LEGAL_TIME_LIMIT = "legal_time_limit"
+    RESULT = "result"
+    FEE = "fee"
+    PLACE = "place"
+    CHANNELS = "channels"
+    CONSULTATION_PHONE = "consultation_phone"
+
+
+GUIDE_ELEMENT_NAMES: dict[GuideElement, str] = {
+    GuideElement.TYPE: "事项类型",
+    GuideElement.SERVICE_OBJECTS: "服务对象",
+    GuideElement.CONDITIONS: "受理条件",
+    GuideElement.MATERIALS: "申请材料",
+    GuideElement.PROCESS: "办理流程",
+    GuideElement.LEGAL_TIME_LIMIT: "法定办结时限",
+    GuideElement.RESULT: "办理结果",
+    GuideElement.FEE: "收费标准",
+    GuideElement.PLACE: "办理地点",
+    GuideElement.CHANNELS: "办理渠道",
+    GuideElement.CONSULTATION_PHONE: "咨询电话",
+}
+"""The Chinese name of each guide element, as the kiosk and the import report say it."""
+
+EXPLICIT_ONLY_ELEMENTS = frozenset({GuideElement.FEE, GuideElement.PLACE})
+"""Elements whose absence cannot be read from the content: no fee items means free of charge
+(不收费) and a matter may be handled by its department without a listed office, so these are
+unpublished only when the guide says so (``unpublished`` lists them)."""
+
+
+def derive_kiosk_route(code: str) -> str:
+    """The kiosk deep link of a matter whose guide gives none: ``kiosk://matters/<code>``.
+
+    Deterministic (lower-cased code, the form the bundled samples use), so a re-import derives
+    the same route. Raises nothing; ``code`` is assumed to match :data:`MATTER_CODE_PATTERN`.
+    """
+    return f"kiosk://matters/{code.lower()}"
 
 
 class MaterialForm(StrEnum):
@@ -200,36 +259,71 @@ class MatterContent(_Frozen):
     english_aliases: list[str] = Field(
         default_factory=list, description="Other English phrasings: lost ID card, renew passport"
     )
-    type: MatterType = Field(description="Matter type (事项类型)")
+    type: MatterType | None = Field(default=None, description="Matter type (事项类型)")
     department: str = Field(min_length=2, max_length=100, description="实施机构")
-    service_objects: list[str] = Field(min_length=1, description="服务对象, e.g. 自然人")
-    conditions: list[str] = Field(min_length=1, description="受理条件, one per item")
-    materials: list[Material] = Field(min_length=1, description="申请材料")
-    process: list[ProcessStep] = Field(min_length=1, description="办理流程, in order")
-    time_limit: TimeLimit = Field(description="法定/承诺办结时限 in working days")
-    fees: list[Fee] = Field(default_factory=list, description="Empty means free of charge")
-    result: Result = Field(description="办理结果")
-    channels: list[Channel] = Field(min_length=1, description="Where it can be handled")
+    level: str = Field(default="", max_length=20, description="实施层级: 省级, 市级, 县级, 区级")
+    service_objects: list[str] = Field(default_factory=list, description="服务对象, e.g. 自然人")
+    conditions: list[str] = Field(default_factory=list, description="受理条件, one per item")
+    materials: list[Material] = Field(default_factory=list, description="申请材料")
+    process: list[ProcessStep] = Field(default_factory=list, description="办理流程, in order")
+    time_limit: TimeLimit = Field(
+        default_factory=TimeLimit, description="法定/承诺办结时限 in working days"
+    )
+    fees: list[Fee] = Field(
+        default_factory=list,
+        description="Empty means free of charge, unless ``unpublished`` lists fee",
+    )
+    result: Result | None = Field(default=None, description="办理结果")
+    channels: list[Channel] = Field(default_factory=list, description="Where it can be handled")
     kiosk_available: bool = Field(default=False, description="Can be completed at the kiosk")
     locations: list[ServiceLocation] = Field(default_factory=list, description="办理地点")
     progress_query: str = Field(default="", max_length=300, description="How to query progress")
-    consultation_phone: str = Field(min_length=3, max_length=20, description="咨询电话")
-    complaint_phone: str = Field(min_length=3, max_length=20, description="监督投诉电话")
+    consultation_phone: str | None = Field(
+        default=None, min_length=3, max_length=20, description="咨询电话"
+    )
+    complaint_phone: str | None = Field(
+        default=None, min_length=3, max_length=20, description="监督投诉电话"
+    )
     legal_basis: list[str] = Field(default_factory=list, description="设定依据")
     themes: list[str] = Field(default_factory=list, description="一件事 themes it belongs to")
     cross_region: bool = Field(default=False, description="跨省通办")
     form_fields: list[FormField] = Field(default_factory=list, description="Application form")
     kiosk_route: str = Field(
-        pattern=r"^kiosk://[a-z0-9/_\-]+$", description="Deep link for one-click entry"
+        pattern=KIOSK_ROUTE_PATTERN,
+        description="Deep link for one-click entry; derived from the code when the source has "
+        "none (see derive_kiosk_route)",
+    )
+    guide_url: str = Field(
+        default="", max_length=500, pattern=r"^(https?://\S+)?$",
+        description="The official guide page (办事指南) of the region's portal",
+    )
+    apply_url: str = Field(
+        default="", max_length=500, pattern=r"^(https?://\S+)?$",
+        description="The official online application page (在线申办)",
     )
     source: str = Field(
         default="", max_length=200, description="Where the content comes from, e.g. sample"
     )
+    unpublished: list[GuideElement] = Field(
+        default_factory=list,
+        description="Guide elements the source does not publish. Completed on validation with "
+        "every element whose content is absent; fee and place count only when listed. Answers "
+        "about them say so and give the consultation phone, never a guess.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_route(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("kiosk_route"):
+            code = data.get("code")
+            if isinstance(code, str) and re.match(MATTER_CODE_PATTERN, code):
+                return {**data, "kiosk_route": derive_kiosk_route(code)}
+        return data
 
     @field_validator("consultation_phone", "complaint_phone")
     @classmethod
-    def _phone_digits(cls, value: str) -> str:
-        if not _PHONE_PATTERN.match(value):
+    def _phone_digits(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE_PATTERN.match(value):
             raise ValueError("phone must be digits and hyphens, 3–20 characters")
         return value
 
@@ -242,11 +336,71 @@ class MatterContent(_Frozen):
             raise ValueError("entries must not be blank")
         return values
 
+    @field_validator("service_objects", "conditions")
+    @classmethod
+    def _no_blank_items(cls, values: list[str]) -> list[str]:
+        if any(not v.strip() for v in values):
+            raise ValueError("entries must not be blank")
+        return values
+
     @model_validator(mode="after")
     def _kiosk_channel(self) -> MatterContent:
         if self.kiosk_available and Channel.KIOSK not in self.channels:
             raise ValueError("kiosk_available requires the kiosk channel")
         return self
+
+    @model_validator(mode="after")
+    def _complete_unpublished(self) -> MatterContent:
+        listed = set(self.unpublished)
+        contradicted = sorted(e.value for e in listed if self.publishes(e))
+        if contradicted:
+            raise ValueError(
+                "unpublished lists elements the matter gives: " + ", ".join(contradicted)
+            )
+        missing = listed | {
+            e for e in GuideElement if e not in EXPLICIT_ONLY_ELEMENTS and not self.publishes(e)
+        }
+        ordered = [e for e in GuideElement if e in missing]
+        if ordered != self.unpublished:
+            # Frozen model: the normalised list is set once, here, during validation.
+            object.__setattr__(self, "unpublished", ordered)
+            self.__pydantic_fields_set__.add("unpublished")
+        return self
+
+    def publishes(self, element: GuideElement) -> bool:
+        """True when the content gives ``element`` (whatever ``unpublished`` says).
+
+        A legal time limit counts as given in working days or, for limits in natural days
+        (自然日), in the notes when they name the 法定 limit.
+        """
+        match element:
+            case GuideElement.TYPE:
+                return self.type is not None
+            case GuideElement.SERVICE_OBJECTS:
+                return bool(self.service_objects)
+            case GuideElement.CONDITIONS:
+                return bool(self.conditions)
+            case GuideElement.MATERIALS:
+                return bool(self.materials)
+            case GuideElement.PROCESS:
+                return bool(self.process)
+            case GuideElement.LEGAL_TIME_LIMIT:
+                limit = self.time_limit
+                return limit.legal_working_days is not None or "法定" in limit.notes
+            case GuideElement.RESULT:
+                return self.result is not None
+            case GuideElement.FEE:
+                return bool(self.fees)
+            case GuideElement.PLACE:
+                return bool(self.locations)
+            case GuideElement.CHANNELS:
+                return bool(self.channels)
+            case GuideElement.CONSULTATION_PHONE:
+                return self.consultation_phone is not None
+
+    def lacks(self, element: GuideElement) -> bool:
+        """True when the matter's guide does not publish ``element``."""
+        return element in self.unpublished
 
     @property
     def names(self) -> list[str]:

@@ -16,7 +16,13 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.generate.base import Composer
-from assistant.generate.extractive import SECTION_NAMES, ExtractiveComposer, section_text
+from assistant.generate.extractive import (
+    SECTION_NAMES,
+    ExtractiveComposer,
+    consultation_phone,
+    section_text,
+    unpublished_element,
+)
 from assistant.settings import ChatModelSettings
 from assistant.spoken import to_spoken
 from guardrails.models import Draft
@@ -49,7 +55,13 @@ class ChatComposer:
         self._fallback = ExtractiveComposer()
 
     async def compose(self, question: str, matter: Matter, aspect: Aspect) -> Draft:
-        """Phrase the ``aspect`` section of ``matter`` as an answer to ``question``."""
+        """Phrase the ``aspect`` section of ``matter`` as an answer to ``question``.
+
+        An aspect the matter's guide does not publish is answered by the extractive composer's
+        plain "not published" text: the model is not asked, so it cannot guess.
+        """
+        if unpublished_element(matter, aspect) is not None:
+            return self._fallback.compose_now(matter, aspect)
         section = section_text(matter, aspect)
         messages = [
             SystemMessage(content=SYSTEM_PROMPT),
@@ -61,7 +73,9 @@ class ChatComposer:
         try:
             reply = await asyncio.wait_for(self._model.ainvoke(messages), self._timeout_s)
         except Exception as exc:  # noqa: BLE001 - any model failure falls back
-            logger.warning("chat composer failed, using extractive", extra={"error": type(exc).__name__})
+            logger.warning(
+                "chat composer failed, using extractive", extra={"error": type(exc).__name__}
+            )
             return self._fallback.compose_now(matter, aspect)
         text = reply.content if isinstance(reply.content, str) else ""
         text = text.strip()
@@ -69,7 +83,7 @@ class ChatComposer:
             logger.warning("chat composer returned nothing, using extractive")
             return self._fallback.compose_now(matter, aspect)
         fallback = self._fallback.compose_now(matter, aspect)
-        phone = f"咨询电话：{matter.consultation_phone}。"
+        phone = f"咨询电话：{consultation_phone(matter)}。"
         return Draft(
             screen_text=f"{text}\n{phone}",
             spoken_text=to_spoken(f"{text}{phone}"),

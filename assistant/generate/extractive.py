@@ -3,6 +3,11 @@
 It answers the aspect asked from the matter's own fields, in short sentences, cites the
 matter and section, and gives the consultation phone (§7.1 e). The spoken text is the screen
 text rewritten for the voice (:func:`assistant.spoken.to_spoken`).
+
+A region's guide may leave elements unpublished (``MatterContent.unpublished``).
+An answer about such an element says plainly that this matter's guide does not publish it and
+gives this matter's consultation phone, or the government service hotline when the guide gives
+none: never another matter's text, never a guess.
 """
 
 from __future__ import annotations
@@ -11,7 +16,14 @@ from collections.abc import Callable
 
 from assistant.spoken import to_spoken
 from guardrails.models import Draft, Source
-from knowledge.models import Aspect, Channel, Matter, MaterialForm
+from knowledge.models import (
+    GUIDE_ELEMENT_NAMES,
+    Aspect,
+    Channel,
+    GuideElement,
+    MaterialForm,
+    Matter,
+)
 
 SECTION_NAMES: dict[Aspect, str] = {
     Aspect.OVERVIEW: "事项概要",
@@ -41,6 +53,63 @@ CHANNEL_NAMES = {
     Channel.MAIL: "邮寄",
 }
 MAX_ITEMS = 6
+
+GOVERNMENT_HOTLINE = "12345"
+"""The government service hotline (12345), given when a matter's guide has no phone."""
+
+ASPECT_ELEMENTS: dict[Aspect, GuideElement] = {
+    Aspect.MATERIALS: GuideElement.MATERIALS,
+    Aspect.CONDITIONS: GuideElement.CONDITIONS,
+    Aspect.FEE: GuideElement.FEE,
+    Aspect.PROCESS: GuideElement.PROCESS,
+    Aspect.CHANNELS: GuideElement.CHANNELS,
+    Aspect.RESULT: GuideElement.RESULT,
+}
+"""The guide element an aspect's answer is drawn from, where it is one element. The time limit
+(legal or promised) and the place (offices or the department) are decided in
+:func:`unpublished_element`."""
+
+
+def unpublished_element(matter: Matter, aspect: Aspect) -> GuideElement | None:
+    """The element ``aspect`` asks about when ``matter``'s guide does not publish it, else None.
+
+    A time-limit question is unanswerable only when neither the legal nor the promised limit is
+    given (a promised limit answers it); a place question only when the guide lists no office
+    and marks the place unpublished (otherwise the department and channels answer it).
+    """
+    if aspect is Aspect.TIME_LIMIT:
+        limit = matter.time_limit
+        if (
+            matter.lacks(GuideElement.LEGAL_TIME_LIMIT)
+            and limit.promised_working_days is None
+            and not limit.notes
+        ):
+            return GuideElement.LEGAL_TIME_LIMIT
+        return None
+    if aspect is Aspect.PLACE:
+        return GuideElement.PLACE if matter.lacks(GuideElement.PLACE) else None
+    element = ASPECT_ELEMENTS.get(aspect)
+    return element if element is not None and matter.lacks(element) else None
+
+
+def consultation_phone(matter: Matter, hotline: str = GOVERNMENT_HOTLINE) -> str:
+    """The phone to give for ``matter``: its own consultation phone, else ``hotline``."""
+    return matter.consultation_phone or hotline
+
+
+def not_published_text(
+    matter: Matter, element: GuideElement, hotline: str = GOVERNMENT_HOTLINE
+) -> str:
+    """Say plainly that ``matter``'s guide does not publish ``element`` and where to ask.
+
+    Gives ``matter``'s own consultation phone, or ``hotline`` when the guide has none.
+    """
+    name = GUIDE_ELEMENT_NAMES[element]
+    if matter.consultation_phone:
+        ask = f"请拨打本事项咨询电话{matter.consultation_phone}或到办理窗口咨询"
+    else:
+        ask = f"本事项也未公布咨询电话，请拨打政务服务热线{hotline}或到办理窗口咨询"
+    return f"{matter.name}的办事指南未公布{name}，{ask}。"
 
 
 def _numbered(items: list[str]) -> str:
@@ -80,12 +149,16 @@ def _time_limit(m: Matter) -> str:
     if limit.legal_working_days:
         parts.append(f"法定办结时限{limit.legal_working_days}个工作日")
     if not parts:
-        parts.append("办结时限以受理窗口告知为准")
+        if not limit.notes:
+            return not_published_text(m, GuideElement.LEGAL_TIME_LIMIT)
+        return f"{m.name}的办结时限：{limit.notes.rstrip('。')}。"
     text = f"{m.name}" + "，".join(parts) + "。"
     return text + (limit.notes.rstrip("。") + "。" if limit.notes else "")
 
 
 def _fee(m: Matter) -> str:
+    if m.lacks(GuideElement.FEE):
+        return not_published_text(m, GuideElement.FEE)
     if not m.fees:
         return f"{m.name}不收费。"
     items = [
@@ -97,6 +170,10 @@ def _fee(m: Matter) -> str:
 
 def _place(m: Matter) -> str:
     if not m.locations:
+        if m.lacks(GuideElement.PLACE):
+            return f"{m.name}由{m.department}办理。" + not_published_text(m, GuideElement.PLACE)
+        if not m.channels:
+            return f"{m.name}由{m.department}办理。"
         return f"{m.name}由{m.department}办理，可通过{_channel_list(m)}办理。"
     items = []
     for loc in m.locations[:3]:
@@ -120,24 +197,38 @@ def _process(m: Matter) -> str:
 
 
 def _result(m: Matter) -> str:
+    if m.result is None:
+        return not_published_text(m, GuideElement.RESULT)
     delivery = f"，{m.result.delivery}" if m.result.delivery else ""
     return f"{m.name}办结后您将得到：{m.result.name}{delivery}。"
 
 
 def _progress(m: Matter) -> str:
-    how = m.progress_query or f"可拨打咨询电话{m.consultation_phone}查询"
+    if m.progress_query:
+        how = m.progress_query
+    elif m.consultation_phone:
+        how = f"可拨打咨询电话{m.consultation_phone}查询"
+    else:
+        how = f"办事指南未公布查询方式，可拨打政务服务热线{GOVERNMENT_HOTLINE}查询"
     return f"{m.name}的办理进度：{how.rstrip('。')}。"
 
 
 def _overview(m: Matter) -> str:
-    materials = "、".join(x.name for x in m.materials[:3])
-    more = "等" if len(m.materials) > 3 else ""
-    parts = [
-        f"{m.name}由{m.department}办理。",
-        f"主要条件：{m.conditions[0].rstrip('。')}。",
-        f"需要带：{materials}{more}。",
-        _time_limit(m).removeprefix(m.name),
-    ]
+    parts = [f"{m.name}由{m.department}办理。"]
+    if m.conditions:
+        parts.append(f"主要条件：{m.conditions[0].rstrip('。')}。")
+    if m.materials:
+        materials = "、".join(x.name for x in m.materials[:3])
+        more = "等" if len(m.materials) > 3 else ""
+        parts.append(f"需要带：{materials}{more}。")
+    missing = [GUIDE_ELEMENT_NAMES[e] for e in (GuideElement.CONDITIONS, GuideElement.MATERIALS)
+               if m.lacks(e)]
+    if unpublished_element(m, Aspect.TIME_LIMIT) is None:
+        parts.append(_time_limit(m).removeprefix(m.name))
+    else:
+        missing.append("办结时限")
+    if missing:
+        parts.append("办事指南未公布" + "、".join(missing) + "。")
     if m.kiosk_available:
         parts.append("本自助机可以办理。")
     return "".join(parts)
@@ -157,8 +248,15 @@ RENDERERS: dict[Aspect, Callable[[Matter], str]] = {
 }
 
 
-def section_text(matter: Matter, aspect: Aspect) -> str:
-    """The answer text of ``aspect`` drawn from ``matter``'s own fields."""
+def section_text(matter: Matter, aspect: Aspect, hotline: str = GOVERNMENT_HOTLINE) -> str:
+    """The answer text of ``aspect`` drawn from ``matter``'s own fields.
+
+    When the guide does not publish what ``aspect`` asks, the text says so and gives the
+    matter's consultation phone (``hotline`` if it has none); see :func:`unpublished_element`.
+    """
+    element = unpublished_element(matter, aspect)
+    if element is not None:
+        return not_published_text(matter, element, hotline)
     return RENDERERS[aspect](matter)
 
 
@@ -173,14 +271,21 @@ class ExtractiveComposer:
 
     name = "extractive"
 
+    def __init__(self, hotline: str = GOVERNMENT_HOTLINE) -> None:
+        """``hotline`` is given for matters whose guide publishes no consultation phone."""
+        self.hotline = hotline
+
     async def compose(self, question: str, matter: Matter, aspect: Aspect) -> Draft:  # noqa: ARG002
         """Compose the answer about ``aspect`` of ``matter`` (the question is not needed)."""
         return self.compose_now(matter, aspect)
 
     def compose_now(self, matter: Matter, aspect: Aspect) -> Draft:
         """Synchronous form of :meth:`compose`."""
-        body = section_text(matter, aspect)
-        phone = f"咨询电话：{matter.consultation_phone}。"
+        body = section_text(matter, aspect, self.hotline)
+        if matter.consultation_phone:
+            phone = f"咨询电话：{matter.consultation_phone}。"
+        else:
+            phone = f"政务服务热线：{self.hotline}。"
         screen = f"{body}\n{phone}"
         return Draft(
             screen_text=screen,

@@ -81,7 +81,7 @@ def matter_document(matter: Matter) -> Document:
         *matter.conditions,
         *(m.name for m in matter.materials),
         *(f"{s.name}：{s.description}" for s in matter.process),
-        matter.result.name,
+        matter.result.name if matter.result else "",
     ]
     return Document(page_content="\n".join(p for p in parts if p), metadata={"code": matter.code})
 

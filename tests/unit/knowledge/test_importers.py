@@ -20,7 +20,7 @@ def test_valid_json_and_yaml_parse():
 
 def test_bad_file_lists_every_error_by_matter_and_field():
     good = make_content("TS-0001").model_dump(mode="json")
-    bad1 = {**make_content("TS-0002").model_dump(mode="json"), "conditions": []}
+    bad1 = {**make_content("TS-0002").model_dump(mode="json"), "conditions": [" "]}
     bad2 = {**make_content("TS-0003").model_dump(mode="json"), "consultation_phone": "x"}
     with pytest.raises(ImportValidationError) as info:
         parse_matters(_json([good, bad1, bad2]), "json")

@@ -22,7 +22,9 @@ def test_sample_knowledge_base_is_complete_on_the_6_2_elements():
     ("override", "field"),
     [
         ({"code": "bad code"}, "code"),
-        ({"conditions": []}, "conditions"),
+        ({"conditions": [" "]}, "conditions"),
+        ({"fees": [{"item": "工本费", "amount_yuan": 5}], "unpublished": ["fee"]}, ""),
+        ({"result": {"name": ""}}, "result"),
         ({"consultation_phone": "call me"}, "consultation_phone"),
         ({"kiosk_route": "http://x"}, "kiosk_route"),
         ({"time_limit": {"legal_working_days": 5, "promised_working_days": 10}}, "time_limit"),
