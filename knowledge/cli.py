@@ -67,7 +67,7 @@ def import_file(
             where = f"#{issue.index}" + (f" {issue.code}" if issue.code else "")
             console.print(f"  {where}  {issue.field}: {issue.message}")
         raise typer.Exit(code=1) from None
-    console.print(f"imported {len(stored)} matters" + (" as drafts" if draft else ", published"))
+    console.print(f"imported {len(stored.outcomes)} matters" + (" as drafts" if draft else ", published"))
 
 
 @app.command("export")

@@ -29,6 +29,10 @@ class MatterRow(KnowledgeBase):
     version: Mapped[int] = mapped_column(Integer, default=0)
     editor: Mapped[str] = mapped_column(String(64), default="")
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    """sha256 of the canonical content document (see ``knowledge.store.content_hash``)."""
+    review_flags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
+    """Reason codes of the content check that held this draft for review (None: not held)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -45,4 +49,5 @@ class MatterVersionRow(KnowledgeBase):
     status: Mapped[str] = mapped_column(String(16))
     editor: Mapped[str] = mapped_column(String(64), default="")
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

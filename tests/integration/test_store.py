@@ -9,7 +9,7 @@ from assistant.database import create_db_engine, make_sessionmaker, migrate
 from knowledge.errors import MatterNotFoundError, MatterStateError, UnsafeContentError
 from knowledge.models import MatterStatus
 from knowledge.retrieve import HybridRetriever
-from knowledge.store import MatterStore
+from knowledge.store import ImportAction, MatterStore
 from knowledge.tables import MatterRow, MatterVersionRow
 from tests.factories import make_content
 
@@ -91,7 +91,7 @@ def test_versions_are_rows(tmp_path):
         assert session.get(MatterRow, "TS-0401").version == 2
 
 
-def test_unsafe_import_names_the_matter_by_its_index(tmp_path):
+def test_unsafe_matter_is_held_as_a_draft_and_the_rest_publish(tmp_path):
     engine = create_db_engine(f"sqlite:///{tmp_path}/k.db")
     migrate(engine)
     store = MatterStore(
@@ -99,7 +99,11 @@ def test_unsafe_import_names_the_matter_by_its_index(tmp_path):
         content_check=lambda content: ["unsafe"] if content.code == "TS-0503" else [],
     )
     contents = [make_content(f"TS-050{n}") for n in (1, 2, 3)]
-    with pytest.raises(UnsafeContentError) as caught:
-        store.import_matters(contents, editor="ed")
-    assert [(i.index, i.code) for i in caught.value.errors] == [(2, "TS-0503")]
-    assert store.count() == 0
+    result = store.import_matters(contents, editor="ed")
+    held = [(o.index, o.code, o.flags) for o in result.outcomes if o.action is ImportAction.HELD]
+    assert held == [(2, "TS-0503", ["unsafe"])]
+    assert [m.code for m in store.published()] == ["TS-0501", "TS-0502"]
+    assert store.get("TS-0503").status is MatterStatus.DRAFT
+    with pytest.raises(UnsafeContentError):
+        store.publish("TS-0503", editor="ed")
+    assert store.publish("TS-0503", editor="reviewer", accept_flags=True).version == 1
