@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 
 from evals.datasets import DEV_ROUTING_SET, DatasetError, read_routing_cases
+from evals.reports.routing import write_routing_report
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -17,36 +19,85 @@ console = Console()
 @app.command("routing")
 def routing(
     ctx: typer.Context,
-    set_path: Annotated[Path, typer.Option("--set", help="JSON lines: question, matter_code")] = DEV_ROUTING_SET,
+    set_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--set",
+            help="JSON lines: question + gold_codes (or matter_code); repeat for several sets",
+        ),
+    ] = None,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            help="Matter file to import into a fresh temporary database and route on "
+            "(daoban YAML/JSON or regional JSON lines); default: the service database",
+        ),
+    ] = None,
+    strip_aliases: Annotated[
+        bool,
+        typer.Option(
+            "--strip-aliases",
+            help="Remove aliases, colloquial names, situations and English names first "
+            "(needs --catalogue, or uses the bundled samples)",
+        ),
+    ] = False,
+    semantic: Annotated[
+        bool | None,
+        typer.Option("--semantic/--no-semantic", help="Force the dense channel on or off"),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
+    worst: Annotated[int, typer.Option(help="Misses kept in the report, worst first")] = 50,
     min_top1: Annotated[float, typer.Option(help="Exit 1 when top-1 is below this")] = 0.0,
 ) -> None:
-    """Route every question of the set; print top-1, top-3 and MRR; write routing.json/.md."""
-    from evals.reports.routing import write_routing_report
-    from evals.runners.routing import evaluate_routing
+    """Route every question of each set; print top-1, top-3, MRR, abstain and refusal rates.
 
+    Writes ``routing.json``/``.md`` (one set) or ``routing_<set>.json``/``.md`` (several).
+    Missed questions are written only through the guard's redaction.
+    """
+    from evals.routing_cli import run_routing_eval
+
+    paths = set_paths or [DEV_ROUTING_SET]
     try:
-        cases = read_routing_cases(set_path)
+        sets = {path.stem: read_routing_cases(path) for path in paths}
     except (DatasetError, OSError) as exc:
         console.print(f"[red]cannot read the set: {exc}[/red]")
         raise typer.Exit(code=2) from None
-    runtime = ctx.obj()
     try:
-        report = evaluate_routing(
-            set_path.name, cases, runtime.pipeline, runtime.guardrails.redact
+        reports = run_routing_eval(
+            sets,
+            catalogue=catalogue,
+            strip_aliases=strip_aliases,
+            semantic=semantic,
+            runtime_factory=ctx.obj,
         )
-    finally:
-        runtime.close()
-    json_path, md_path = write_routing_report(report, out)
-    o = report.overall
-    console.print(
-        f"{o.count} questions  top-1 {o.top1:.1%}  top-3 {o.top3:.1%}  MRR {o.mrr:.3f}  "
-        f"p95 {report.latency_p95_ms:.1f} ms"
-    )
-    for name, s in report.by_category.items():
-        console.print(f"  {name:<16} n={s.count:<4} top-1 {s.top1:.1%}  top-3 {s.top3:.1%}")
-    console.print(f"reports: {json_path} {md_path}")
-    if o.top1 < min_top1:
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]cannot use the catalogue: {exc}[/red]")
+        raise typer.Exit(code=2) from None
+    lowest = 1.0
+    for stem, report in reports.items():
+        report = report.model_copy(update={"misses": report.misses[:worst]})
+        name = "routing" if len(reports) == 1 else stem if stem.startswith("routing") \
+            else f"routing_{stem}"
+        json_path, md_path = write_routing_report(report, out, name)
+        o = report.overall
+        lowest = min(lowest, o.top1)
+        console.print(
+            f"[bold]{stem}[/bold] on {report.catalogue or 'service db'} ({report.matters} "
+            f"matters, aliases {'stripped' if report.aliases_stripped else 'kept'}, "
+            f"semantic {report.semantic})"
+        )
+        console.print(
+            f"{o.count} questions  top-1 {o.top1:.1%}  top-3 {o.top3:.1%}  MRR {o.mrr:.3f}  "
+            f"abstain {o.abstain_rate:.1%}  refused {o.refusal_rate:.1%}  "
+            f"p95 {report.latency_p95_ms:.1f} ms"
+        )
+        for group, s in report.by_category.items():
+            console.print(
+                f"  {group:<24} n={s.count:<4} top-1 {s.top1:.1%}  top-3 {s.top3:.1%}  "
+                f"abstain {s.abstain_rate:.1%}  refused {s.refusal_rate:.1%}"
+            )
+        console.print(f"reports: {json_path} {md_path}")
+    if lowest < min_top1:
         raise typer.Exit(code=1)
 
 
@@ -55,7 +106,9 @@ def asr(
     set_path: Annotated[Path, typer.Option("--set", help="Folder: WAV files + transcripts.jsonl")],
     model: Annotated[Path, typer.Option(help="vosk model folder")],
     hints: Annotated[bool, typer.Option(help="Use the set's references as phrase hints")] = False,
-    route: Annotated[bool, typer.Option(help="Route recognized text (cases with matter_code)")] = False,
+    route: Annotated[
+        bool, typer.Option(help="Route recognized text (cases with matter_code)")
+    ] = False,
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
     max_rtf: Annotated[float, typer.Option(help="Exit 1 when the real-time factor is above")] = 0.0,
 ) -> None:
@@ -85,7 +138,7 @@ def asr(
     if route:
         from evals.runners.routing import pipeline_router
 
-        router = pipeline_router(typer.get_current_context().find_root().obj().pipeline)
+        router = pipeline_router(click.get_current_context().find_root().obj().pipeline)
     report = evaluate_asr(set_path.name, set_path, cases, recognizer,
                           hints=[c.text for c in cases] if hints else (), route=router)
     out.mkdir(parents=True, exist_ok=True)
@@ -121,7 +174,9 @@ def asr_set(
 @app.command("asr-noise")
 def asr_noise(
     ctx: typer.Context,
-    set_path: Annotated[Path, typer.Option("--set", help="JSON lines: question, matter_code")] = DEV_ROUTING_SET,
+    set_path: Annotated[
+        Path, typer.Option("--set", help="JSON lines: question, matter_code")
+    ] = DEV_ROUTING_SET,
     seed: Annotated[int, typer.Option(help="Noise seed")] = 20260,
     homophone: Annotated[float, typer.Option(help="Homophone rate per character")] = 0.10,
     near: Annotated[float, typer.Option(help="Near-homophone rate per character")] = 0.05,
@@ -157,7 +212,9 @@ def safety(
     ctx: typer.Context,
     set_paths: Annotated[
         list[Path] | None,
-        typer.Option("--set", help="JSON lines: prompt, expected refuse|answer|safe_response, category"),
+        typer.Option(
+            "--set", help="JSON lines: prompt, expected refuse|answer|safe_response, category"
+        ),
     ] = None,
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
     guard_only: Annotated[
