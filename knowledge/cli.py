@@ -1,12 +1,17 @@
-"""``daoban kb``: import, export and list matters.
+"""``daoban kb``: import, export, list and publish matters.
 
-Imports are validated whole before anything is written (a bad file lists every error by
-matter and field and changes nothing), then written in one transaction with a progress bar.
+Imports read daoban's JSON/YAML, catalogue records (``*.jsonl``) and CSV/XLSX 实施清单 through a
+field mapping (:mod:`knowledge.importing`). A file is validated whole before anything is
+written (invalid matters refuse it, every problem of every matter listed), then written in one
+transaction: flagged matters are held as drafts for review, the rest publish, unchanged
+matters are left alone. The report says what happened to each matter and what each lacks.
 """
 
 from __future__ import annotations
 
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Protocol
 
@@ -15,9 +20,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from knowledge.errors import ImportValidationError
-from knowledge.importers import FileFormat, dump_matters, read_matter_file
-from knowledge.models import MatterStatus
+from knowledge.errors import ImportValidationError, KnowledgeError
+from knowledge.importers import FileFormat, dump_matters, read_catalogue
+from knowledge.importing.report import ImportReport, build_report, refused_report
+from knowledge.models import GUIDE_ELEMENT_NAMES, GuideElement, MatterStatus
 from knowledge.store import MatterStore
 
 app = typer.Typer(no_args_is_help=True)
@@ -42,32 +48,90 @@ def _runtime(ctx: typer.Context) -> KnowledgeRuntime:
 @app.command("import")
 def import_file(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON or YAML file")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False,
+            help="daoban JSON/YAML, catalogue records (*.jsonl), or CSV/XLSX with --mapping",
+        ),
+    ],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False,
+            help="Field-mapping YAML for CSV/XLSX 实施清单 (see knowledge/mappings/)",
+        ),
+    ] = None,
     editor: Annotated[str, typer.Option(help="Editor account recorded with the change")] = "cli",
     draft: Annotated[bool, typer.Option("--draft", help="Save as drafts, do not publish")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write the full report (every matter) as JSON here")
+    ] = None,
 ) -> None:
-    """Validate FILE and write its matters (published unless --draft); all or nothing."""
+    """Validate FILE and write its matters in one transaction; print the import report.
+
+    A file with invalid matters is refused whole, listing every problem of every matter. A
+    valid file publishes (unless --draft); matters the content check flags are kept as drafts
+    for review (``daoban kb publish CODE --accept-flags``); unchanged matters are left alone.
+    """
+    started = time.perf_counter()
     try:
-        contents = read_matter_file(file)
-        runtime = _runtime(ctx)
-        try:
-            with Progress(console=console, transient=True) as progress:
-                task = progress.add_task("importing", total=len(contents))
-                stored = runtime.store.import_matters(
-                    contents,
-                    editor=editor,
-                    publish=not draft,
-                    progress=lambda done: progress.update(task, completed=done),
-                )
-        finally:
-            runtime.close()
-    except ImportValidationError as exc:  # also UnsafeContentError from the content check
+        parsed = read_catalogue(file, mapping)
+    except ImportValidationError as exc:
+        refused = refused_report(file.name, exc, seconds=time.perf_counter() - started)
+        _print_report(refused, report)
         console.print(f"[red]{exc.message_zh}[/red] ({exc.code})")
-        for issue in exc.errors:
-            where = f"#{issue.index}" + (f" {issue.code}" if issue.code else "")
-            console.print(f"  {where}  {issue.field}: {issue.message}")
         raise typer.Exit(code=1) from None
-    console.print(f"imported {len(stored.outcomes)} matters" + (" as drafts" if draft else ", published"))
+    runtime = _runtime(ctx)
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("importing", total=len(parsed.contents))
+            result = runtime.store.import_matters(
+                parsed.contents,
+                editor=editor,
+                publish=not draft,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+    finally:
+        runtime.close()
+    built = build_report(file.name, parsed, result, seconds=time.perf_counter() - started)
+    _print_report(built, report)
+
+
+def _print_report(built: ImportReport, path: Path | None) -> None:
+    for line in built.lines():
+        console.print(line, markup=False, highlight=False)
+    if path is not None:
+        built.write(path)
+        console.print(f"report: {path}")
+
+
+@app.command("publish")
+def publish(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Matter code (事项编码)")],
+    editor: Annotated[str, typer.Option(help="Editor account recorded with the change")] = "cli",
+    accept_flags: Annotated[
+        bool,
+        typer.Option(
+            "--accept-flags",
+            help="You reviewed the content check's flags on this draft and publish it anyway",
+        ),
+    ] = False,
+) -> None:
+    """Publish the current content of CODE as a new version (e.g. a draft held for review)."""
+    runtime = _runtime(ctx)
+    try:
+        matter = runtime.store.publish(code, editor=editor, accept_flags=accept_flags)
+    except KnowledgeError as exc:
+        console.print(f"[red]{exc.message_zh}[/red] ({exc.code})")
+        if isinstance(exc, ImportValidationError):
+            for issue in exc.errors:
+                console.print(f"  {issue.field}: {issue.message}", markup=False)
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.close()
+    console.print(f"published {matter.code} version {matter.version}")
 
 
 @app.command("export")
@@ -97,15 +161,41 @@ def export(
 def list_matters(
     ctx: typer.Context,
     status: Annotated[MatterStatus | None, typer.Option(help="Only matters of this status")] = None,
+    incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--incomplete", help="Only matters whose guide leaves elements unpublished, and which"
+        ),
+    ] = False,
+    lacking: Annotated[
+        GuideElement | None, typer.Option(help="Only matters that do not publish this element")
+    ] = None,
 ) -> None:
-    """List matters: code, name, status, version, kiosk."""
+    """List matters: code, name, status, version, kiosk (and what each lacks)."""
     runtime = _runtime(ctx)
     try:
         matters = runtime.store.list(status)
+        held = runtime.store.held_for_review()
     finally:
         runtime.close()
-    table = Table("code", "name", "status", "version", "kiosk")
+    if incomplete or lacking is not None:
+        matters = [
+            m for m in matters
+            if m.unpublished and (lacking is None or lacking in m.unpublished)
+        ]
+    table = Table("code", "name", "status", "version", "kiosk", "lacks", "review")
     for m in matters:
-        table.add_row(m.code, m.name, m.status.value, str(m.version), "yes" if m.kiosk_available else "")
-    Console().print(table)
+        table.add_row(
+            m.code, m.name, m.status.value, str(m.version), "yes" if m.kiosk_available else "",
+            "、".join(GUIDE_ELEMENT_NAMES[e] for e in m.unpublished),
+            ", ".join(held.get(m.code, [])),
+        )
+    Console(width=200).print(table)
+    if incomplete or lacking is not None:
+        counts = Counter(e for m in matters for e in m.unpublished)
+        console.print(
+            "lacking: " + " · ".join(f"{GUIDE_ELEMENT_NAMES[e]} {counts[e]}" for e in GuideElement
+                                     if counts[e]),
+            markup=False,
+        )
     console.print(f"{len(matters)} matters")

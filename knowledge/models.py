@@ -168,7 +168,10 @@ class Material(_Frozen):
     """One application material (申请材料)."""
 
     name: str = Field(min_length=1, max_length=200, description="Material name, e.g. 居民户口簿")
-    form: MaterialForm = Field(default=MaterialForm.ORIGINAL, description="Original, copy, both")
+    form: MaterialForm | None = Field(
+        default=MaterialForm.ORIGINAL,
+        description="Original, copy, both; None when the guide does not say (imported names)",
+    )
     count: int = Field(default=1, ge=0, le=99, description="Number of copies to bring")
     required: bool = Field(default=True, description="False for materials needed only in cases")
     notes: str = Field(default="", max_length=500, description="When it is needed, how it looks")
@@ -246,7 +249,9 @@ class MatterContent(_Frozen):
     """
 
     code: str = Field(pattern=MATTER_CODE_PATTERN, description="Matter code (事项编码)")
-    name: str = Field(min_length=2, max_length=100, description="Matter name (事项名称)")
+    name: str = Field(
+        min_length=2, max_length=200, description="Matter name (事项名称); official names run long"
+    )
     english_name: str = Field(default="", max_length=200, description="Name for the English UI")
     aliases: list[str] = Field(default_factory=list, description="Other official names")
     colloquial_names: list[str] = Field(

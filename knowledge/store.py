@@ -180,6 +180,11 @@ class MatterStore:
         """Call ``listener(published_matters)`` after every change to what is published."""
         self._listeners.append(listener)
 
+    def notify_subscribers(self) -> None:
+        """Call every listener with the published matters now: what is published changed in
+        another process (another worker, the CLI), as announced by the change feed."""
+        self._notify()
+
     def _notify(self) -> None:
         if not self._listeners:
             return
@@ -216,6 +221,16 @@ class MatterStore:
             if status is not None:
                 query = query.where(MatterRow.status == status.value)
             return [_to_matter(row) for row in session.scalars(query)]
+
+    def held_for_review(self) -> dict[str, builtins.list[str]]:
+        """Drafts (or pending edits) an import held for review: code -> content-check reasons."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(MatterRow.code, MatterRow.review_flags)
+                .where(MatterRow.review_flags.is_not(None))
+                .order_by(MatterRow.code)
+            )
+            return {code: list(flags or []) for code, flags in rows}
 
     def published(self) -> builtins.list[Matter]:
         """The matters citizens can be told about, each as its last published version.

@@ -24,7 +24,7 @@ class MatterRow(KnowledgeBase):
     __tablename__ = "knowledge_matters"
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     editor: Mapped[str] = mapped_column(String(64), default="")

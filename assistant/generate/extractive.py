@@ -124,14 +124,16 @@ def _numbered(items: list[str]) -> str:
 def _materials(m: Matter) -> str:
     items = []
     for material in m.materials:
-        detail = FORM_NAMES[material.form]
+        detail = FORM_NAMES[material.form] if material.form is not None else ""
         if material.count > 1:
             detail += f"{material.count}份"
+        remarks = [detail] if detail else []
         if not material.required:
-            detail += "，视情况提供"
+            remarks.append("视情况提供")
         if material.e_licence_accepted:
-            detail += "，可用电子证照"
-        items.append(f"{material.name}（{detail}）")
+            remarks.append("可用电子证照")
+        detail = "，".join(remarks)
+        items.append(f"{material.name}（{detail}）" if detail else material.name)
     return f"办理{m.name}需要准备：{_numbered(items)}。"
 
 

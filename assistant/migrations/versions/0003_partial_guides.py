@@ -2,7 +2,8 @@
 
 ``content_hash`` (sha256 of the canonical content document) lets a re-import cut a new version
 only where the content changed; ``review_flags`` keeps the reason codes of the content check
-for a matter an import held as a draft for an editor to review.
+for a matter an import held as a draft for an editor to review. Matter names widen to 200
+characters (official names such as 危险化学品经营许可 variants exceed 100).
 
 Revision ID: 0003_partial_guides
 Revises: 0002_guardrails
@@ -27,6 +28,7 @@ def upgrade() -> None:
     with op.batch_alter_table("knowledge_matters") as batch:
         batch.add_column(sa.Column("content_hash", sa.String(64), nullable=True))
         batch.add_column(sa.Column("review_flags", sa.JSON, nullable=True))
+        batch.alter_column("name", type_=sa.String(200), existing_type=sa.String(100))
     with op.batch_alter_table("knowledge_matter_versions") as batch:
         batch.add_column(sa.Column("content_hash", sa.String(64), nullable=True))
 
@@ -36,5 +38,6 @@ def downgrade() -> None:
     with op.batch_alter_table("knowledge_matter_versions") as batch:
         batch.drop_column("content_hash")
     with op.batch_alter_table("knowledge_matters") as batch:
+        batch.alter_column("name", type_=sa.String(100), existing_type=sa.String(200))
         batch.drop_column("review_flags")
         batch.drop_column("content_hash")
