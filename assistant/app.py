@@ -15,6 +15,7 @@ from typing import TypedDict
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from assistant import api as assistant_api
 from assistant import script_api
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await voice.bridge.aclose()
             runtime.close()
 
-    app = FastAPI(
+    # /docs and /redoc from the Swagger UI and ReDoc files shipped in fastapi-offline (no CDN)
+    app = FastAPIOffline(
         title="daoban 智能导办",
         version="0.1.0",
         description="AI guidance for government-service kiosks (GB/T 47483—2026). "
