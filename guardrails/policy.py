@@ -121,8 +121,10 @@ class Guardrails:
         self._review_store = review_store
         self._redact = redact
         self._warm = False
+        self._matter_scan_ready = False
         self._notes: list[str] = []
         self.counters: Counter[str] = Counter()
+        self._change_listeners: list[Callable[[str], None]] = []
 
     @property
     def lexicon(self) -> Lexicon:
@@ -158,6 +160,17 @@ class Guardrails:
             "guardrails warm policy=%s terms=%d classifier=%s",
             self.policy.version, len(self.lexicon), self._scope_classifier.fitted,
         )  # fmt: skip
+
+    def prepare_matter_scan(self) -> None:
+        """Make :meth:`scan_matter_text` current without training the classifiers.
+
+        A matter import or a CLI publish needs only the lexicon (with the reviewers' changes)
+        and the injection detector, not the scope and topic classifiers that :meth:`warm_up`
+        trains (tens of seconds); idempotent, and a no-op once warm.
+        """
+        if not self._warm and not self._matter_scan_ready:
+            self._rebuild_lexicon()
+            self._matter_scan_ready = True
 
     def status(self) -> GuardStatus:
         """Policy version, rails, lexicon size, fallbacks and counters for ``/health``."""
@@ -343,17 +356,35 @@ class Guardrails:
         self._topic_classifier.fit(examples)
 
     # -- lexicon changes -------------------------------------------------------------------
+    def subscribe_changes(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(kind)`` after a change other workers must apply: ``"lexicon"``
+        (a term added or removed) or ``"corrections"`` (a correction approved)."""
+        self._change_listeners.append(listener)
+        self.review.subscribe(lambda: listener("corrections"))
+
+    def _changed(self, kind: str) -> None:
+        for listener in self._change_listeners:
+            listener(kind)
+
+    def reload_lexicon(self) -> None:
+        """Rebuild the lexicon from the database (another worker changed a term)."""
+        self._rebuild_lexicon()
+
     def add_term(self, term: LexiconTerm, actor: Principal) -> Lexicon:
         """Add a term (audited) and swap in the rebuilt lexicon."""
         self._require_category(term.category)
         self.lexicon_store.set_active(term, True, actor)
-        return self._rebuild_lexicon()
+        lexicon = self._rebuild_lexicon()
+        self._changed("lexicon")
+        return lexicon
 
     def remove_term(self, term: LexiconTerm, actor: Principal) -> Lexicon:
         """Remove (disable) a term (audited) and swap in the rebuilt lexicon."""
         self._require_category(term.category)
         self.lexicon_store.set_active(term, False, actor)
-        return self._rebuild_lexicon()
+        lexicon = self._rebuild_lexicon()
+        self._changed("lexicon")
+        return lexicon
 
     def _require_category(self, category: str) -> None:
         if category != ALLOW and category not in self.policy.lexicon.categories:

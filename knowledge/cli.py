@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from knowledge.editor.catalogue_io import file_statuses, import_catalogue
 from knowledge.errors import ImportValidationError, KnowledgeError
 from knowledge.importers import FileFormat, dump_matters, read_catalogue
 from knowledge.importing.report import ImportReport, build_report, refused_report
@@ -82,16 +83,23 @@ def import_file(
         _print_report(refused, report)
         console.print(f"[red]{exc.message_zh}[/red] ({exc.code})")
         raise typer.Exit(code=1) from None
+    # entries declaring ``status: retired`` are retired (§6.4), never published anew
+    statuses = file_statuses(file, parsed.format)
     runtime = _runtime(ctx)
     try:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("importing", total=len(parsed.contents))
-            result = runtime.store.import_matters(
-                parsed.contents,
-                editor=editor,
-                publish=not draft,
-                progress=lambda done: progress.update(task, completed=done),
+        if any(s is MatterStatus.RETIRED for s in statuses.values()):
+            result = import_catalogue(
+                runtime.store, parsed.contents, statuses, editor=editor, publish=not draft
             )
+        else:
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("importing", total=len(parsed.contents))
+                result = runtime.store.import_matters(
+                    parsed.contents,
+                    editor=editor,
+                    publish=not draft,
+                    progress=lambda done: progress.update(task, completed=done),
+                )
     finally:
         runtime.close()
     built = build_report(file.name, parsed, result, seconds=time.perf_counter() - started)
@@ -100,7 +108,7 @@ def import_file(
 
 def _print_report(built: ImportReport, path: Path | None) -> None:
     for line in built.lines():
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     if path is not None:
         built.write(path)
         console.print(f"report: {path}")

@@ -490,7 +490,9 @@ class MatterStore:
         return result
 
     def _flags(self, content: MatterContent) -> builtins.list[str]:
-        return [] if self._content_check is None else list(self._content_check(content))
+        if self._content_check is None:
+            return []
+        return list(dict.fromkeys(self._content_check(content)))  # each reason once
 
     @staticmethod
     def _rows(session: Session, codes: Sequence[str]) -> dict[str, MatterRow]:
