@@ -66,6 +66,11 @@ class Transcript(_Frozen):
     processing_ms: float = Field(default=0.0, ge=0, description="Recognition time (ms)")
     engine: str = Field(description="vosk, scripted, ...")
     grammar_used: bool = Field(default=False, description="Phrase hints constrained decoding")
+    failure: str | None = Field(
+        default=None,
+        description="Why a recognition failed (no_speech, prompt_echo, repetition); the text "
+        "is then empty",
+    )
 
     @property
     def real_time_factor(self) -> float:
@@ -134,8 +139,11 @@ class SpeechStatus(_Frozen):
 
 
 class VoiceReply(_Frozen):
-    """What the assistant turn returns to a voice channel: text to speak, text to show, and the
-    full turn result as JSON for the kiosk page (opaque to the speech package)."""
+    """What the assistant turn returns to a voice channel.
+
+    Text to speak, text to show, and the full turn result as JSON for the kiosk page (opaque to
+    the speech package).
+    """
 
     spoken_text: str
     screen_text: str

@@ -23,6 +23,7 @@ from speech.models import AudioClip, ComponentStatus, Pace, SpeechStatus, Synthe
 from speech.settings import SpeechSettings
 from speech.tts import EdgeSynthesizer, EspeakSynthesizer, SpeechOutput, Synthesizer
 from speech.vad import EndpointDetector, VadConfig
+from speech.whisper import WhisperRecognizer
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,10 @@ class SpeechService:
                          max_speech_ms=s.max_audio_ms)
 
     def endpoint_detector(self, sample_rate_hz: int | None = None) -> EndpointDetector:
-        """A fresh end-of-speech detector for PCM at ``sample_rate_hz`` (Hz; None: the
-        recognition rate). It must be the rate of the audio fed, or frames and times are off.
+        """A fresh end-of-speech detector for PCM at ``sample_rate_hz``.
+
+        ``sample_rate_hz`` (Hz; None: the recognition rate) must be the rate of the audio fed,
+        or frames and times are off.
         """
         return EndpointDetector(self.vad_config(), sample_rate_hz or self.settings.sample_rate_hz)
 
@@ -151,10 +154,23 @@ def build(settings: SpeechSettings, *, recognizer: Recognizer | None = None,
         recognizer: Replaces the vosk recognizer (tests pass a ScriptedRecognizer).
         output: Replaces the synthesis chain.
     """
-    return SpeechService(
-        recognizer or VoskRecognizer(
-            settings.asr_model_path, sample_rate_hz=settings.sample_rate_hz,
-            decoder=settings.decoder, vad=VadConfig(aggressiveness=settings.vad_aggressiveness)),
-        output or build_output(settings),
-        settings,
-    )
+    return SpeechService(recognizer or build_recognizer(settings),
+                         output or build_output(settings), settings)
+
+
+def build_recognizer(settings: SpeechSettings) -> Recognizer:
+    """The recognizer ``settings.asr_engine`` names (cheap: models load in ``warm_up``).
+
+    ``auto`` picks vosk when ``asr_model_path`` is set (a deployment chose that model), else
+    faster-whisper over the pinned Whisper base (or ``whisper.model_path``); when the voice
+    extra is missing, the whisper recognizer reports itself unavailable with the reason.
+    """
+    vad = VadConfig(aggressiveness=settings.vad_aggressiveness)
+    engine = settings.asr_engine
+    if engine == "auto":
+        engine = "vosk" if settings.asr_model_path is not None else "whisper"
+    if engine == "whisper":
+        return WhisperRecognizer(settings.whisper, sample_rate_hz=settings.sample_rate_hz,
+                                 vad=vad)
+    return VoskRecognizer(settings.asr_model_path, sample_rate_hz=settings.sample_rate_hz,
+                          decoder=settings.decoder, vad=vad)

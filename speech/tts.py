@@ -1,7 +1,8 @@
 """Speech synthesis: the :class:`Synthesizer` protocol, edge-tts, espeak-ng and the fallback chain.
 
 :class:`EdgeSynthesizer` calls the online edge-tts service (a zh-CN neural voice);
-:class:`EspeakSynthesizer` runs Debian's ``espeak-ng`` with its Mandarin voice (``cmn``) offline.
+:class:`EspeakSynthesizer` runs Debian's ``espeak-ng`` offline with its Mandarin voice
+``cmn-latn-pinyin`` (``cmn`` would read the characters as pinyin with English tone digits).
 :class:`SpeechOutput` normalizes text for speech (:mod:`speech.spoken_text`), tries the
 preferred engine with a timeout, falls back to the offline one on timeout or error, and caches
 the service's own prompts (LRU, keyed by engine, pace and normalized text). Text a client sent
@@ -49,7 +50,7 @@ class Synthesizer(Protocol):
 
 
 class EspeakSynthesizer:
-    """Offline synthesis with espeak-ng (Debian package ``espeak-ng``), Mandarin voice ``cmn``.
+    """Offline synthesis with espeak-ng (Debian package ``espeak-ng``), voice ``cmn-latn-pinyin``.
 
     Args:
         voice: espeak-ng voice name.
@@ -62,7 +63,7 @@ class EspeakSynthesizer:
     engine = TtsEngine.ESPEAK
     media_type = "audio/wav"
 
-    def __init__(self, *, voice: str = "cmn", words_per_minute: int = 165,
+    def __init__(self, *, voice: str = "cmn-latn-pinyin", words_per_minute: int = 165,
                  elderly_rate: float = 0.75, binary: str = "espeak-ng") -> None:
         self._voice = voice
         self._wpm = words_per_minute

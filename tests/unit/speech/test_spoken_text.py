@@ -24,7 +24,12 @@ def test_cardinal(n, spoken):
         ("¥1,200.50", "一千二百元五角"),
         ("2026-03-05前", "二零二六年三月五日前"),
         ("2026年3月5日", "二零二六年三月五日"),
-        ("9:00-17:30", "九点至十七点三十分"),
+        ("9:00-17:30", "九点到十七点三十分"),
+        ("身份证号11010519491231002X", "身份证号幺幺零幺零五幺九四九幺二三幺零零二叉"),
+        ("事项编码HJ-0004", "事项编码HJ零零零四"),
+        ("邮编310000", "邮编三幺零零零零"),
+        ("2.5%", "百分之二点五"),
+        ("面积90平方米", "面积九十平方米"),
         ("AI生成，仅供参考", "本回答由人工智能生成，仅供参考"),
         ("**重要** 请看#1", "重要 请看一"),
         ("没有数字的句子", "没有数字的句子"),
@@ -32,3 +37,13 @@ def test_cardinal(n, spoken):
 )
 def test_normalize_for_speech(text, spoken):
     assert normalize_for_speech(text) == spoken
+
+
+def test_without_wetext_the_older_rules_stand_in(monkeypatch):
+    import speech.spoken_text as spoken_text
+
+    monkeypatch.setattr(spoken_text, "_wetext", lambda: None)
+    assert normalize_for_speech("2026-03-05前 9:00-17:30 5%") == (
+        "二零二六年三月五日前 九点至十七点三十分 百分之五"
+    )
+    assert normalize_for_speech("拨打12345") == "拨打幺二三四五"

