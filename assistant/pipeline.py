@@ -23,12 +23,14 @@ from assistant.dialogue import DialogueState, SessionStore
 from assistant.digital_human import script_for_answer
 from assistant.generate.base import Composer
 from assistant.generate.extractive import ExtractiveComposer, unpublished_element
-from assistant.intent import IntentClassifier
+from assistant.grounding import grounding_text as matter_grounding_text
+from assistant.intent import ASPECT_CUES, IntentClassifier
 from assistant.models import Answer, Intent, IntentKind, KioskAction, Route, Turn, TurnResult
 from assistant.replies import Replies
 from guardrails.models import Decision, Draft, GuardedAnswer, ScreenedQuery
 from knowledge.models import Aspect, Hit, Matter
 from knowledge.retrieve import HybridRetriever
+from knowledge.text import normalize
 from speech.models import Pace
 
 logger = logging.getLogger(__name__)
@@ -65,8 +67,11 @@ class Guard(Protocol):
 
 
 def grounding_text(matter: Matter) -> str:
-    """Everything a matter says, as one text: what answers about it may cite."""
-    return matter.model_dump_json()
+    """What a matter's guide says, with units: what answers about it may cite.
+
+    Not its code, version or timestamps (see :mod:`assistant.grounding`).
+    """
+    return matter_grounding_text(matter)
 
 
 ASPECT_QUESTIONS: dict[Aspect, str] = {
@@ -93,6 +98,23 @@ SUGGEST_SCORE = 0.5
 SUGGEST_MATCHED = 1.5
 """Weighted key-syllable matches from which a weak hit is still offered as a choice."""
 
+TOPIC_MIN_CHARS = 2
+"""A question with fewer content characters than this, once its aspect cues are removed,
+names no matter ("那要多久", "需要什么材料")."""
+
+CLARIFY_CHOICES = 5
+"""At most this many same-name matters are offered as choices."""
+
+
+def choice_label(matter: Matter) -> str:
+    """A matter's name with its implementing department and level: 事项名称（实施机构，层级）."""
+    where = "，".join(part for part in (matter.department, matter.level) if part)
+    return f"{matter.name}（{where}）" if where else matter.name
+
+
+SUGGEST_SEMANTIC = 0.5
+"""Calibrated semantic match (``Hit.semantic``) from which a weak hit is offered as a choice."""
+
 
 class Pipeline:
     """One citizen turn, end to end.
@@ -115,6 +137,7 @@ class Pipeline:
         abstain_coverage: float = 0.35,
         clarify_margin: float = 0.015,
         abstain_matched: float = 2.5,
+        abstain_semantic: float = 0.8,
     ) -> None:
         """Wire the stages; ``composer`` defaults to the extractive one."""
         self.guard = guard
@@ -128,6 +151,7 @@ class Pipeline:
         self.abstain_coverage = abstain_coverage
         self.clarify_margin = clarify_margin
         self.abstain_matched = abstain_matched
+        self.abstain_semantic = abstain_semantic
 
     async def run(self, turn: Turn) -> TurnResult:
         """Answer ``turn``; never raises on citizen input."""
@@ -142,8 +166,10 @@ class Pipeline:
                 reason_code=screened.refusal.reason_code,
             )
         else:
-            intent = self.intents.classify(screened.text)
+            intent = self.intents.classify(screened.question_text)
             result = await self._answer(turn, screened, intent)
+            if screened.declined:
+                result = self._decline_acts(result, screened)
         if turn.with_script:
             pace = Pace.ELDERLY if turn.elderly else Pace.STANDARD
             codes = [s.matter_code for s in result.sources]
@@ -176,15 +202,37 @@ class Pipeline:
         if intent.kind is IntentKind.CHITCHAT:
             return self._system_reply(IntentKind.CHITCHAT, self.replies.greeting(), screened)
         state = self.sessions.get(turn.session_id)
-        hits = self.retriever.search(screened.text, k=self.top_k)
+        if self._topicless(screened.question_text, intent) and state.matter_code is None:
+            # "那要多久", "需要什么材料": the question names no matter; it is about the one
+            # under discussion, never about whatever matter mentions 材料 or 多久.
+            choices = [m for c in state.choices if (m := self.retriever.matter(c)) is not None]
+            if choices:
+                return self._clarify(
+                    intent,
+                    screened,
+                    [Hit(matter=m, score=0.0) for m in choices],
+                    session_id=turn.session_id,
+                )
+            return self._system_reply(
+                intent.kind, self.replies.which_matter(), screened, reason_code="which_matter"
+            )
+        hits = self.retriever.search(screened.question_text, k=self.top_k)
         confident = [h for h in hits if self._explains(h)]
-        matter = self._resolve(intent, state, confident)
+        topicless = self._topicless(screened.question_text, intent)
+        matter = self._resolve(intent, state, confident, topicless=topicless)
+        same_name = self._same_name(confident)
+        if matter is not None and same_name and matter.code == same_name[0].matter.code:
+            return self._clarify(
+                intent, screened, same_name, labelled=True, session_id=turn.session_id
+            )
         if matter is None and len(confident) > 1:
-            return self._clarify(intent, screened, confident)
+            return self._clarify(intent, screened, confident, session_id=turn.session_id)
         if matter is None and not confident:
             suggestions = [h for h in hits if self._suggestible(h)]
             if suggestions:
-                return self._clarify(intent, screened, suggestions, found=False)
+                return self._clarify(
+                    intent, screened, suggestions, found=False, session_id=turn.session_id
+                )
         if matter is None:
             if intent.kind is IntentKind.FILL_FORM:
                 return self._system_reply(intent.kind, self.replies.which_form(), screened)
@@ -194,7 +242,7 @@ class Pipeline:
         aspect = intent.aspect
         if intent.follow_up and not intent.aspect_explicit and state.aspect is not None:
             aspect = state.aspect
-        answer = await self._compose(screened.text, matter, aspect)
+        answer = await self._compose(screened.question_text, matter, aspect)
         flagged_input = any(v.decision is Decision.FLAG for v in screened.verdicts)
         if answer.flagged or flagged_input:
             self.guard.record_flag(
@@ -228,28 +276,81 @@ class Pipeline:
             verdicts=[*screened.verdicts, *answer.verdicts],
         )
 
+    def _decline_acts(self, result: TurnResult, screened: ScreenedQuery) -> TurnResult:
+        """Decline the requests to act tucked into the question (§9.4.1 e), in the same reply.
+
+        The decline (with the official channel) comes first, then the answer to the rest of
+        the question; when that rest found no matter, the reply is the decline alone, as a
+        refusal with the act's reason.
+        """
+        declined = next(v for v in screened.verdicts if v.decision is Decision.DECLINE)
+        message = declined.message_zh or self.replies.refused()
+        reason = declined.reason_code
+        if result.reason_code in ("not_found", None) and not result.sources and not result.routes:
+            refusal = self._system_reply(
+                IntentKind.OUT_OF_SCOPE, message, screened, refused=True, reason_code=reason
+            )
+            return refusal.model_copy(update={"declined": screened.declined})
+        answer = result.answer.model_copy(
+            update={
+                "screen_text": f"{message}\n\n{result.answer.screen_text}",
+                "spoken_text": f"{self.replies.spoken(message)}{result.answer.spoken_text}",
+            }
+        )
+        return result.model_copy(
+            update={"answer": answer, "declined": screened.declined,
+                    "reason_code": result.reason_code or reason}
+        )  # fmt: skip
+
     def _explains(self, hit: Hit) -> bool:
         """The hit explains enough of the question: a share of it, or several key syllables."""
-        scores = hit.channel_scores
         return (
-            scores.get("coverage", 0.0) >= self.abstain_coverage
-            or scores.get("matched", 0.0) >= self.abstain_matched
+            hit.coverage >= self.abstain_coverage
+            or hit.matched >= self.abstain_matched
+            or hit.semantic >= self.abstain_semantic
         )
 
     def _suggestible(self, hit: Hit) -> bool:
         """Too weak to answer, strong enough to offer as "did you mean" (a clarifying question)."""
         return (
             hit.score >= SUGGEST_SCORE
-            and hit.channel_scores.get("matched", 0.0) >= SUGGEST_MATCHED
+            and (hit.matched >= SUGGEST_MATCHED or hit.semantic >= SUGGEST_SEMANTIC)
         )
 
-    def _resolve(self, intent: Intent, state: DialogueState, confident: list[Hit]) -> Matter | None:
-        """Pick the matter: the session's for a follow-up, else a clear winner, else None."""
+    def _topicless(self, text: str, intent: Intent) -> bool:
+        """A follow-up that names no matter: only aspect cues and function words."""
+        if not (intent.follow_up or intent.aspect_explicit):
+            return False
+        rest = normalize(text)
+        for cues in ASPECT_CUES.values():
+            for cue in cues:
+                rest = rest.replace(cue, " ")
+        return len(self.retriever.content_chars(rest)) < TOPIC_MIN_CHARS
+
+    @staticmethod
+    def _same_name(confident: list[Hit]) -> list[Hit]:
+        """The best hit and the others with its very name (other departments or levels)."""
+        if len(confident) < 2:
+            return []
+        name = confident[0].matter.name
+        group = [h for h in confident if h.matter.name == name]
+        return group if len(group) > 1 else []
+
+    def _resolve(
+        self, intent: Intent, state: DialogueState, confident: list[Hit], *, topicless: bool
+    ) -> Matter | None:
+        """Pick the matter: the session's for a follow-up, else a clear winner, else None.
+
+        A follow-up that names no matter of its own stays on the matter under discussion,
+        whatever the retriever finds for its aspect words.
+        """
         remembered = (
             self.retriever.matter(state.matter_code) if state.matter_code is not None else None
         )
         if remembered is not None and (
-            not confident or intent.kind is IntentKind.FILL_FORM and intent.follow_up
+            topicless
+            or not confident
+            or intent.kind is IntentKind.FILL_FORM and intent.follow_up
         ):
             return remembered
         if not confident:
@@ -279,12 +380,26 @@ class Pipeline:
         return [_route(m, scores.get(m.code, 1.0)) for m in ordered[: self.top_k]]
 
     def _clarify(
-        self, intent: Intent, screened: ScreenedQuery, hits: list[Hit], *, found: bool = True
+        self,
+        intent: Intent,
+        screened: ScreenedQuery,
+        hits: list[Hit],
+        *,
+        found: bool = True,
+        labelled: bool = False,
+        session_id: str | None = None,
     ) -> TurnResult:
-        choices = hits[:3]
-        names = [h.matter.name for h in choices]
+        """Offer the first choices; same-name matters are told apart by department and level."""
+        choices = hits[:CLARIFY_CHOICES] if labelled else hits[:3]
+        same = len({h.matter.name for h in choices}) < len(choices)
+        names = [choice_label(h.matter) if labelled or same else h.matter.name for h in choices]
         text = self.replies.clarify(names) if found else self.replies.did_you_mean(names)
         result = self._system_reply(intent.kind, text, screened, reason_code="clarify")
+        if session_id is not None:
+            self.sessions.put(
+                session_id,
+                DialogueState(aspect=intent.aspect, choices=tuple(h.matter.code for h in choices)),
+            )
         return result.model_copy(
             update={
                 "aspect": intent.aspect,

@@ -1,7 +1,8 @@
 """The PII analyzer: runs every recognizer, keeps confident spans, resolves overlaps.
 
-Spoken Chinese digits (``幺三八…``, ``一一零一…``) are first mapped one character to one
-digit, so the numeric recognizers see ``138…`` at the same positions.
+Spoken Chinese digits (``幺三八…``, ``一一零一…``; radio style 洞 0, 幺 1, 两 2, 拐 7, 勾 9)
+in runs of seven or more are first mapped one character to one digit, so the numeric
+recognizers see ``138…`` at the same positions.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from guardrails.models import PiiSpan, PiiType
 from guardrails.pii.recognizers import Recognizer
 from guardrails.pii.redact import DEFAULT_PLACEHOLDERS, apply_redaction
 
-_SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九叉", "00011223456789X")
-_SPOKEN_RUN = re.compile(
-    r"[零〇洞一幺二两三四五六七八九0-9][零〇洞一幺二两三四五六七八九0-9\s\-]{5,}[零〇洞一幺二两三四五六七八九0-9叉Xx]"
-)
+_SPOKEN = "零〇洞一幺二两三四五六七拐八九勾"
+_SPOKEN_DIGITS = str.maketrans(_SPOKEN + "叉", "0001122345677899X")
+_SPOKEN_RUN = re.compile(f"[{_SPOKEN}0-9][{_SPOKEN}0-9\\s\\-]{{5,}}[{_SPOKEN}0-9叉Xx]")
 
 
 def digit_view(text: str) -> str:

@@ -4,13 +4,16 @@
   (GB 11643—1999, ISO 7064 MOD 11-2) and its birth date;
 * :func:`gb11643_15_valid` — the birth date of the old 15-digit number (no check digit);
 * :func:`luhn_valid` — the Luhn (mod 10) check of bank card numbers (ISO/IEC 7812-1).
+
+The check digits are computed by python-stdnum (``stdnum.cn.ric``, ``stdnum.luhn``).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from kiosk_bridge.idcard import check_character
+from stdnum import luhn
+from stdnum.cn import ric
 
 
 def _valid_date(year: int, month: int, day: int) -> bool:
@@ -31,7 +34,7 @@ def gb11643_valid(digits: str) -> bool:
         return False
     if not _valid_date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14])):
         return False
-    return check_character(digits[:17]) == digits[17].upper()
+    return ric.calc_check_digit(digits) == digits[17].upper()  # takes the full number
 
 
 def gb11643_15_valid(digits: str) -> bool:
@@ -45,12 +48,4 @@ def luhn_valid(digits: str) -> bool:
     """True when ``digits`` (13–19 digits) pass the Luhn mod-10 check."""
     if not digits.isdigit() or not 13 <= len(digits) <= 19:
         return False
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    return bool(luhn.is_valid(digits))

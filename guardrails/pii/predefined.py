@@ -1,5 +1,7 @@
-"""The predefined recognizers: ID numbers, phones, bank cards, e-mail, passports, travel
-permits, social-security numbers, plates, addresses and names (GB/T 47483 §9.4.1 d).
+"""The predefined recognizers of personal data (GB/T 47483 §9.4.1 d).
+
+ID numbers, phones, bank cards, e-mail, passports, travel permits, social-security numbers
+(社保电脑号, 社保卡号), plates, addresses, identifiers split into digit groups and names.
 
 Ordinary numbers do not match: ``15个工作日``, ``12345``, ``3号窗口`` and case numbers of
 14 digits are too short or fail the validators.
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 from guardrails.models import PiiType
 from guardrails.pii.checksums import gb11643_15_valid, gb11643_valid, luhn_valid
-from guardrails.pii.recognizers import NameRecognizer, Pattern, PatternRecognizer, Recognizer
+from guardrails.pii.digit_runs import DigitRunRecognizer
+from guardrails.pii.names import NameRecognizer
+from guardrails.pii.recognizers import Pattern, PatternRecognizer, Recognizer
 
 _ND = r"(?<![0-9A-Za-z])"
 _NA = r"(?![0-9A-Za-z])"
@@ -23,6 +27,15 @@ _PLACE_TAIL = (
     r"(?:[\u4e00-\u9fa5A-Za-z0-9\-]{0,10}?(?:号|座|栋|幢|楼|室|单元|层))*"
     r"(?:\s?\d{6}(?!\d))?"
 )
+
+
+_SSN_CONTEXT = (
+    r"(?:社保卡的?卡号|社保卡卡号|社保卡号|社保号码?|社保电脑号码?|电脑号码?|社保个人编号|个人社保号"
+    r"|社会保障卡的?卡?号码?|社会保障号码?|医保卡的?卡?号码?|医保号码?|医保电脑号|社保编号|参保号码?"
+    r"|参保人员编号|个人编号)"
+)
+"""Words naming a social-security number: 社保电脑号 (the Guangdong personal number), the
+社会保障卡 card number (社保卡号), the medical-insurance number."""
 
 
 def predefined_recognizers() -> list[Recognizer]:
@@ -106,7 +119,12 @@ def predefined_recognizers() -> list[Recognizer]:
             name="cn_passport",
             entity=PiiType.PASSPORT,
             patterns=[
-                Pattern("passport", _ND + r"(?:E[A-HJ-NP-Z0-9]\d{7}|[EGDSP]\d{8})" + _NA, 0.8)
+                Pattern("passport", _ND + r"(?:E[A-HJ-NP-Z0-9]\d{7}|[EGDSP]\d{8})" + _NA, 0.8),
+                Pattern(
+                    "passport_grouped",
+                    _ND + r"(?:E[A-HJ-NP-Z0-9]|[EGDSP]\d)\d{2,3}[\s\-]\d{3,4}[\s\-]?\d{0,4}" + _NA,
+                    0.5,
+                ),
             ],
             context=("护照",),
         ),
@@ -124,8 +142,7 @@ def predefined_recognizers() -> list[Recognizer]:
             patterns=[
                 Pattern(
                     "ssn_context",
-                    r"(?:社保卡号|社保号|社会保障卡号|社会保障号码?|医保卡号|医保号|社保编号)"
-                    r"[:：是为\s]*([A-Za-z0-9]{6,20})" + _NA,
+                    _SSN_CONTEXT + r"[:：是为\s]*([A-Za-z]?\d(?:[\s\-]?[0-9A-Za-z]){5,19})" + _NA,
                     0.9,
                     group=1,
                 )
@@ -165,5 +182,6 @@ def predefined_recognizers() -> list[Recognizer]:
                 ),
             ],
         ),
+        DigitRunRecognizer(),
         NameRecognizer(),
     ]

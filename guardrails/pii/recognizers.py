@@ -98,7 +98,7 @@ class PatternRecognizer:
         return any(word in window for word in self.context)
 
 
-_SURNAMES = (
+SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
     "郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰"
@@ -108,43 +108,6 @@ _SURNAMES = (
     "荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹"
     "井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰"
     "赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝"
-    "智幸奉植衡富尧闭由"
+    "智幸奉植衡富尧闭由赖傅阎萧洪凤贝钮丘庾"
 )
-_NOT_GIVEN = "的地得了着过吗呢吧啊办要想去来在是有和跟与及给说问查看把被让叫电手身住家今号证卡补领交缴申请到从"
-_NAME_TRIGGERS = (
-    "我叫", "叫做", "名叫", "姓名", "名字是", "名字叫", "车主", "开户人", "户主", "申请人", "联系人",
-    "收件人", "经办人", "代办人", "老婆", "老公", "妻子", "丈夫", "爱人", "妈妈", "母亲", "爸爸",
-    "父亲", "儿子", "女儿", "孩子", "老人", "爷爷", "奶奶", "外婆", "外公", "姥姥", "姥爷", "哥哥",
-    "姐姐", "弟弟", "妹妹", "帮我看看", "帮我查查", "帮我查一下", "帮我查", "我是", "本人",
-)  # fmt: skip
-
-
-class NameRecognizer:
-    """Names introduced in speech: a trigger (``我叫``, ``我妈妈``, ``车主``) then a surname
-    from the common-surname list and one or two given-name characters.
-
-    Names without a trigger are not found: that is the price of not flagging ordinary words.
-    """
-
-    name = "name_intro"
-
-    def __init__(self, triggers: tuple[str, ...] = _NAME_TRIGGERS, score: float = 0.85) -> None:
-        trigger = "|".join(sorted((re.escape(t) for t in triggers), key=len, reverse=True))
-        given = f"[^{_NOT_GIVEN}\\W\\d\\sA-Za-z]"
-        self._regex = re.compile(
-            f"(?:{trigger})(?:叫做|叫|是)?[:：\\s]*([{_SURNAMES}]{given}{given}?)(?![{_SURNAMES}]{given})"
-        )
-        self._score = score
-
-    def analyze(self, text: str) -> list[PiiSpan]:
-        """Name spans following a trigger word."""
-        return [
-            PiiSpan(
-                type=PiiType.NAME,
-                start=m.start(1),
-                end=m.end(1),
-                score=self._score,
-                recognizer=self.name,
-            )
-            for m in self._regex.finditer(text)
-        ]
+"""Common single-character surnames (the names recognizer's list)."""

@@ -1,71 +1,63 @@
-"""Output rail ``grounding``: every number in an answer traces to the cited matter.
+"""Output rail ``grounding``: every figure in an answer traces to a fact of the cited matter.
 
-Numbers, fees, time limits, dates and phone numbers (``15个工作日``, ``20元``, ``2024年3月1日``,
-``0571-12345678``, Chinese numerals such as ``十五个工作日``) are extracted from the answer and
-must each occur among the numbers of the grounding texts (the cited matters' text). List
-markers (``1.``, ``第2步``) and official channels (``12345``) are exempt. Otherwise the answer is
-replaced by the extractive fallback and flagged (the issue's rule; DESIGN "grounding").
+Time limits, fees, dates, times of day, phones, counts and other numbers are extracted from the
+answer as typed facts (:mod:`guardrails.facts`; ``十五个工作日`` is 15 working days) and each must
+equal a fact of the same kind in the grounding texts — the cited matter's content, not its
+code, version or timestamps. ``承诺7个工作日`` for a matter promising 5 working days, or
+``收费27元`` for a free one, is ungrounded even when a ``7`` or a ``27`` occurs elsewhere in
+the matter. List markers (``1.``, ``第2步``) and official channels (``12345``) are exempt.
+An answer with an ungrounded figure is replaced by the extractive fallback and flagged (the
+issue's rule; DESIGN "grounding").
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
+from guardrails.facts import Fact, FactKind, arabic_numerals, extract_facts, numbers_in
 from guardrails.models import Decision, RailVerdict
 from guardrails.rails.base import OutputState, verdict
 from guardrails.reasons import ReasonCode
 
-_NUMBER = re.compile(r"\d+(?:[.\-]\d+)*")
-_LIST_MARKER = re.compile(r"(?:^|\n)\s*[(（]?\d{1,2}[.、)）]|第\d{1,2}(?:步|项|条|点|个步骤)")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}  # fmt: skip
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_CN_NUMBER = re.compile(
-    r"[零〇一二两三四五六七八九十百千万]+(?=[个天日元份张年月周次小时分钟岁万角页本项])"
-)
+__all__ = ["GroundingRail", "arabic_numerals", "numbers_in", "grounded"]
 
 
-def _cn_to_int(token: str) -> int | None:
-    total, section, digit = 0, 0, 0
-    for char in token:
-        if char in _CN_DIGITS:
-            digit = _CN_DIGITS[char]
-        elif char == "万":
-            total += (section + digit) * 10000
-            section, digit = 0, 0
-        elif char in _CN_UNITS:
-            section += (digit or 1) * _CN_UNITS[char]
-            digit = 0
-        else:
-            return None
-    return total + section + digit
+def grounded(fact: Fact, sources: list[Fact], source_numbers: set[str], exempt: set[str]) -> bool:
+    """True when ``fact`` of an answer is supported by the facts of the grounding texts.
 
+    Args:
+        fact: A figure of the answer.
+        sources: Facts of the grounding texts.
+        source_numbers: Every digit token of the grounding texts.
+        exempt: Numbers allowed anywhere (the hotline).
 
-def arabic_numerals(text: str) -> str:
-    """``text`` with Chinese numerals before a unit turned into Arabic ones (``十五个`` → ``15个``)."""
-
-    def convert(match: re.Match[str]) -> str:
-        value = _cn_to_int(match.group(0))
-        return match.group(0) if value is None else str(value)
-
-    return _CN_NUMBER.sub(convert, text)
-
-
-def numbers_in(text: str, *, skip_list_markers: bool = False) -> set[str]:
-    """Number tokens in ``text`` (digit runs, with ``.``/``-`` joins), Chinese numerals included."""
-    converted = arabic_numerals(text)
-    if skip_list_markers:
-        converted = _LIST_MARKER.sub(" ", converted)
-    tokens: set[str] = set()
-    for token in _NUMBER.findall(converted):
-        tokens.add(token)
-        tokens.update(re.split(r"[.\-]", token))
-    return tokens
+    Returns:
+        Durations need the same value and unit; fees the same amount in yuan; dates the same
+        date (a year or month only needs a source date in it); phones the same digits (with or
+        without the area code); other numbers any source figure of the same value.
+    """
+    if fact.value in exempt or fact.surface in exempt:
+        return True
+    if fact.kind is FactKind.NUMBER:
+        return fact.value in source_numbers or any(s.value == fact.value for s in sources)
+    for source in sources:
+        if source.kind is not fact.kind:
+            continue
+        if fact.kind is FactKind.DATE and source.value.startswith(fact.value):
+            return True
+        if fact.kind is FactKind.PHONE and (
+            source.value.endswith(fact.value) or fact.value.endswith(source.value)
+        ):
+            return True
+        if fact.kind is FactKind.DURATION and source.unit != fact.unit:
+            continue
+        if source.value == fact.value:
+            return True
+    return False
 
 
 class GroundingRail:
-    """Replaces an answer whose numbers do not all occur in its grounding texts."""
+    """Replaces an answer with a figure that no fact of its grounding texts supports."""
 
     name = "grounding"
 
@@ -74,15 +66,19 @@ class GroundingRail:
         self._unavailable = unavailable_zh
 
     def ungrounded(self, text: str, grounding_texts: list[str]) -> set[str]:
-        """Number tokens of ``text`` missing from ``grounding_texts``."""
-        allowed = set(self._exempt)
+        """Figures of ``text`` (as written) not supported by the facts of ``grounding_texts``."""
+        sources = [fact for source in grounding_texts for fact in extract_facts(source)]
+        numbers = set(self._exempt)
         for source in grounding_texts:
-            allowed |= numbers_in(source)
-        found = {token for token in _NUMBER.findall(_LIST_MARKER.sub(" ", arabic_numerals(text)))}
-        return {t for t in found if t not in allowed and not set(re.split(r"[.\-]", t)) <= allowed}
+            numbers |= numbers_in(source)
+        return {
+            fact.surface
+            for fact in extract_facts(text, skip_list_markers=True)
+            if not grounded(fact, sources, numbers, self._exempt)
+        }
 
     def check(self, state: OutputState) -> RailVerdict:
-        """Fall back (or give the safe message) when any number is ungrounded."""
+        """Fall back (or give the safe message) when any figure is ungrounded."""
         texts = state.grounding_texts
         if not self.ungrounded(state.screen_text + "\n" + state.spoken_text, texts):
             return verdict("output", self.name)
