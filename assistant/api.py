@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, ConfigDict
 
+from assistant.backoffice import Backoffice
 from assistant.deps import RuntimeDep
 from assistant.models import Turn, TurnResult
+from assistant.stats.recorder import InputChannel
 
 router = APIRouter(tags=["assistant"])
 
 
 @router.post("/v1/ask", response_model=TurnResult)
-async def ask(turn: Turn, runtime: RuntimeDep) -> TurnResult:
-    """Answer one citizen question: labelled answer, sources, one-click routes, follow-ups."""
-    return await runtime.pipeline.run(turn)
+async def ask(
+    turn: Turn, runtime: RuntimeDep, request: Request, background: BackgroundTasks
+) -> TurnResult:
+    """Answer one citizen question: labelled answer, sources, one-click routes, follow-ups.
+
+    The answer carries an ``answer_id`` for the citizen's helpful / not-helpful tap
+    (``POST /v1/feedback``); usage is counted after the reply has gone (§10.1).
+    """
+    result = await runtime.pipeline.run(turn)
+    backoffice = getattr(request.state, "backoffice", None)
+    if not isinstance(backoffice, Backoffice):
+        return result
+    counted, events = backoffice.count_turn(
+        result, kiosk_id=turn.kiosk_id, channel=InputChannel(turn.channel)
+    )
+    background.add_task(backoffice.stats.record, events)
+    return counted
 
 
 class ComponentHealth(BaseModel):

@@ -18,17 +18,25 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from assistant import api as assistant_api
-from assistant import script_api
+from assistant import preview, script_api
+from assistant.backoffice import Backoffice, build_backoffice
+from assistant.backoffice import stop as stop_backoffice
+from assistant.composition.wiring import start_following, stop_following
 from assistant.errors import register_error_handlers
 from assistant.logs import configure_logging
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings, load_settings
+from assistant.stats import api as stats_api
+from assistant.stats import web as stats_web
 from assistant.voice import build_voice, form_fields, voice_turn_handler
 from guardrails import api as guardrails_api
 from guardrails import web as guardrails_web
 from kiosk_bridge import api as kiosk_api
 from kiosk_bridge.service import KioskBridge
 from knowledge import api as knowledge_api
+from knowledge.editor import api as editor_api
+from knowledge.editor import web as editor_web
+from knowledge.editor.workflow import EditorDesk
 from speech import api as speech_api
 from speech.service import SpeechService
 
@@ -43,6 +51,8 @@ class State(TypedDict):
     kiosk: KioskBridge
     voice_turn: object
     form_fields: object
+    backoffice: Backoffice
+    editor_desk: EditorDesk
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -60,13 +70,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = build_runtime(settings)
         voice = build_voice(runtime)
         sweeper = asyncio.create_task(voice.bridge.sessions.sweep_forever())
+        start_following(runtime)
+        backoffice = build_backoffice(runtime)
+        back_sweep = asyncio.create_task(backoffice.run_forever())
         logger.info("daoban started", extra={"matters": runtime.retriever.size})
         try:
             yield {"runtime": runtime, "speech": voice.speech, "kiosk": voice.bridge,
                    "voice_turn": voice_turn_handler(runtime),
-                   "form_fields": form_fields(runtime)}
+                   "form_fields": form_fields(runtime),
+                   "backoffice": backoffice, "editor_desk": backoffice.desk}
         finally:
+            await stop_backoffice(back_sweep)
             sweeper.cancel()
+            stop_following(runtime)
             await voice.bridge.aclose()
             runtime.close()
 
@@ -86,5 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(speech_api.router)
     app.include_router(kiosk_api.router)
     app.include_router(script_api.router)
+    app.include_router(stats_api.router)
+    app.include_router(stats_web.build_router())
+    app.include_router(editor_api.router)
+    app.include_router(preview.router)
+    app.include_router(editor_web.build_router())
     register_error_handlers(app)
     return app

@@ -7,11 +7,12 @@ The response shape is the same for ``POST /v1/ask`` and ``daoban ask --json``.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.digital_human import Script
-from guardrails.models import AI_LABEL, RailVerdict, Source
+from guardrails.models import AI_LABEL, ActRequest, RailVerdict, Source
 from knowledge.models import Aspect
 
 
@@ -44,6 +45,10 @@ class Turn(_Frozen):
     lang: str = Field(default="zh", pattern=r"^(zh|en)$", description="UI language")
     with_script: bool = Field(
         default=False, description="Also return a digital-human script of the answer (§7.6 b)"
+    )
+    channel: Literal["keyboard", "voice"] = Field(
+        default="keyboard",
+        description="How the citizen asked: soft keyboard or recognized speech (statistics only)",
     )
 
 
@@ -94,5 +99,15 @@ class TurnResult(_Frozen):
     actions: list[KioskAction] = Field(default_factory=list)
     session_id: str | None = None
     verdicts: list[RailVerdict] = Field(default_factory=list)
+    declined: list[ActRequest] = Field(
+        default_factory=list,
+        description="Requests that the kiosk act (authenticate, approve, ...) declined in this "
+        "reply while the rest of the question was answered (§9.4.1 e)",
+    )
     latency_ms: float = 0.0
     script: Script | None = Field(default=None, description="Digital-human script, if asked")
+    answer_id: str | None = Field(
+        default=None,
+        description="Id of this answer for the citizen's helpful / not helpful tap "
+        "(POST /v1/feedback); names no text and no session",
+    )

@@ -18,8 +18,10 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from assistant.stats.settings import StatsSettings
 from guardrails.settings import GuardrailSettings
 from kiosk_bridge.settings import KioskBridgeSettings
+from knowledge.editor.settings import EditorSettings
 from knowledge.settings import KnowledgeSettings
 from speech.settings import SpeechSettings
 
@@ -44,6 +46,11 @@ class AssistantSettings(BaseModel):
     max_sessions: int = Field(default=10000, ge=1, description="Dialogue states kept in memory")
     hotline: str = Field(default="12345", description="Government service hotline (§7.1 e)")
     chat: ChatModelSettings = Field(default_factory=ChatModelSettings)
+    change_poll_s: float = Field(
+        default=2.0, ge=0.1, le=60,
+        description="Seconds between change-feed reads of the database: how late a worker "
+        "applies another worker's publish, lexicon or correction when no Redis message came",
+    )
 
 
 class Settings(BaseSettings):
@@ -58,11 +65,18 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: SQLite file by default, postgresql+psycopg://… in production",
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis (redis://127.0.0.1:6379/0) for dialogue sessions shared by every "
+        "worker and the change feed's pub/sub; unset: sessions in memory (one process)",
+    )
     assistant: AssistantSettings = Field(default_factory=AssistantSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     kiosk: KioskBridgeSettings = Field(default_factory=KioskBridgeSettings)
+    stats: StatsSettings = Field(default_factory=StatsSettings)
+    editor: EditorSettings = Field(default_factory=EditorSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -30,9 +30,21 @@ class AuditLog:
         self._clock = clock
 
     def add(
-        self, session: Session, actor: Principal, action: str, target: str, detail: str = ""
+        self,
+        session: Session,
+        actor: Principal,
+        action: str,
+        target: str,
+        detail: str = "",
+        *,
+        hash_before: str | None = None,
+        hash_after: str | None = None,
     ) -> None:
-        """Record one operation inside the caller's transaction."""
+        """Record one operation inside the caller's transaction.
+
+        ``hash_before`` / ``hash_after`` are content hashes (sha256 hex) of the object the
+        operation changed, for matter edits (§9.3.3 b: what changed is traceable).
+        """
         session.add(
             AuditRow(
                 actor=actor.name,
@@ -41,6 +53,8 @@ class AuditLog:
                 target=target,
                 detail=detail,
                 at=self._clock(),
+                hash_before=hash_before,
+                hash_after=hash_after,
             )
         )
 
@@ -70,6 +84,8 @@ class AuditLog:
                     target=r.target,
                     detail=r.detail,
                     at=r.at,
+                    hash_before=r.hash_before,
+                    hash_after=r.hash_after,
                 )
                 for r in session.scalars(query)
             ]

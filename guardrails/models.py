@@ -31,6 +31,9 @@ class Decision(StrEnum):
     REDACT = "redact"
     REFUSE = "refuse"
     FLAG = "flag"
+    DECLINE = "decline"
+    """Part of the text asks the kiosk to act (authenticate, approve, ...): that act is
+    declined with the official channel while the rest of the question is answered."""
 
 
 LexiconVia = Literal["exact", "pinyin", "initials", "homophone"]
@@ -63,6 +66,27 @@ class PiiSpan(_Frozen):
     recognizer: str = ""
 
 
+class ActKind(StrEnum):
+    """What a citizen may ask the kiosk itself to do, which it never does (§9.4.1 e)."""
+
+    AUTHENTICATE = "authenticate"
+    ELIGIBILITY = "eligibility"
+    APPROVE = "approve"
+    CHANGE_RECORD = "change_record"
+    GUARANTEE = "guarantee"
+    RULE_ON_CASE = "rule_on_case"
+
+
+class ActRequest(_Frozen):
+    """A request that the kiosk act, found in citizen text: its kind, the ``scope.*`` reason
+    it is declined for, and its span in characters of the screened (redacted) text."""
+
+    kind: ActKind
+    reason_code: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
 class RailVerdict(_Frozen):
     """One rail's decision, after NeMo-Guardrails' ``ActivatedRail``.
 
@@ -81,6 +105,9 @@ class RailVerdict(_Frozen):
         description="Lexicon rails: how the deciding term matched (homophone, pinyin, ...); "
         "never the text",
     )
+    acts: list[ActRequest] = Field(
+        default_factory=list, description="Scope rail: the requests to act it found (kind, span)"
+    )
 
 
 class ScreenedQuery(_Frozen):
@@ -95,6 +122,20 @@ class ScreenedQuery(_Frozen):
     pii: list[PiiSpan] = Field(default_factory=list)
     verdicts: list[RailVerdict] = Field(default_factory=list)
     refusal: RailVerdict | None = None
+    declined: list[ActRequest] = Field(
+        default_factory=list,
+        description="Requests to act declined while the rest of the question is answered",
+    )
+    answerable_text: str | None = Field(
+        default=None,
+        description="``text`` without the declined requests (what to answer); None when "
+        "nothing was declined",
+    )
+
+    @property
+    def question_text(self) -> str:
+        """What the assistant answers: ``answerable_text`` when acts were declined, else ``text``."""
+        return self.answerable_text if self.answerable_text is not None else self.text
 
     @property
     def refused(self) -> bool:
@@ -146,6 +187,12 @@ class Role(StrEnum):
 
     REVIEWER = "reviewer"
     AUDITOR = "auditor"
+    EDITOR = "editor"
+    """Knowledge editor: drafts matters and submits them for publishing (§6.3)."""
+    PUBLISHER = "publisher"
+    """Publishes or sends back another person's drafts; retires matters (§6.4)."""
+    ADMIN = "admin"
+    """Operator: reads everything in the back office (statistics, audit, catalogue)."""
 
 
 class Principal(_Frozen):
@@ -191,6 +238,8 @@ class AuditEntry(_Frozen):
     target: str
     detail: str = ""
     at: datetime
+    hash_before: str | None = None
+    hash_after: str | None = None
 
 
 class LexiconTerm(_Frozen):

@@ -15,7 +15,10 @@ class TokenGrant(BaseModel):
     """One API token of the reviewer API: the secret, the role it grants, who holds it."""
 
     token: SecretStr = Field(description="Bearer token; at least 16 characters")
-    role: Role = Field(default=Role.REVIEWER, description="Role granted: reviewer or auditor")
+    role: Role = Field(
+        default=Role.REVIEWER,
+        description="Role granted: reviewer, auditor, editor, publisher or admin",
+    )
     name: str = Field(
         min_length=1, max_length=64, description="Holder recorded as 'who' in the audit log"
     )
@@ -53,5 +56,19 @@ class GuardrailSettings(BaseModel):
         default=True,
         description="Train the topic classifier (harmful intent, out-of-scope) at warm-up; "
         "off means the vocabulary gate only",
+    )
+    topic_cache_dir: Path | None = Field(
+        default=Path("var/cache/guardrails"),
+        description="Where the topic classifier caches sentence vectors of its training texts "
+        "and its fitted heads (keyed by data, encoder and model version); None: no disk cache",
+    )
+    train_on_public_sets: bool = Field(
+        default=True,
+        description="Train the topic classifier also on the MIT/Apache public safety dev halves "
+        "(JADE-DB, JailBench, XSafety, CValues) when present; never MSGABench or BELLE",
+    )
+    public_sets_dir: Path | None = Field(
+        default=None,
+        description="Folder of the public dev sets; None: ../shared/evalsets/dev next to the repo",
     )
     hotline: str = Field(default="12345", description="Hotline named in refusal messages (§7.1 e)")

@@ -83,3 +83,7 @@ class AuditRow(GuardrailsBase):
     target: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    hash_before: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    """Content hash of the object before the operation (matter edits; None otherwise)."""
+    hash_after: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    """Content hash of the object after the operation."""

@@ -1,0 +1,113 @@
+"""The back office of one process: usage statistics and the editor desk, built on the runtime.
+
+Built by the app's lifespan next to the runtime (:func:`build_backoffice`) and handed to
+requests as ``request.state.backoffice``; :meth:`Backoffice.run_forever` is the background
+sweep that publishes due scheduled drafts (生效日期) and prunes old statistics.
+
+Usage example::
+
+    backoffice = build_backoffice(runtime)
+    result, events = backoffice.count_turn(result, kiosk_id="K1", channel=InputChannel.VOICE)
+    backoffice.stats.record(events)          # after the reply has gone out
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from assistant.models import TurnResult
+from assistant.runtime import Runtime
+from assistant.stats.answer_ids import AnswerIds, shared_key
+from assistant.stats.queries import StatsReader
+from assistant.stats.recorder import (
+    InputChannel,
+    StatsRecorder,
+    UsageEvent,
+    answered_matter,
+    events_of,
+    hour_of,
+    utc_now,
+)
+from knowledge.editor.workflow import EditorDesk
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Backoffice:
+    """Statistics (recorder, reader, answer ids) and the editor desk of one process."""
+
+    runtime: Runtime
+    stats: StatsRecorder
+    reader: StatsReader
+    answer_ids: AnswerIds
+    desk: EditorDesk
+
+    def count_turn(
+        self, result: TurnResult, *, kiosk_id: str | None, channel: InputChannel
+    ) -> tuple[TurnResult, list[UsageEvent]]:
+        """Give ``result`` its answer id and return the events to record after the reply.
+
+        Never raises: a failure costs the statistics, not the answer.
+        """
+        try:
+            now = utc_now()
+            answer_id = self.answer_ids.issue(
+                hour=hour_of(now), kiosk_id=kiosk_id or "", matter_code=answered_matter(result),
+                channel=channel.value,
+            )
+            events = events_of(result, kiosk_id=kiosk_id, channel=channel, at=now)
+        except Exception as exc:  # noqa: BLE001 - statistics never fail a citizen's turn
+            self.stats.failures += 1
+            logger.warning("turn not counted", extra={"error": type(exc).__name__})
+            return result, []
+        return result.model_copy(update={"answer_id": answer_id}), events
+
+    def sweep_once(self, *, prune: bool) -> None:
+        """Publish due scheduled drafts; prune old statistics when ``prune``."""
+        published = self.desk.publish_due()
+        if published:
+            logger.info("scheduled drafts published", extra={"count": len(published)})
+        if prune:
+            self.stats.prune(self.runtime.settings.stats.retention_days)
+
+    async def run_forever(self) -> None:
+        """The background sweep (cancel to stop); errors are logged and the sweep goes on."""
+        settings = self.runtime.settings
+        last_prune = 0.0
+        while True:
+            now = time.monotonic()
+            prune = now - last_prune >= settings.stats.prune_interval_s
+            try:
+                await asyncio.to_thread(self.sweep_once, prune=prune)
+                if prune:
+                    last_prune = now
+            except Exception:  # noqa: BLE001 - the sweep must outlive one bad round
+                logger.exception("back-office sweep failed")
+            await asyncio.sleep(settings.editor.schedule_poll_s)
+
+
+def build_backoffice(runtime: Runtime) -> Backoffice:
+    """Build the back office on ``runtime``'s database, store and guardrails."""
+    settings = runtime.settings
+    return Backoffice(
+        runtime=runtime,
+        stats=StatsRecorder(runtime.sessions_db),
+        reader=StatsReader(runtime.sessions_db, ZoneInfo(settings.stats.timezone)),
+        answer_ids=AnswerIds(
+            shared_key(runtime.sessions_db), window_h=settings.stats.feedback_window_h
+        ),
+        desk=EditorDesk(runtime.store, runtime.sessions_db, scanner=runtime.guardrails),
+    )
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    """Cancel the sweep task and wait for it."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

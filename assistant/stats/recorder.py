@@ -1,0 +1,232 @@
+"""Recording usage: hourly counters upserted atomically, never at the citizen's expense.
+
+Usage example::
+
+    recorder = StatsRecorder(sessions)
+    recorder.record(events_of(result, kiosk_id="K1", channel=InputChannel.KEYBOARD))
+
+Each event adds 1 to the row keyed by (hour, kiosk, matter code, event, reason, channel) with
+``INSERT … ON CONFLICT DO UPDATE SET count = count + n`` (SQLite ≥ 3.24 and PostgreSQL), so
+any number of workers count correctly without locks. A failed write is logged without any
+text and counted in :attr:`StatsRecorder.failures`; it never reaches the caller
+(GB/T 47483 §10.1 statistics must not cost the citizen the answer).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.models import TurnResult
+from assistant.stats.tables import HourlyCountRow
+from guardrails.models import Decision
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UsageEventKind(StrEnum):
+    """What one counted event is."""
+
+    ANSWER = "answer"
+    """A matter was answered (the visit that service heat counts)."""
+    REFUSAL = "refusal"
+    """The input guard refused the question (reason: ``safety.*``, ``scope.*``, …)."""
+    ABSTAIN = "abstain"
+    """No matter found (reason ``not_found``): the assistant said so and gave the hotline."""
+    CLARIFY = "clarify"
+    """Several close matters: the citizen was asked to choose."""
+    SYSTEM = "system"
+    """Help or small talk (reason ``help`` / ``chitchat``)."""
+    FLAGGED = "flagged"
+    """An answer sent to human review (counted in addition to its turn; reason = rail)."""
+    HELPFUL = "helpful"
+    """The citizen tapped "有帮助"."""
+    NOT_HELPFUL = "not_helpful"
+    """The citizen tapped "没帮助"."""
+
+
+QUESTION_EVENTS = frozenset(
+    {
+        UsageEventKind.ANSWER,
+        UsageEventKind.REFUSAL,
+        UsageEventKind.ABSTAIN,
+        UsageEventKind.CLARIFY,
+        UsageEventKind.SYSTEM,
+    }
+)
+"""One of these per citizen turn: their sum is the number of questions."""
+
+
+class InputChannel(StrEnum):
+    """How the citizen asked."""
+
+    KEYBOARD = "keyboard"
+    VOICE = "voice"
+
+
+@dataclass(frozen=True)
+class UsageEvent:
+    """One counted event; every field is a code, never citizen text."""
+
+    hour: datetime
+    kind: UsageEventKind
+    kiosk_id: str = ""
+    matter_code: str = ""
+    reason: str = ""
+    channel: str = ""
+
+
+def hour_of(at: datetime) -> datetime:
+    """``at`` truncated to the hour, in UTC (naive times are taken as UTC)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def answered_matter(result: TurnResult) -> str:
+    """The matter code a turn answered about ("" when none)."""
+    if result.sources:
+        return result.sources[0].matter_code
+    return ""
+
+
+def events_of(
+    result: TurnResult,
+    *,
+    kiosk_id: str | None,
+    channel: InputChannel,
+    at: datetime | None = None,
+) -> list[UsageEvent]:
+    """The counted events of one turn: its outcome, plus one per flagging rail.
+
+    Args:
+        result: the turn's result (only codes are read from it).
+        kiosk_id: the terminal, if known.
+        channel: keyboard or voice.
+        at: when; now by default.
+    """
+    hour = hour_of(at or utc_now())
+    kiosk = kiosk_id or ""
+    matter = answered_matter(result)
+    reason = result.reason_code or ""
+    if result.refused:
+        kind = UsageEventKind.REFUSAL
+    elif reason == "not_found":
+        kind = UsageEventKind.ABSTAIN
+    elif reason == "clarify":
+        kind = UsageEventKind.CLARIFY
+    elif matter:
+        kind, reason = UsageEventKind.ANSWER, ""
+    else:
+        kind, reason = UsageEventKind.SYSTEM, reason or result.intent.value
+    events = [
+        UsageEvent(
+            hour=hour, kind=kind, kiosk_id=kiosk, matter_code=matter, reason=reason[:64],
+            channel=channel.value,
+        )
+    ]
+    flags = {
+        v.reason_code or v.rail
+        for v in result.verdicts
+        if v.decision is Decision.FLAG
+    }
+    events.extend(
+        UsageEvent(
+            hour=hour, kind=UsageEventKind.FLAGGED, kiosk_id=kiosk, matter_code=matter,
+            reason=flag[:64], channel=channel.value,
+        )
+        for flag in sorted(flags)
+    )
+    return events
+
+
+class StatsRecorder:
+    """Adds events to the hourly counters; see the module docstring."""
+
+    def __init__(self, session_factory: sessionmaker[Session], *, clock: Clock = utc_now) -> None:
+        """Record into the database of ``session_factory`` (migrated to 0006_backoffice)."""
+        self._sessions = session_factory
+        self._clock = clock
+        self.failures = 0
+        """Writes that failed since start (the events were dropped, the citizen was served)."""
+        self.recorded = 0
+        """Events counted since start."""
+
+    def record(self, events: Iterable[UsageEvent]) -> bool:
+        """Add ``events`` to the counters in one transaction; never raises.
+
+        Returns:
+            True when written, False when the write failed (logged and counted).
+        """
+        counts = Counter(events)
+        if not counts:
+            return True
+        try:
+            with self._sessions.begin() as session:
+                dialect = session.get_bind().dialect.name
+                for event, n in counts.items():
+                    session.execute(_upsert(dialect, event, n))
+        except Exception as exc:  # noqa: BLE001 - statistics never fail a citizen's turn
+            self.failures += 1
+            logger.warning(
+                "usage statistics not recorded", extra={"error": type(exc).__name__}
+            )
+            return False
+        self.recorded += sum(counts.values())
+        return True
+
+    def prune(self, retention_days: int) -> int:
+        """Delete the hours older than ``retention_days``; returns how many rows went."""
+        cutoff = hour_of(self._clock()) - timedelta(days=retention_days)
+        with self._sessions.begin() as session:
+            result = session.execute(delete(HourlyCountRow).where(HourlyCountRow.hour < cutoff))
+        removed = int(getattr(result, "rowcount", 0) or 0)
+        if removed:
+            logger.info("usage statistics pruned", extra={"rows": removed})
+        return removed
+
+
+_KEY = ("hour", "kiosk_id", "matter_code", "event", "reason", "channel")
+
+
+def _upsert(dialect: str, event: UsageEvent, n: int):  # type: ignore[no-untyped-def]
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET count = count + n`` for ``dialect``.
+
+    Raises:
+        NotImplementedError: a database other than SQLite or PostgreSQL.
+    """
+    values = {
+        "hour": event.hour,
+        "kiosk_id": event.kiosk_id,
+        "matter_code": event.matter_code,
+        "event": event.kind.value,
+        "reason": event.reason,
+        "channel": event.channel,
+        "count": n,
+    }
+    if dialect == "postgresql":
+        pg = postgresql.insert(HourlyCountRow).values(**values)
+        return pg.on_conflict_do_update(
+            index_elements=list(_KEY), set_={"count": HourlyCountRow.count + pg.excluded.count}
+        )
+    if dialect == "sqlite":
+        lite = sqlite.insert(HourlyCountRow).values(**values)
+        return lite.on_conflict_do_update(
+            index_elements=list(_KEY), set_={"count": HourlyCountRow.count + lite.excluded.count}
+        )
+    raise NotImplementedError(f"usage statistics need SQLite or PostgreSQL, not {dialect}")
