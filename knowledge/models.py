@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from stdnum.cn import ric
 
 MATTER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9\-]{2,63}$"
 """Matter codes (事项编码): letters, digits and hyphens, 3–64 characters. Official codes are
@@ -325,6 +326,13 @@ class MatterContent(_Frozen):
                 return {**data, "kiosk_route": derive_kiosk_route(code)}
         return data
 
+    @field_validator("code")
+    @classmethod
+    def _not_an_id_number(cls, value: str) -> str:
+        if len(value) == 18 and ric.is_valid(value):
+            raise ValueError("code is a resident ID number (GB 11643), not a matter code")
+        return value
+
     @field_validator("consultation_phone", "complaint_phone")
     @classmethod
     def _phone_digits(cls, value: str | None) -> str | None:
@@ -429,13 +437,38 @@ class Matter(MatterContent):
         )
 
 
+class ChannelScores(_Frozen):
+    """Each retrieval channel's score for one matter and question.
+
+    Lexical channels are BM25 scores divided by the channel's best for the question, in
+    [0, 1]; ``dense`` is the raw cosine similarity in [-1, 1] and ``dense_rank`` the matter's
+    1-based rank by it (both None when the semantic channel is off).
+    """
+
+    names: float = 0.0
+    chars: float = 0.0
+    pinyin: float = 0.0
+    situations: float = 0.0
+    situations_pinyin: float = 0.0
+    body: float = 0.0
+    body_pinyin: float = 0.0
+    dense: float | None = None
+    dense_rank: int | None = None
+
+
 class Hit(_Frozen):
     """One retrieval result: a matter and how well it matched.
 
-    ``score`` is the fused score in [0, 1] (higher is better); ``channel_scores`` keeps the
-    per-channel contribution (``bm25``, ``pinyin``, ``dense``, ...) for explanations.
+    ``score`` is the final score in [0, 1] (higher is better). ``coverage`` is the share of
+    the question's content the matter's text explains and ``matched`` the weighted count of
+    those explained key syllables (the abstention rule reads both); ``semantic`` is the
+    question's calibrated semantic match to the matter in [0, 1] (0 when the channel is off);
+    ``channels`` keeps each channel's score for explanations and evaluation.
     """
 
     matter: Matter
     score: float = Field(ge=0)
-    channel_scores: dict[str, float] = Field(default_factory=dict)
+    coverage: float = Field(default=0.0, ge=0, le=1)
+    matched: float = Field(default=0.0, ge=0)
+    semantic: float = Field(default=0.0, ge=0, le=1)
+    channels: ChannelScores = Field(default_factory=ChannelScores)

@@ -77,7 +77,7 @@ def test_kb_import_of_a_bad_file_lists_errors_and_writes_nothing(cli, tmp_path):
     bad = tmp_path / "bad.yaml"
     items = [
         make_content("TS-0002").model_dump(mode="json"),
-        {**make_content("TS-0003").model_dump(mode="json"), "conditions": []},
+        {**make_content("TS-0003").model_dump(mode="json"), "conditions": [" "]},
     ]
     bad.write_text(json.dumps(items, ensure_ascii=False))
     result = cli("kb", "import", str(bad))
