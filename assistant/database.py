@@ -22,14 +22,18 @@ def create_db_engine(url: str) -> Engine:
     """Create an engine for ``url``; for a SQLite file, create its folder first.
 
     SQLite gets foreign keys on and a busy timeout so that the CLI and the service can share
-    one file.
+    one file. SQL parameters are hidden from errors and logs (``hide_parameters``): a failed
+    write's message names the statement, never the values, which may be personal data
+    (GB/T 47483 §9.4.1 d).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -39,7 +43,7 @@ def create_db_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -131,7 +131,7 @@ def turn_parts(runtime: Runtime, speech: SpeechService) -> TurnParts:
 
     async def speak(text: str, elderly: bool) -> SpokenAudio:
         # the bridge speaks only its own prompts and the pipeline's answers
-        synthesis = await speech.speak(text, elderly=elderly, cache=True)
+        synthesis = await speech.speak(text, elderly=elderly, cache=True, own_text=True)
         return SpokenAudio(audio=synthesis.audio, media_type=synthesis.media_type)
 
     return TurnParts(transcribe=transcribe, turn=turn, speak=speak,

@@ -61,13 +61,15 @@ from guardrails.rails.official import OfficialWordingRail
 from guardrails.rails.pii import PiiRail
 from guardrails.rails.pii_leak import PiiLeakRail
 from guardrails.rails.scope import ScopeRail, ScopeRules
-from guardrails.rails.topic import DomainVocabulary, TopicRail, read_domain_terms
+from guardrails.rails.topic import DomainVocabulary, MeaningCheck, TopicRail, read_domain_terms
 from guardrails.reasons import ReasonCode, Tc260Map, load_tc260
 from guardrails.review import ReviewQueue
 from guardrails.scope_classifier import TRAIN_PATH, ScopeClassifier, read_scope_examples
 from guardrails.settings import GuardrailSettings
 from guardrails.tables import GuardrailsBase
-from guardrails.topic_classifier import TopicClassifier, TopicCorpus
+from guardrails.encoder import TextEncoder
+from guardrails.topic_classifier import TopicClassifier, TopicCorpus, TopicExample
+from guardrails.topic_data import available_sets, read_public_examples
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,7 @@ class Guardrails:
         self._topic_classifier = topic_classifier
         self._matter_terms: dict[str, None] = {}
         self._topic_corpus: TopicCorpus | None = None
+        self._public_examples: list[TopicExample] = []
         self._scope_texts: list[str] = []
         self._input_rails = input_rails
         self._output_rails = output_rails
@@ -150,7 +153,9 @@ class Guardrails:
             self._notes.append("scope training set missing: rules only")
         if self.settings.topic_classifier:
             self._topic_corpus = TopicCorpus()
+            self._public_examples = self._read_public_examples()
             self._fit_topic_classifier(self._topic_corpus)
+            self._notes += self._topic_notes()
         else:
             self._notes.append("topic classifier disabled by settings: vocabulary gate only")
         self.review.load_corrections()
@@ -214,7 +219,11 @@ class Guardrails:
             state.pii = self.analyzer.analyze(text)
             state.text = self._redact(state.text)
         self._count(verdicts)
-        return ScreenedQuery(text=state.text, pii=state.pii, verdicts=verdicts, refusal=refusal)
+        declined = state.declined if refusal is None else []
+        return ScreenedQuery(
+            text=state.text, pii=state.pii, verdicts=verdicts, refusal=refusal,
+            declined=declined, answerable_text=state.answerable if declined else None,
+        )  # fmt: skip
 
     def _timed_input(self, rail: InputRail, state: InputState) -> RailVerdict:
         started = time.perf_counter()
@@ -351,9 +360,50 @@ class Guardrails:
         return added
 
     def _fit_topic_classifier(self, corpus: TopicCorpus) -> None:
-        """Train on the corpus and the scope questions read at warm-up, plus the matter words."""
+        """Train on the corpus and the scope questions read at warm-up, plus the matter words
+        and the trainable public dev halves (when present)."""
         examples = corpus.examples(self._matter_terms, self._scope_texts)
-        self._topic_classifier.fit(examples)
+        self._topic_classifier.fit([*examples, *self._public_examples])
+
+    def _read_public_examples(self) -> list[TopicExample]:
+        if not self.settings.train_on_public_sets:
+            return []
+        root = self.settings.public_sets_dir
+        found = read_public_examples(root) if root else read_public_examples()
+        return [TopicExample(e.text, e.label, e.set_name) for e in found]
+
+    def _topic_notes(self) -> list[str]:
+        """What the topic classifier was trained on and its held-out figures, for ``/health``."""
+        clf = self._topic_classifier
+        notes = [f"topic classifier features: {clf.features}"
+                 + ("" if clf.encoder else " (no sentence encoder: character n-grams only)")]
+        root = self.settings.public_sets_dir
+        sets = available_sets(root) if root else available_sets()
+        if not self.settings.train_on_public_sets:
+            notes.append("topic classifier: public safety sets not used (settings)")
+        elif sets:
+            notes.append("topic classifier trained with public sets: " + ", ".join(sets))
+        else:
+            notes.append("topic classifier: public safety sets absent; trained on the team "
+                         "corpus and the matters only")  # fmt: skip
+        calibration = clf.calibration
+        if calibration is not None:
+            held = calibration.holdout
+            harmful = sum(r.get("harmful", 0) for r in held.values())
+            stopped = sum(r.get("stopped", 0) for r in held.values())
+            benign = sum(r.get("benign", 0) for r in held.values())
+            false = sum(r.get("false_harm", 0) for r in held.values())
+            notes.append(
+                f"topic thresholds calibrated on held-out data: harm {calibration.harm_threshold:.3f},"
+                f" guidance {calibration.guidance_threshold:.3f}; held-out harmful stopped "
+                f"{stopped}/{harmful}, benign refused as unsafe {false}/{benign}"
+            )
+        return notes
+
+    @property
+    def topic_classifier(self) -> TopicClassifier:
+        """The topic classifier (for reports: its calibration and held-out figures)."""
+        return self._topic_classifier
 
     # -- lexicon changes -------------------------------------------------------------------
     def subscribe_changes(self, listener: Callable[[str], None]) -> None:
@@ -417,14 +467,17 @@ def homophone_rules(policy: PolicyConfig) -> HomophoneRules:
 
 def _memory_sessions() -> sessionmaker[Session]:
     engine = create_engine(
-        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False},
+        hide_parameters=True,
     )
     GuardrailsBase.metadata.create_all(engine)
     return sessionmaker(engine, expire_on_commit=False)
 
 
 def build_guardrails(
-    settings: GuardrailSettings, session_factory: sessionmaker[Session] | None = None
+    settings: GuardrailSettings,
+    session_factory: sessionmaker[Session] | None = None,
+    encoder: TextEncoder | None = None,
 ) -> Guardrails:
     """Build the guard from settings and the policy file (cheap; call ``warm_up`` next).
 
@@ -432,6 +485,9 @@ def build_guardrails(
         settings: The guardrails settings section.
         session_factory: Sessions on the app's (migrated) database; None keeps the review queue
             in an in-memory SQLite database (CLI, evals, unit tests), said in ``status().notes``.
+        encoder: The sentence encoder retrieval uses (loaded), shared so a question is
+            embedded once per turn; None trains the topic classifier on character n-grams
+            only (said in ``status().notes``).
 
     Raises:
         PolicyError: The policy file is invalid.
@@ -452,11 +508,18 @@ def build_guardrails(
     redact = partial(analyzer.redact, placeholders=placeholders)
     injection = InjectionDetector(folder)
     classifier = ScopeClassifier()
-    topic_classifier = TopicClassifier()
+    topic_classifier = TopicClassifier(
+        encoder, settings.topic_cache_dir, max_false_harm=policy.topic.max_false_harm,
+        min_guidance_recall=policy.topic.min_guidance_recall,
+    )  # fmt: skip
+    meaning = MeaningCheck(
+        topic_classifier, harm_threshold=policy.topic.harm_threshold,
+        guidance_threshold=policy.topic.guidance_threshold,
+        exonerate_harm=policy.topic.exonerate_harm, calibrated=policy.topic.calibrate,
+    )  # fmt: skip
     scope_rail = ScopeRail(
         ScopeRules(folder), classifier, policy.scope.mode, policy.scope.classifier_threshold,
-        messages, in_domain=partial(topic_classifier.is_guidance,
-                                    threshold=policy.topic.guidance_threshold),
+        messages, in_domain=lambda text: topic_classifier.is_guidance(text, meaning.thresholds()[1]),
     )  # fmt: skip
     vocabulary = DomainVocabulary(folder, read_domain_terms())
     unavailable = messages.get("output.unavailable", "")
@@ -464,14 +527,12 @@ def build_guardrails(
         "normalize": NormalizeRail(),
         "pii": PiiRail(analyzer, placeholders),
         "injection": InjectionRail(injection, messages.get("injection", "")),
-        "lexicon": LexiconInputRail(holder, policy.lexicon.categories, messages),
-        "intent": IntentRail(HarmfulIntent(folder), messages),
+        "lexicon": LexiconInputRail(holder, policy.lexicon.categories, messages, meaning,
+                                    policy.lexicon.meaning_confirmed),
+        "intent": IntentRail(HarmfulIntent(folder), messages, meaning),
         "scope": scope_rail,
-        "topic": TopicRail(
-            vocabulary, topic_classifier, min_chars=policy.topic.min_chars,
-            harm_threshold=policy.topic.harm_threshold,
-            guidance_threshold=policy.topic.guidance_threshold, messages=messages,
-        ),  # fmt: skip
+        "topic": TopicRail(vocabulary, meaning, min_chars=policy.topic.min_chars,
+                           messages=messages),
     }
     outputs: dict[str, OutputRail] = {
         "lexicon": LexiconOutputRail(holder, unavailable),

@@ -130,7 +130,8 @@ async def synthesize(request: TtsRequest, speech: SpeechDep) -> Response:
     """Speak ``text`` (normalized for speech); offline espeak-ng when the online voice fails.
 
     The text comes from the client and may hold personal data: it is not kept in the prompt
-    cache (a prompt the service itself already spoke is still served from it).
+    cache (a prompt the service itself already spoke is still served from it) and never goes
+    to the online voice, only to the offline one (espeak-ng).
     """
     synthesis = await speech.speak(request.text, elderly=request.elderly)
     headers = {"X-Daoban-Tts-Engine": str(synthesis.engine),
@@ -217,8 +218,8 @@ async def voice(socket: WebSocket) -> None:
             reply = await turn(transcript.text, start.session_id, start.elderly)
             t3 = time.perf_counter()
             await socket.send_json({"type": "answer", **reply.model_dump(mode="json")})
-            synthesis = await speech.speak(reply.spoken_text, elderly=start.elderly,
-                                           cache=True)  # the pipeline's answer, not client text
+            synthesis = await speech.speak(reply.spoken_text, elderly=start.elderly, cache=True,
+                                           own_text=True)  # the pipeline's answer
             await socket.send_bytes(synthesis.audio)
             timings |= {"turn": (t3 - t2) * 1000, "tts": (time.perf_counter() - t3) * 1000}
         await socket.send_json({"type": "done",

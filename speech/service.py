@@ -45,8 +45,16 @@ class SpeechService:
         self._hints: tuple[str, ...] = ()
 
     def warm_up(self) -> None:
-        """Load the recognition model if the recognizer has one (never raises)."""
+        """Load the recognition model if the recognizer has one (never raises).
+
+        A recognizer with ``warm_up_in_background`` (faster-whisper: seconds to load) loads in
+        a thread, so the service answers typed questions meanwhile.
+        """
+        background = getattr(self.recognizer, "warm_up_in_background", None)
         warm = getattr(self.recognizer, "warm_up", None)
+        if callable(background):
+            background()
+            return
         if callable(warm):
             warm()
         status = self.recognizer.status()
@@ -122,13 +130,16 @@ class SpeechService:
             raise EmptyAudioError()
         return decode_wav(data, max_duration_ms=self.settings.max_audio_ms)
 
-    async def speak(self, text: str, *, elderly: bool = False, cache: bool = False) -> Synthesis:
+    async def speak(self, text: str, *, elderly: bool = False, cache: bool = False,
+                    own_text: bool = False) -> Synthesis:
         """Synthesize ``text`` (normalized for speech) at standard or elderly pace.
 
-        ``cache=True`` only for text the service produced itself (see :meth:`SpeechOutput.speak`).
+        ``cache=True`` and ``own_text=True`` only for text the service produced itself (its
+        answers and prompts); only such text may reach an online voice (see
+        :meth:`SpeechOutput.speak`).
         """
         return await self.output.speak(text, pace=Pace.ELDERLY if elderly else Pace.STANDARD,
-                                       cache=cache)
+                                       cache=cache, own_text=own_text)
 
 
 def build_output(settings: SpeechSettings) -> SpeechOutput:

@@ -132,7 +132,10 @@ class SpeechSettings(BaseModel):
     )
     decoder: DecoderSettings = Field(default_factory=DecoderSettings)
     tts_engine: Literal["edge", "espeak"] = Field(
-        default="edge", description="Preferred voice; espeak-ng is always the offline fallback"
+        default="espeak",
+        description="Preferred voice: espeak-ng (offline, the default) or edge (Microsoft's "
+        "online edge-tts, turned on only by an operator; it only ever receives daoban's own "
+        "answers and prompts, never a citizen's text); espeak-ng is always the fallback",
     )
     edge_voice: str = Field(default="zh-CN-XiaoxiaoNeural", description="edge-tts voice")
     espeak_voice: str = Field(

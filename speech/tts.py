@@ -39,6 +39,9 @@ class Synthesizer(Protocol):
 
     engine: TtsEngine
     media_type: Literal["audio/wav", "audio/mpeg"]
+    online: bool
+    """True when the text leaves the machine (an online service): it then only ever gets text
+    daoban wrote itself, never a citizen's words (GB/T 47483 §9.4.1 d)."""
 
     def status(self) -> ComponentStatus:
         """Whether the engine can be used at all (binary present, package installed)."""
@@ -61,7 +64,8 @@ class EspeakSynthesizer:
     """
 
     engine = TtsEngine.ESPEAK
-    media_type = "audio/wav"
+    media_type: Literal["audio/wav", "audio/mpeg"] = "audio/wav"
+    online = False
 
     def __init__(self, *, voice: str = "cmn-latn-pinyin", words_per_minute: int = 165,
                  elderly_rate: float = 0.75, binary: str = "espeak-ng") -> None:
@@ -102,7 +106,8 @@ class EdgeSynthesizer:
     """
 
     engine = TtsEngine.EDGE
-    media_type = "audio/mpeg"
+    media_type: Literal["audio/wav", "audio/mpeg"] = "audio/mpeg"
+    online = True
 
     def __init__(self, *, voice: str = "zh-CN-XiaoxiaoNeural", elderly_rate: str = "-25%")\
             -> None:
@@ -162,7 +167,7 @@ class SpeechOutput:
         return [s.status() for s in self._chain]
 
     async def speak(self, text: str, *, pace: Pace = Pace.STANDARD,
-                    cache: bool = False) -> Synthesis:
+                    cache: bool = False, own_text: bool = False) -> Synthesis:
         """Synthesize ``text`` (normalized for speech first).
 
         Args:
@@ -171,6 +176,9 @@ class SpeechOutput:
             cache: Keep the result for the next identical prompt. Only for text the service
                 produced itself (its prompts and pipeline answers), never for text a client
                 sent: that may hold personal data, which must not stay in memory.
+            own_text: The text is daoban's own (its answers and prompts). Online engines
+                receive only such text; a client's text goes to the offline engines only
+                (fallback reason ``<engine>_client_text``).
 
         Raises:
             TextError: Empty text.
@@ -188,6 +196,9 @@ class SpeechOutput:
                 return hit.model_copy(update={"cached": True})
         reason: str | None = None
         for synth in self._chain:
+            if synth.online and not own_text:
+                reason = reason or f"{synth.engine}_client_text"
+                continue
             if not synth.status().available:
                 reason = reason or f"{synth.engine}_unavailable"
                 continue

@@ -13,6 +13,7 @@ class Broken:
 
     engine = TtsEngine.EDGE
     media_type = "audio/mpeg"
+    online = True
 
     def __init__(self, hang=False):
         self.hang = hang
@@ -31,6 +32,7 @@ class Broken:
 class Recording:
     engine = TtsEngine.ESPEAK
     media_type = "audio/wav"
+    online = False
 
     def __init__(self):
         self.seen = []
@@ -47,9 +49,9 @@ class Recording:
 async def test_falls_back_on_error_or_timeout_then_cools_down(hang, reason):
     online, offline = Broken(hang), Recording()
     output = SpeechOutput([online, offline], timeout_ms=100)
-    first = await output.speak("请放置证件")
+    first = await output.speak("请放置证件", own_text=True)
     assert first.engine is TtsEngine.ESPEAK and first.fallback_reason == reason
-    await output.speak("请取走证件")
+    await output.speak("请取走证件", own_text=True)
     assert online.calls == 1  # cooling down: no second timeout
 
 
@@ -92,3 +94,30 @@ def test_elderly_pace_is_slower():
 async def test_espeak_mandarin_makes_a_wav():
     audio = await EspeakSynthesizer().synthesize("你好", Pace.STANDARD)
     assert audio[:4] == b"RIFF"
+
+
+class Online(Recording):
+    """A reachable online voice that records what it was sent."""
+
+    engine = TtsEngine.EDGE
+    media_type = "audio/mpeg"
+    online = True
+
+
+async def test_client_text_never_reaches_the_online_voice():
+    online, offline = Online(), Recording()
+    output = SpeechOutput([online, offline])
+    citizen = await output.speak("我叫王小明，身份证1101 0119 9003 0775 78")
+    assert online.seen == [] and citizen.engine is TtsEngine.ESPEAK
+    assert citizen.fallback_reason == "edge_client_text"
+    own = await output.speak("请放置证件", own_text=True)
+    assert own.engine is TtsEngine.EDGE and [t for t, _ in online.seen] == ["请放置证件"]
+
+
+def test_online_voice_is_off_by_default():
+    from speech.service import build_output
+    from speech.settings import SpeechSettings
+
+    assert SpeechSettings().tts_engine == "espeak"
+    assert not any(s.online for s in build_output(SpeechSettings())._chain)
+    assert any(s.online for s in build_output(SpeechSettings(tts_engine="edge"))._chain)
