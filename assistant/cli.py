@@ -11,48 +11,62 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from assistant.errors import TurnInputError
-from assistant.logs import configure_logging
-from assistant.models import Turn
-from assistant.runtime import Runtime, build_runtime
-from assistant.settings import load_settings
+from assistant.lazy_group import LazyGroup
 from assistant.voice_cli import register as register_voice_commands
 from evals.bench.cli import bench
-from evals.cli import app as eval_app
-from guardrails.cli import app as guard_app
-from knowledge.cli import app as kb_app
+
+
+class RootGroup(LazyGroup):
+    """The root: the packages' command groups are imported only when one of them runs."""
+
+    lazy = {
+        "kb": ("knowledge.cli:app", "Matter knowledge base: import, export, list."),
+        "eval": ("evals.cli:app", "Evaluation runs: routing, safety, pii, asr."),
+        "guard": ("guardrails.cli:app", "Run the input guard rails on text."),
+    }
+
 
 app = typer.Typer(
     name="daoban",
+    cls=RootGroup,
     help="daoban 智能导办: AI guidance for government-service kiosks (GB/T 47483—2026).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(kb_app, name="kb", help="Matter knowledge base: import, export, list.")
-app.add_typer(eval_app, name="eval", help="Evaluation runs: routing, safety, pii, asr.")
 app.command("bench")(bench)
-app.add_typer(guard_app, name="guard", help="Run the input guard rails on text.")
 
 register_voice_commands(app)
 
 console = Console(stderr=True)
 
+if TYPE_CHECKING:
+    from assistant.composition.services import Services
 
-def cli_runtime() -> Runtime:
-    """Build the runtime for a CLI command (logs to stderr, warnings only)."""
+
+def cli_runtime(*, seed_embedded: bool = False) -> Services:
+    """The services of a CLI command, built on first use (logs to stderr, warnings only).
+
+    ``daoban kb list`` touches the store only: no classifier, no index, no embedder (see
+    :mod:`assistant.composition.services`). No command but ``serve``, ``ask`` (on an empty
+    embedded database) and ``kb load-samples`` loads the sample matters.
+    """
+    from assistant.composition.services import Services
+    from assistant.logs import configure_logging
+    from assistant.settings import load_settings
+
     settings = load_settings()
     configure_logging("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level)
-    return build_runtime(settings)
+    return Services(settings, seed_embedded=seed_embedded)
 
 
 @app.callback()
 def main(ctx: typer.Context) -> None:
-    """daoban 智能导办: AI guidance for government-service kiosks (GB/T 47483—2026)."""
+    """Daoban 智能导办: AI guidance for government-service kiosks (GB/T 47483—2026)."""
     ctx.obj = cli_runtime
 
 
@@ -60,11 +74,22 @@ def main(ctx: typer.Context) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (PostgreSQL + Redis for >1)")
+    ] = 1,
 ) -> None:
-    """Run the HTTP service (OpenAPI docs at /docs) on the configured database."""
+    """Run the HTTP service (OpenAPI docs at /docs) on the configured database.
+
+    With several workers the node is prepared once first (migrate, seed the samples under a
+    lock on a first start, train and cache the classifiers and vectors), so each worker starts
+    from the snapshots in seconds; see :mod:`assistant.composition.node`.
+    """
     import uvicorn
 
+    from assistant.composition.node import prepare_node_in_subprocess
+
+    if workers > 1:
+        prepare_node_in_subprocess()
     uvicorn.run(
         "assistant.app:create_app",
         factory=True,
@@ -72,6 +97,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        timeout_worker_healthcheck=60,
     )
 
 
@@ -97,7 +123,9 @@ def _read_batch(path: Path) -> list[str]:
 @app.command()
 def ask(
     question: Annotated[str | None, typer.Argument(help="The citizen's question")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per question")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per question")
+    ] = False,
     batch: Annotated[
         Path | None,
         typer.Option(help="File: one question per line, or JSON lines with a 'question' field"),
@@ -108,8 +136,12 @@ def ask(
     if (question is None) == (batch is None):
         raise typer.BadParameter("give a QUESTION or --batch FILE, not both")
     questions = _read_batch(batch) if batch is not None else [question or ""]
-    runtime = cli_runtime()
+    from assistant.errors import TurnInputError
+    from assistant.models import Turn
+
+    services = cli_runtime(seed_embedded=True)
     try:
+        runtime = services.runtime()
         for text in questions:
             try:
                 turn = Turn(question=text, session_id=session)
@@ -126,8 +158,10 @@ def ask(
                 continue
             console.print(f"[bold]{result.answer.screen_text}[/bold]", highlight=False)
             for source in result.sources:
-                console.print(f"来源：{source.matter_name}（{source.matter_code}）· {source.section}")
+                console.print(
+                    f"来源：{source.matter_name}（{source.matter_code}）· {source.section}"
+                )
             for route in result.routes[:3]:
                 console.print(f"→ {route.matter_name}  {route.kiosk_route}  {route.score:.2f}")
     finally:
-        runtime.close()
+        services.close()

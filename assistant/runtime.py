@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from assistant.composition.change_feed import ChangeFeed
+from assistant.composition.seeding import seed_samples_once
+from assistant.composition.wiring import attach_shared_state
 from assistant.database import create_db_engine, make_sessionmaker, migrate
 from assistant.dialogue import SessionStore
 from assistant.generate.chat import build_chat_composer
@@ -29,7 +32,7 @@ from guardrails.policy import Guardrails, build_guardrails
 from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
 from knowledge.models import Matter, MatterContent
 from knowledge.retrieve import HybridRetriever
-from knowledge.semantic import build_embedder
+from knowledge.semantic import build_retriever
 from knowledge.store import MatterStore
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ class Runtime:
     pipeline: Pipeline
     health_probes: dict[str, Callable[[], tuple[bool, str]]] = field(default_factory=dict)
     """Named probes reported by ``/health``: each returns (available, detail)."""
+    feed: ChangeFeed | None = None
+    """The change feed this worker announces on and (once started) follows."""
 
     def close(self) -> None:
         """Release the database connections."""
@@ -71,8 +76,14 @@ def load_samples_if_empty(store: MatterStore, settings: Settings) -> int:
     return len(contents)
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Build, migrate, seed and warm up everything; see the module docstring."""
+def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
+    """Build, migrate, seed and warm up everything; see the module docstring.
+
+    ``seed=False`` never loads the samples (CLI commands: see
+    :mod:`assistant.composition.seeding`); seeding takes a database lock, so several workers
+    starting on an empty database load them once. Sessions go to Redis and changes to the
+    change feed as configured (:func:`~assistant.composition.wiring.attach_shared_state`).
+    """
     engine = create_db_engine(settings.database_url)
     migrate(engine)
     sessions_db = make_sessionmaker(engine)
@@ -83,13 +94,10 @@ def build_runtime(settings: Settings) -> Runtime:
     published = store.published()
     guardrails.add_domain_terms(domain_terms(published))
     guardrails.warm_up()
-    if load_samples_if_empty(store, settings):
+    if seed and seed_samples_once(engine, store, settings.knowledge):
         published = store.published()
         guardrails.add_domain_terms(domain_terms(published))
-    retriever = HybridRetriever(
-        embedder=build_embedder(settings.knowledge),
-        dense_weight=settings.knowledge.dense_weight,
-    )
+    retriever = build_retriever(settings.knowledge, sessions_db)
     retriever.warm_up()
     retriever.rebuild(published)
     store.subscribe(retriever.rebuild)
@@ -106,6 +114,7 @@ def build_runtime(settings: Settings) -> Runtime:
         top_k=settings.knowledge.top_k,
         abstain_coverage=settings.knowledge.abstain_score,
         abstain_matched=settings.knowledge.abstain_matched,
+        abstain_semantic=settings.knowledge.abstain_semantic,
         clarify_margin=settings.knowledge.clarify_margin,
     )
     runtime = Runtime(
@@ -122,6 +131,7 @@ def build_runtime(settings: Settings) -> Runtime:
         True,
         f"policy {guardrails.policy.version}, {len(guardrails.lexicon)} lexicon terms",
     )
+    attach_shared_state(runtime)
     return runtime
 
 

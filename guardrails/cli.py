@@ -15,9 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from guardrails.models import ScreenedQuery
-from guardrails.policy import Guardrails, build_guardrails
-from guardrails.settings import GuardrailSettings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when a command runs: ``daoban --help`` stays instant
+    from guardrails.models import ScreenedQuery
+    from guardrails.policy import Guardrails
 
 app = typer.Typer(
     invoke_without_command=True,
@@ -94,6 +96,9 @@ def guard(
     """Screen TEXT (or every line of --batch FILE) with the input rails."""
     if text is None and batch is None:
         raise typer.BadParameter("give TEXT or --batch FILE")
+    from guardrails.policy import build_guardrails
+    from guardrails.settings import GuardrailSettings
+
     guard_ = build_guardrails(
         GuardrailSettings(policy_path=policy, scope_classifier=not rules_only)
     )

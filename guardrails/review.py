@@ -75,6 +75,11 @@ class ReviewQueue:
         self._policy_version = policy_version
         self._clock = clock
         self._corrections: dict[tuple[str, str], str] = {}
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after an approved correction was stored (other workers reload)."""
+        self._listeners.append(listener)
 
     def load_corrections(self) -> int:
         """Read approved corrections into memory (at warm-up); returns how many."""
@@ -218,6 +223,8 @@ class ReviewQueue:
         )  # fmt: skip
         if correction is not None and item.matter_code and item.aspect and item.correction:
             self._corrections[(item.matter_code, item.aspect)] = item.correction
+            for listener in self._listeners:
+                listener()
         return item
 
     def _decide_in_transaction(

@@ -1,0 +1,98 @@
+"""Dialogue state shared by every worker: Redis with a TTL when ``DAOBAN_REDIS_URL`` is set.
+
+A citizen's follow-up ("那要多久") may land on another worker or another node; the state —
+a matter code and an aspect, no text, no personal data (see :mod:`assistant.dialogue`) — is
+therefore kept in Redis under ``daoban:dialogue:<session id>`` with the session TTL, renewed
+on every turn. Without Redis the in-memory :class:`~assistant.dialogue.SessionStore` is the
+embedded default (one process).
+
+When Redis fails mid-service a turn is still answered: the state reads as empty (the citizen
+is asked again which matter) and the failure is logged and counted, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.dialogue import DialogueState, SessionStore
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "daoban:dialogue:"
+
+
+class RedisSessionStore(SessionStore):
+    """Session id → :class:`DialogueState` in Redis, each key expiring ``ttl_s`` after use."""
+
+    def __init__(self, client: Any, *, ttl_s: int) -> None:
+        """Use ``client`` (a ``redis.Redis``) with a time-to-live of ``ttl_s`` seconds."""
+        super().__init__(ttl_s=ttl_s, max_sessions=1)
+        self._client = client
+        self._ttl_s = ttl_s
+        self.failures = 0
+        """Redis calls that failed (the turn went on without state)."""
+
+    @classmethod
+    def from_url(cls, url: str, *, ttl_s: int) -> RedisSessionStore:
+        """Connect lazily to the Redis at ``url`` (``redis://host:port/db``)."""
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        return cls(client, ttl_s=ttl_s)
+
+    def get(self, session_id: str | None) -> DialogueState:
+        """The state of ``session_id`` (empty when unknown, expired, ``None`` or Redis down)."""
+        if session_id is None:
+            return DialogueState()
+        try:
+            raw = self._client.get(KEY_PREFIX + session_id)
+        except Exception as exc:  # noqa: BLE001 - a turn never fails on the session store
+            self._failed("get", exc)
+            return DialogueState()
+        if raw is None:
+            return DialogueState()
+        try:
+            return DialogueState.model_validate_json(raw)
+        except ValidationError:
+            return DialogueState()
+
+    def put(self, session_id: str | None, state: DialogueState) -> None:
+        """Remember ``state`` for ``session_id`` (ignored when ``None``); restarts the TTL."""
+        if session_id is None:
+            return
+        try:
+            self._client.set(KEY_PREFIX + session_id, state.model_dump_json(), ex=self._ttl_s)
+        except Exception as exc:  # noqa: BLE001
+            self._failed("put", exc)
+
+    def end(self, session_id: str) -> None:
+        """Forget ``session_id`` now, on every worker (new citizen, card removed)."""
+        try:
+            self._client.delete(KEY_PREFIX + session_id)
+        except Exception as exc:  # noqa: BLE001
+            self._failed("end", exc)
+
+    def __len__(self) -> int:
+        """Live dialogue states in Redis (a key scan: for ``/health`` and tests, not turns)."""
+        try:
+            return sum(1 for _ in self._client.scan_iter(match=KEY_PREFIX + "*", count=500))
+        except Exception as exc:  # noqa: BLE001
+            self._failed("count", exc)
+            return 0
+
+    def ping(self) -> bool:
+        """Whether Redis answers now."""
+        try:
+            return bool(self._client.ping())
+        except Exception:  # noqa: BLE001
+            return False
+
+    def _failed(self, operation: str, exc: Exception) -> None:
+        self.failures += 1
+        logger.warning(
+            "dialogue store: Redis %s failed (%s)", operation, type(exc).__name__,
+            extra={"failures": self.failures},
+        )  # fmt: skip
