@@ -68,11 +68,11 @@ class ImportValidationError(KnowledgeError):
 
 
 class ImportFormatError(ImportValidationError):
-    """The file cannot be read as JSON or YAML, or is not a list of matters."""
+    """The file cannot be read (JSON, YAML, JSON lines, or CSV/XLSX with a valid mapping)."""
 
     code = "knowledge.unreadable_import"
     status = 400
-    message_zh = "导入文件无法解析，请提供 JSON 或 YAML 格式的事项列表"
+    message_zh = "导入文件无法解析：请提供事项列表（JSON/YAML）、事项记录（JSON 行）或清单及映射文件"
 
 
 class UnsafeContentError(ImportValidationError):
