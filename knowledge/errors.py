@@ -72,7 +72,9 @@ class ImportFormatError(ImportValidationError):
 
     code = "knowledge.unreadable_import"
     status = 400
-    message_zh = "导入文件无法解析：请提供事项列表（JSON/YAML）、事项记录（JSON 行）或清单及映射文件"
+    message_zh = (
+        "导入文件无法解析：请提供事项列表（JSON/YAML）、事项记录（JSON 行）或清单及映射文件"
+    )
 
 
 class UnsafeContentError(ImportValidationError):
