@@ -81,7 +81,8 @@ def test_materials_without_a_stated_form_are_listed_by_name_only():
 
 async def test_the_chat_model_is_not_asked_about_an_unpublished_element():
     never = GenericFakeChatModel(messages=iter([]))  # raises if it is ever called
-    draft = await ChatComposer(never, timeout_ms=1000).compose("要带什么", partial(), Aspect.MATERIALS)
+    composer = ChatComposer(never, timeout_ms=1000)
+    draft = await composer.compose("要带什么", partial(), Aspect.MATERIALS)
     assert draft.composer == "extractive"
     assert "未公布申请材料" in draft.screen_text
 
