@@ -46,7 +46,10 @@ BARE = {
     "name": "测试事项目录条目",
     "department": "区测试局",
     "type": "公共服务",
-    **dict.fromkeys(("conditions", "legal_time_limit", "promised_time_limit", "fee", "result", "phone", "address", "basis", "source")),
+    **dict.fromkeys(
+        ("conditions", "legal_time_limit", "promised_time_limit", "fee", "result", "phone",
+         "address", "basis", "source")
+    ),
     "materials": [],
     "process": [],
     "extra": {"region": "测试区", "detail_url": "http://example.gov.cn/d/2"},
