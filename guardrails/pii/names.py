@@ -72,6 +72,8 @@ COMMON_WORDS = frozenset(
 )  # fmt: skip
 """Words that look like a surname and a given name but are ordinary words."""
 
+_NAME_END = "的地得了着过吗呢吧啊办要想去来在是和跟与及给说问查看把被让叫申请，。、；：？！,.;:?! "
+"""Characters that end a transliterated given name (阿不都 keeps its 都)."""
 _AMBIGUOUS_COMPOUNDS = frozenset(
     {"东方", "百里", "第五", "南门", "西门", "东门", "司空", "欧", "南宫"}
 )
@@ -161,8 +163,12 @@ class NameRecognizer:
         """
         if not self._use_jieba:
             return False
-        heads = {body} if body[:2] in COMPOUND_SURNAMES else {body, body[:2]}
-        return any(_dictionary_word(w, 100, places=False) for w in heads)
+        if body[:2] in COMPOUND_SURNAMES:
+            return _dictionary_word(body, 100, places=False)
+        if any(_dictionary_word(w, 100, places=False) for w in {body, body[:2]}):
+            return True
+        # 陈述 is tagged as a name in jieba's dictionary, and very common: 当事人陈述 is no name.
+        return len(body) == 3 and _dictionary_name(body[:2], 500)
 
     def _span(self, start: int, end: int, score: float, recognizer: str) -> PiiSpan:
         return PiiSpan(type=PiiType.NAME, start=start, end=end, score=score, recognizer=recognizer)
@@ -176,7 +182,7 @@ class NameRecognizer:
             cut = max((left.rfind(c) + len(c) for c in self._cue_words if c in left), default=0)
             cut = max(cut, left.rfind("我") + 1, left.rfind("是") + 1, left.rfind("叫") + 1)
             right = match.group(2)
-            stop = next((i for i, ch in enumerate(right) if i > 0 and ch in _NOT_GIVEN), len(right))
+            stop = next((i for i, ch in enumerate(right) if i > 0 and ch in _NAME_END), len(right))
             left, right = left[cut:], right[:stop]
             if len(left) < 2 or len(right) < 2:
                 continue
@@ -203,9 +209,16 @@ class NameRecognizer:
     def _tagged(self, text: str) -> list[PiiSpan]:
         spans: list[PiiSpan] = []
         position = 0
-        for word, flag in _posseg(text):
+        tokens = _posseg(text)
+        for index, (word, flag) in enumerate(tokens):
             start, position = position, position + len(word)
+            following = tokens[index + 1] if index + 1 < len(tokens) else ("", "")
+            if len(word) == 1 and word in self._surnames and following[1] in _POS_NAME \
+                    and len(following[0]) <= 2:
+                word, flag = word + following[0], following[1]  # 韩 + 美玲
             if flag not in _POS_NAME or not 2 <= len(word) <= 4 or word in COMMON_WORDS:
+                continue
+            if _dictionary_name(word):
                 continue
             if word in self._cue_words or not self._body_start.match(word) or self._ordinary(word):
                 continue
@@ -252,6 +265,19 @@ def _cut(text: str) -> list[str]:
 
     _jieba()
     return list(jieba.cut(text))
+
+
+def _dictionary_name(word: str, min_freq: int = 50) -> bool:
+    """True for a name common enough to be in jieba's dictionary (张家界, 王府井).
+
+    Such a word is a place or a public figure, not a citizen's name.
+    """
+    import jieba
+    import jieba.posseg as pseg
+
+    _jieba()
+    tag = pseg.dt.word_tag_tab.get(word) or ""
+    return tag.startswith("nr") and (jieba.dt.FREQ.get(word) or 0) >= min_freq
 
 
 def _dictionary_word(word: str, min_freq: int, places: bool = True) -> bool:
