@@ -25,6 +25,8 @@ class DialogueState(BaseModel):
 
     matter_code: str | None = None
     aspect: Aspect | None = None
+    choices: tuple[str, ...] = ()
+    """Codes of the matters last offered as choices (a clarifying question), best first."""
 
 
 class SessionStore:

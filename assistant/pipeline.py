@@ -16,6 +16,7 @@ guard; everything after it sees the redacted text, and nothing here logs text.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from assistant.generate.extractive import ExtractiveComposer, unpublished_elemen
 from assistant.grounding import grounding_text as matter_grounding_text
 from assistant.intent import ASPECT_CUES, IntentClassifier
 from assistant.models import Answer, Intent, IntentKind, KioskAction, Route, Turn, TurnResult
+from assistant.modes import adapt_to_mode
 from assistant.replies import Replies
 from guardrails.models import Decision, Draft, GuardedAnswer, ScreenedQuery
 from knowledge.models import Aspect, Hit, Matter
@@ -88,7 +90,7 @@ def _route(matter: Matter, score: float) -> Route:
     """The one-click route into ``matter``."""
     return Route(
         matter_code=matter.code, matter_name=matter.name, kiosk_route=matter.kiosk_route,
-        score=score,
+        score=score, english_name=matter.english_name,
     )
 
 
@@ -97,6 +99,9 @@ SUGGEST_SCORE = 0.5
 
 SUGGEST_MATCHED = 1.5
 """Weighted key-syllable matches from which a weak hit is still offered as a choice."""
+
+FOLLOW_UP_LEAD = re.compile(r"^(那么|那|还有|另外|然后|then |and )")
+"""Words that open a follow-up question ("那要多久")."""
 
 TOPIC_MIN_CHARS = 2
 """A question with fewer content characters than this, once its aspect cues are removed,
@@ -170,6 +175,7 @@ class Pipeline:
             result = await self._answer(turn, screened, intent)
             if screened.declined:
                 result = self._decline_acts(result, screened)
+        result = adapt_to_mode(result, turn, self.retriever.matter, self.replies.hotline)
         if turn.with_script:
             pace = Pace.ELDERLY if turn.elderly else Pace.STANDARD
             codes = [s.matter_code for s in result.sources]
@@ -321,7 +327,7 @@ class Pipeline:
         """A follow-up that names no matter: only aspect cues and function words."""
         if not (intent.follow_up or intent.aspect_explicit):
             return False
-        rest = normalize(text)
+        rest = FOLLOW_UP_LEAD.sub("", normalize(text))
         for cues in ASPECT_CUES.values():
             for cue in cues:
                 rest = rest.replace(cue, " ")

@@ -57,6 +57,10 @@ class Replies:
             f"其他问题请拨打政务服务热线{self.hotline}咨询。"
         )
 
+    def which_matter(self) -> str:
+        """A follow-up ("那要多久") came before any matter was named."""
+        return "请问您问的是哪个事项？请说出事项名称，比如“居住证要带什么材料”，我再为您解答。"
+
     def which_form(self) -> str:
         """Asked to fill a form before naming a matter."""
         return "请先告诉我您要办理的事项，比如“办居住证”，我再帮您用身份证信息预填表格。"

@@ -28,11 +28,12 @@ from assistant.generate.chat import build_chat_composer
 from assistant.pipeline import Pipeline
 from assistant.replies import Replies
 from assistant.settings import Settings
+from guardrails.encoder import TextEncoder
 from guardrails.policy import Guardrails, build_guardrails
 from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
 from knowledge.models import Matter, MatterContent
 from knowledge.retrieve import HybridRetriever
-from knowledge.semantic import build_retriever
+from knowledge.semantic import build_embedder, build_retriever
 from knowledge.store import MatterStore
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,14 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     engine = create_db_engine(settings.database_url)
     migrate(engine)
     sessions_db = make_sessionmaker(engine)
-    guardrails = build_guardrails(settings.guardrails, sessions_db)
+    # One embedder for retrieval and the guard's meaning-based rails: the guard embeds the
+    # screened question and retrieval reuses that vector (the embedder's query cache).
+    embedder = build_embedder(settings.knowledge)
+    retriever = build_retriever(settings.knowledge, sessions_db, embedder=embedder)
+    retriever.warm_up()
+    guardrails = build_guardrails(
+        settings.guardrails, sessions_db, encoder=shared_encoder(embedder)
+    )
     store = MatterStore(sessions_db, content_check=matter_content_check(guardrails))
     # The matter words go in before warm-up, so the topic classifier is trained once, with
     # them; warm-up still precedes the sample import, whose scan needs the reviewers' lexicon.
@@ -97,8 +105,6 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     if seed and seed_samples_once(engine, store, settings.knowledge):
         published = store.published()
         guardrails.add_domain_terms(domain_terms(published))
-    retriever = build_retriever(settings.knowledge, sessions_db)
-    retriever.warm_up()
     retriever.rebuild(published)
     store.subscribe(retriever.rebuild)
     store.subscribe(lambda matters: guardrails.add_domain_terms(domain_terms(matters)))
@@ -133,6 +139,17 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     )
     attach_shared_state(runtime)
     return runtime
+
+
+def shared_encoder(embedder: object) -> TextEncoder | None:
+    """The retrieval embedder as the guard's sentence encoder, when it is one and is loaded
+    (None otherwise: the guard then says in ``/health`` that it runs on characters only)."""
+    if not isinstance(embedder, TextEncoder):
+        return None
+    status = getattr(embedder, "status", None)
+    if callable(status) and not getattr(status(), "available", False):
+        return None
+    return embedder
 
 
 def domain_terms(matters: list[Matter]) -> list[str]:

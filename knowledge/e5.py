@@ -185,6 +185,11 @@ class E5Embedder:
         """Vector size (384)."""
         return E5_DIMENSION
 
+    @property
+    def model_id(self) -> str:
+        """``e5-small-q4:<weights sha256 prefix>``: the cache key of this model's vectors."""
+        return f"e5-small-q4:{self._expected_sha256[:16]}"
+
     def encode_queries(self, texts: list[str]) -> Vectors:
         """Embed questions with the "query: " prefix; shape ``(len(texts), 384)``, unit rows.
 

@@ -54,6 +54,11 @@ class RetrievalEmbedder(Embedder, Protocol):
     ones (bge-small-zh through sentence-transformers) use :meth:`encode` for both.
     """
 
+    @property
+    def model_id(self) -> str:
+        """Names the model and its weights (cache key of its vectors), ≤ 64 characters."""
+        ...
+
     def warm_up(self) -> ComponentStatus:
         """Load the model (idempotent); the status says whether it is live and why not."""
         ...
@@ -141,6 +146,12 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    @property
+    def model_id(self) -> str:
+        """``st:<folder name>``: the cache key of this model's vectors."""
+        name = self._path.name if self._path is not None else "none"
+        return f"st:{name}"[:64]
+
     def encode_queries(self, texts: list[str]) -> Vectors:
         """Questions, encoded like any text (symmetric model)."""
         return self.encode(texts)
@@ -173,6 +184,11 @@ class HashingEmbedder:
             if norm:
                 out[row] /= norm
         return out
+
+    @property
+    def model_id(self) -> str:
+        """``hashing:<dimension>``."""
+        return f"hashing:{self._dimension}"
 
     def warm_up(self) -> ComponentStatus:
         """Nothing to load."""

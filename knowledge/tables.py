@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -31,7 +31,9 @@ class MatterRow(KnowledgeBase):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     """sha256 of the canonical content document (see ``knowledge.store.content_hash``)."""
-    review_flags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
+    review_flags: Mapped[list[str] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True, default=None
+    )
     """Reason codes of the content check that held this draft for review (None: not held)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -50,4 +52,21 @@ class MatterVersionRow(KnowledgeBase):
     editor: Mapped[str] = mapped_column(String(64), default="")
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MatterVectorRow(KnowledgeBase):
+    """A cached passage vector of the semantic channel (see :mod:`knowledge.vectors`).
+
+    Keyed by the embedding model and the sha256 of the passage text, so an unchanged matter
+    is never embedded twice, and a changed one (or another model) gets a new row.
+    """
+
+    __tablename__ = "knowledge_matter_vectors"
+
+    model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dimension: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    """float32 little-endian, ``dimension`` values."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -3,11 +3,15 @@
 Vectors are unit rows of one float32 matrix; a query is one matrix-vector product (10,000
 matters × 384 dimensions is about a millisecond), so the channel needs numpy only.
 Passages are embedded with the embedder's passage role and questions with its query role
-(e5's "passage: " / "query: ").
+(e5's "passage: " / "query: "). With a :class:`~knowledge.vectors.MatterVectorCache`, a
+passage's vector is stored under the sha256 of its text: a rebuild embeds only passages it
+has never seen (a start-up on an indexed database embeds nothing; a publish, one matter).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,11 +19,46 @@ import numpy.typing as npt
 
 from knowledge.embeddings import RetrievalEmbedder
 from knowledge.models import Matter
+from knowledge.thesaurus import Expansion
+from knowledge.vectors import MatterVectorCache, text_hash
+
+logger = logging.getLogger(__name__)
+
+PASSAGE_MAX_CHARS = 240
+"""Passages are cut here: e5's cost grows with length, and the head says the most."""
+
+_EMBED_BATCH = 32
 
 
-def matter_passage(matter: Matter) -> str:
-    """The text embedded for a matter: its names, objects and conditions."""
-    return "；".join([*matter.names, *matter.service_objects, *matter.conditions[:3]])
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit]
+
+
+def matter_passage(matter: Matter, expansion: Expansion | None = None) -> str:
+    """The text embedded for a matter: more than its name.
+
+    Name and other names, the thesaurus' words for it, implementing department and level,
+    type, service objects, themes, the head of its conditions and its first materials; any
+    of them may be missing in a real catalogue.
+    """
+    parts = ["、".join(matter.names)]
+    if expansion is not None and expansion.terms:
+        parts.append("、".join(expansion.terms[:8]))
+    department = matter.department + (f"（{matter.level}）" if matter.level else "")
+    parts.append(f"实施机构：{department}")
+    if matter.type is not None:
+        parts.append(f"类型：{matter.type.value}")
+    if matter.service_objects:
+        parts.append("服务对象：" + "、".join(matter.service_objects[:4]))
+    if matter.themes:
+        parts.append("主题：" + "、".join(matter.themes[:4]))
+    if matter.situations:
+        parts.append("情形：" + "；".join(matter.situations[:4]))
+    if matter.conditions:
+        parts.append("条件：" + _clip(matter.conditions[0], 60))
+    if matter.materials:
+        parts.append("材料：" + "、".join(m.name for m in matter.materials[:4]))
+    return _clip("。".join(parts), PASSAGE_MAX_CHARS)
 
 
 class DenseChannel:
@@ -27,17 +66,50 @@ class DenseChannel:
 
     name = "dense"
 
-    def __init__(self, embedder: RetrievalEmbedder) -> None:
+    def __init__(
+        self, embedder: RetrievalEmbedder, *, cache: MatterVectorCache | None = None
+    ) -> None:
         """Use ``embedder``'s passage role for matters and its query role for questions."""
         self._embedder = embedder
+        self._cache = cache
         self._matrix: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
+        self.embedded = 0
+        """Passages embedded by the last build (the rest came from the cache)."""
 
-    def build(self, matters: Sequence[Matter]) -> None:
-        """Embed ``matters`` and index them; positions follow the sequence."""
-        if matters:
-            self._matrix = self._embedder.encode_passages([matter_passage(m) for m in matters])
-        else:
-            self._matrix = np.zeros((0, self._embedder.dimension), dtype=np.float32)
+    def build(self, passages: Sequence[str]) -> None:
+        """Index the matters' ``passages``; positions follow the sequence."""
+        started = time.perf_counter()
+        dimension = self._embedder.dimension
+        matrix = np.zeros((len(passages), dimension), dtype=np.float32)
+        keys = [text_hash(p) for p in passages]
+        model = self._embedder.model_id
+        known = self._cache.load(model, keys) if self._cache is not None else {}
+        missing: dict[str, str] = {}
+        for key, passage in zip(keys, passages, strict=True):
+            if key not in known:
+                missing.setdefault(key, passage)
+        fresh: dict[str, npt.NDArray[np.float32]] = {}
+        pending = list(missing.items())
+        for start in range(0, len(pending), _EMBED_BATCH):
+            batch = pending[start : start + _EMBED_BATCH]
+            vectors = self._embedder.encode_passages([text for _, text in batch])
+            for (key, _), vector in zip(batch, vectors, strict=True):
+                fresh[key] = vector
+        if fresh and self._cache is not None:
+            self._cache.save(model, fresh)
+        for row, key in enumerate(keys):
+            vector = known.get(key)
+            matrix[row] = vector if vector is not None else fresh[key]
+        self._matrix = matrix
+        self.embedded = len(fresh)
+        logger.info(
+            "dense index built",
+            extra={
+                "passages": len(passages),
+                "embedded": len(fresh),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
 
     def scores(self, query: str) -> npt.NDArray[np.float32]:
         """Cosine similarity of every matter to ``query``, shape ``(matters,)``, in [-1, 1]."""

@@ -65,7 +65,7 @@ def test_retriever_fuses_the_dense_channel(tiny_model_dir):
     retriever.rebuild(sample_matters())
     assert retriever.dense_status().available
     hits = retriever.search("身份证丢了怎么补办", k=3)
-    assert "dense" in hits[0].channel_scores
+    assert hits[0].channels.dense is not None
     assert hits[0].matter.code == "HJ-0004"
 
 
