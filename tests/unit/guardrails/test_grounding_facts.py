@@ -16,10 +16,11 @@ from assistant.grounding import grounding_text
 from guardrails.facts import FactKind, extract_facts
 from guardrails.models import Draft, Source
 from guardrails.pii.redact import DEFAULT_PLACEHOLDERS
-from guardrails.policy import Guardrails
+from guardrails.policy import Guardrails, build_guardrails
 from guardrails.rails.base import OutputState
 from guardrails.rails.grounding import GroundingRail
 from guardrails.rails.pii_leak import PiiLeakRail
+from guardrails.settings import GuardrailSettings
 from knowledge.models import Aspect
 from tests.factories import published, sample_contents
 
@@ -32,6 +33,12 @@ MATTER = (
 )
 SOURCE = Source(matter_code="M1", matter_name="居住证", section="time_limit")
 
+
+
+@pytest.fixture(scope="module")
+def guard() -> Guardrails:
+    """The guard as built, not warmed: PII detection and output rails need no classifier."""
+    return build_guardrails(GuardrailSettings())
 
 @pytest.fixture(scope="module")
 def rail() -> GroundingRail:
