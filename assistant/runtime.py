@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.composition.change_feed import ChangeFeed
 from assistant.composition.seeding import seed_samples_once
+from assistant.composition.snapshots import FitSnapshots
 from assistant.composition.wiring import attach_shared_state
 from assistant.database import create_db_engine, make_sessionmaker, migrate
 from assistant.dialogue import SessionStore
@@ -96,6 +97,7 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     guardrails = build_guardrails(
         settings.guardrails, sessions_db, encoder=shared_encoder(embedder)
     )
+    guardrails.fit_with = FitSnapshots(settings.snapshot_dir).fit
     store = MatterStore(sessions_db, content_check=matter_content_check(guardrails))
     # The matter words go in before warm-up, so the topic classifier is trained once, with
     # them; warm-up still precedes the sample import, whose scan needs the reviewers' lexicon.

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: SQLite file by default, postgresql+psycopg://… in production",
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+    snapshot_dir: Path = Field(
+        default=Path("var/snapshots"),
+        description="Per-node folder of trained-model snapshots shared by the node's workers "
+        "(keyed by model code, policy and catalogue; written by the service only)",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis (redis://127.0.0.1:6379/0) for dialogue sessions shared by every "

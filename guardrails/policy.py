@@ -67,6 +67,7 @@ from guardrails.review import ReviewQueue
 from guardrails.scope_classifier import TRAIN_PATH, ScopeClassifier, read_scope_examples
 from guardrails.settings import GuardrailSettings
 from guardrails.tables import GuardrailsBase
+from guardrails.act_classifier import ActClassifier, read_act_examples
 from guardrails.encoder import TextEncoder
 from guardrails.topic_classifier import TopicClassifier, TopicCorpus, TopicExample
 from guardrails.topic_data import available_sets, read_public_examples
@@ -128,6 +129,9 @@ class Guardrails:
         self._notes: list[str] = []
         self.counters: Counter[str] = Counter()
         self._change_listeners: list[Callable[[str], None]] = []
+        self.fit_with: Callable[..., object] = _fit
+        """How :meth:`warm_up` trains a classifier: ``fit_with(model, *data)``; the app's
+        composition puts a per-node snapshot here so workers load instead of training."""
 
     @property
     def lexicon(self) -> Lexicon:
@@ -146,7 +150,9 @@ class Guardrails:
         scope_examples = read_scope_examples(TRAIN_PATH) if TRAIN_PATH.exists() else []
         self._scope_texts = [e.text for e in scope_examples]
         if self.settings.scope_classifier and scope_examples:
-            self._scope_classifier.fit(scope_examples)
+            self.fit_with(self._scope_classifier, scope_examples)
+        if self.settings.scope_classifier and self.scope_rail.acts is not None:
+            self.fit_with(self.scope_rail.acts, *read_act_examples(scope_path=TRAIN_PATH))
         elif not self.settings.scope_classifier:
             self._notes.append("scope classifier disabled by settings: rules only")
         else:
@@ -460,6 +466,11 @@ class Guardrails:
                 )  # fmt: skip
 
 
+def _fit(model: object, *data: object) -> object:
+    """Train ``model`` on ``data`` (the default of :attr:`Guardrails.fit_with`)."""
+    return model.fit(*data)  # type: ignore[attr-defined]
+
+
 def homophone_rules(policy: PolicyConfig) -> HomophoneRules:
     """The policy's ``lexicon.homophone`` section as the lexicon's rules."""
     return HomophoneRules(**policy.lexicon.homophone.model_dump())
@@ -520,6 +531,8 @@ def build_guardrails(
     scope_rail = ScopeRail(
         ScopeRules(folder), classifier, policy.scope.mode, policy.scope.classifier_threshold,
         messages, in_domain=lambda text: topic_classifier.is_guidance(text, meaning.thresholds()[1]),
+        acts=ActClassifier(encoder, settings.topic_cache_dir),
+        act_threshold=policy.scope.act_threshold,
     )  # fmt: skip
     vocabulary = DomainVocabulary(folder, read_domain_terms())
     unavailable = messages.get("output.unavailable", "")
