@@ -413,8 +413,11 @@ class Guardrails:
 
     # -- lexicon changes -------------------------------------------------------------------
     def subscribe_changes(self, listener: Callable[[str], None]) -> None:
-        """Call ``listener(kind)`` after a change other workers must apply: ``"lexicon"``
-        (a term added or removed) or ``"corrections"`` (a correction approved)."""
+        """Call ``listener(kind)`` after a change other workers must apply.
+
+        ``kind`` is ``"lexicon"`` (a term added or removed) or ``"corrections"`` (a
+        correction approved).
+        """
         self._change_listeners.append(listener)
         self.review.subscribe(lambda: listener("corrections"))
 
