@@ -97,7 +97,7 @@ def build_backoffice(runtime: Runtime) -> Backoffice:
     settings = runtime.settings
     return Backoffice(
         runtime=runtime,
-        stats=StatsRecorder(runtime.sessions_db),
+        stats=StatsRecorder(runtime.sessions_db, enabled=settings.stats.enabled),
         reader=StatsReader(runtime.sessions_db, ZoneInfo(settings.stats.timezone)),
         answer_ids=AnswerIds(
             shared_key(runtime.sessions_db), window_h=settings.stats.feedback_window_h

@@ -158,10 +158,20 @@ def events_of(
 class StatsRecorder:
     """Adds events to the hourly counters; see the module docstring."""
 
-    def __init__(self, session_factory: sessionmaker[Session], *, clock: Clock = utc_now) -> None:
-        """Record into the database of ``session_factory`` (migrated to 0006_backoffice)."""
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        clock: Clock = utc_now,
+        enabled: bool = True,
+    ) -> None:
+        """Record into the database of ``session_factory`` (migrated to 0006_backoffice).
+
+        ``enabled=False`` (``stats.enabled``) drops every event without writing.
+        """
         self._sessions = session_factory
         self._clock = clock
+        self.enabled = enabled
         self.failures = 0
         """Writes that failed since start (the events were dropped, the citizen was served)."""
         self.recorded = 0
@@ -174,7 +184,7 @@ class StatsRecorder:
             True when written, False when the write failed (logged and counted).
         """
         counts = Counter(events)
-        if not counts:
+        if not counts or not self.enabled:
             return True
         try:
             with self._sessions.begin() as session:

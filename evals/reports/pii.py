@@ -1,16 +1,15 @@
-"""Writes the PII report as JSON, Markdown and HTML (with a recall chart)."""
+"""Writes the PII report as JSON, Markdown and an HTML run page (charts, targets, change)."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
-from evals.reports.charts import bar_chart_png
+from evals.reports.run_page import Chart, Metric, RunPage, Target, write_run_page
 from evals.runners.pii import PiiReport
 
 TARGETS = {"CN_ID_CARD": 0.99, "CN_PHONE": 0.99, "BANK_CARD": 0.99, "PERSON": 0.90,
-           "ADDRESS": 0.90}  # fmt: skip
+           "ADDRESS": 0.90}
 
 
 def render_markdown(report: PiiReport) -> str:
@@ -41,12 +40,37 @@ def write_pii_report(report: PiiReport, out: Path) -> tuple[Path, Path, Path]:
     json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     markdown = render_markdown(report)
     md_path.write_text(markdown, encoding="utf-8")
-    chart = bar_chart_png([s.type for s in report.types], [s.recall for s in report.types],
-                          "Recall per type", 0.99)  # fmt: skip
-    html_path.write_text(
-        "<!doctype html><html><meta charset='utf-8'><title>daoban PII report</title><body>"
-        f"<h1>PII detection</h1><img alt='recall' src='{chart}'><pre>{html.escape(markdown)}</pre>"
-        "</body></html>",
-        encoding="utf-8",
-    )
+    html_path = write_run_page(pii_page(report), out, "pii")
     return json_path, md_path, html_path
+
+
+def pii_page(report: PiiReport) -> RunPage:
+    """The run page: recall and precision per type, targets, change since the last run."""
+    return RunPage(
+        title="个人信息识别评测（GB/T 47483 9.4.1 d）",
+        kind="pii",
+        subtitle=f"评测集：{', '.join(report.sets)} · {report.texts} 条 · "
+        f"无个人信息却被标记 {report.false_positive_texts} 条 · p95 {report.latency_p95_ms:.3f} ms",
+        metrics=[
+            *(Metric(name=f"recall · {s.type}", value=s.recall) for s in report.types),
+            *(Metric(name=f"precision · {s.type}", value=s.precision) for s in report.types),
+        ],
+        targets=[
+            Target(name=f"{s.type} 召回率", value=s.recall, bound=f"≥ {TARGETS[s.type]:.0%}",
+                   met=s.recall >= TARGETS[s.type])
+            for s in report.types
+            if s.type in TARGETS
+        ],
+        charts=[
+            Chart(title="各类个人信息召回率", labels=[s.type for s in report.types],
+                  values=[s.recall for s in report.types], target=0.99),
+            Chart(title="各类个人信息精确率", labels=[s.type for s in report.types],
+                  values=[s.precision for s in report.types]),
+        ],
+        failure_headers=["类型", "标注", "识别", "漏识别"],
+        failures=[
+            [s.type, str(s.gold), str(s.found), str(s.gold - s.found)]
+            for s in report.types
+            if s.found < s.gold
+        ],
+    )
