@@ -12,7 +12,10 @@ none: never another matter's text, never a guess.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+
+from cachetools import LRUCache
 
 from assistant.spoken import to_spoken
 from guardrails.models import Draft, Source
@@ -273,16 +276,34 @@ class ExtractiveComposer:
 
     name = "extractive"
 
-    def __init__(self, hotline: str = GOVERNMENT_HOTLINE) -> None:
-        """``hotline`` is given for matters whose guide publishes no consultation phone."""
+    def __init__(self, hotline: str = GOVERNMENT_HOTLINE, *, cache_size: int = 2048) -> None:
+        """``hotline`` is given for matters whose guide publishes no consultation phone.
+
+        Answers are kept in an LRU cache of ``cache_size`` entries keyed by matter code,
+        published version and aspect: a published version never changes, and the spoken
+        form (text normalization for TTS) costs tens of milliseconds per answer.
+        """
         self.hotline = hotline
+        self._cache: LRUCache[tuple[str, int, Aspect], Draft] = LRUCache(maxsize=cache_size)
+        self._cache_lock = threading.Lock()
 
     async def compose(self, question: str, matter: Matter, aspect: Aspect) -> Draft:  # noqa: ARG002
         """Compose the answer about ``aspect`` of ``matter`` (the question is not needed)."""
         return self.compose_now(matter, aspect)
 
     def compose_now(self, matter: Matter, aspect: Aspect) -> Draft:
-        """Synchronous form of :meth:`compose`."""
+        """Synchronous form of :meth:`compose` (cached per matter version and aspect)."""
+        key = (matter.code, matter.version, aspect)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        draft = self._compose_uncached(matter, aspect)
+        with self._cache_lock:
+            self._cache[key] = draft
+        return draft
+
+    def _compose_uncached(self, matter: Matter, aspect: Aspect) -> Draft:
         body = section_text(matter, aspect, self.hotline)
         if matter.consultation_phone:
             phone = f"咨询电话：{matter.consultation_phone}。"
