@@ -19,7 +19,7 @@ from fastapi_offline import FastAPIOffline
 
 from assistant import api as assistant_api
 from assistant import preview, script_api
-from assistant.backoffice import Backoffice, build_backoffice
+from assistant.backoffice import Backoffice, build_backoffice, counted_voice_turn
 from assistant.backoffice import stop as stop_backoffice
 from assistant.composition.wiring import start_following, stop_following
 from assistant.errors import register_error_handlers
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logger.info("daoban started", extra={"matters": runtime.retriever.size})
         try:
             yield {"runtime": runtime, "speech": voice.speech, "kiosk": voice.bridge,
-                   "voice_turn": voice_turn_handler(runtime),
+                   "voice_turn": counted_voice_turn(voice_turn_handler(runtime), backoffice),
                    "form_fields": form_fields(runtime),
                    "backoffice": backoffice, "editor_desk": backoffice.desk}
         finally:

@@ -17,8 +17,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from assistant.models import TurnResult
 from assistant.runtime import Runtime
@@ -34,6 +36,8 @@ from assistant.stats.recorder import (
     utc_now,
 )
 from knowledge.editor.workflow import EditorDesk
+from speech.api import VoiceTurnHandler
+from speech.models import VoiceReply
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,8 @@ class Backoffice:
     reader: StatsReader
     answer_ids: AnswerIds
     desk: EditorDesk
+    pending: set[asyncio.Future[bool]] = field(default_factory=set)
+    """Counter writes still running in worker threads (kept referenced until done)."""
 
     def count_turn(
         self, result: TurnResult, *, kiosk_id: str | None, channel: InputChannel
@@ -90,6 +96,28 @@ class Backoffice:
             except Exception:  # noqa: BLE001 - the sweep must outlive one bad round
                 logger.exception("back-office sweep failed")
             await asyncio.sleep(settings.editor.schedule_poll_s)
+
+
+def counted_voice_turn(handler: VoiceTurnHandler, backoffice: Backoffice) -> VoiceTurnHandler:
+    """``handler`` (the ``WS /v1/voice`` turn) with its turns counted as voice (§10.1).
+
+    The reply's result gains its ``answer_id``; the counters are written in a worker thread
+    after the reply is returned, and any failure is swallowed and counted.
+    """
+
+    async def handle(text: str, session_id: str | None, elderly: bool) -> VoiceReply:
+        reply = await handler(text, session_id, elderly)
+        try:
+            result = TurnResult.model_validate(reply.result)
+        except ValidationError:
+            return reply
+        counted, events = backoffice.count_turn(result, kiosk_id=None, channel=InputChannel.VOICE)
+        task = asyncio.get_running_loop().run_in_executor(None, backoffice.stats.record, events)
+        backoffice.pending.add(task)
+        task.add_done_callback(backoffice.pending.discard)
+        return reply.model_copy(update={"result": counted.model_dump(mode="json")})
+
+    return handle
 
 
 def build_backoffice(runtime: Runtime) -> Backoffice:
