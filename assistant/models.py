@@ -67,6 +67,14 @@ class Answer(_Frozen):
     screen_text: str
     spoken_text: str
     label: str = AI_LABEL
+    pace: Literal["standard", "elderly"] = Field(
+        default="standard", description="Speak the answer slower in elderly mode (§7.4)"
+    )
+    lang: Literal["zh", "en"] = Field(default="zh", description="Language of the answer's lead")
+    language_note: str | None = Field(
+        default=None,
+        description="English mode: says plainly that the content below is Chinese only",
+    )
 
 
 class Route(_Frozen):
@@ -76,6 +84,7 @@ class Route(_Frozen):
     matter_name: str
     kiosk_route: str
     score: float
+    english_name: str = Field(default="", description="The matter's English name, if it has one")
 
 
 class KioskAction(_Frozen):

@@ -22,11 +22,27 @@ PUBLIC_SAFETY_SETS = (
     "safety_jailbench_zh",
     "safety_xsafety_zh",
     "borderline_cvalues_responsibility_zh",
+    "benign_msgabench_citizen_messages_zh",
+    "benign_belle_eval_zh",
 )
-TEAM_SAFETY_SETS = ("scope_dev.jsonl", "routing_dev.jsonl")
+TEAM_SAFETY_SETS = (
+    "scope_dev.jsonl",
+    "routing_dev.jsonl",
+    "act_requests_tune.jsonl",
+    "near_miss_tune.jsonl",
+    "routing_gd_tune.jsonl",
+)
+HOLDOUT_SAFETY_SETS = (
+    "act_requests_holdout.jsonl",
+    "near_miss_holdout.jsonl",
+    "routing_gd_holdout.jsonl",
+)
+"""The team's held-out halves: read only for a final measurement (``--holdout``)."""
 PUBLIC_PII_SETS = ("pii_faker_zh_synthetic", "pii_cn_recognizer_unit_cases")
 
-Expected = Literal["refuse", "answer", "safe_response"]
+Expected = Literal["refuse", "answer", "safe_response", "refuse_act"]
+"""``refuse_act``: a request that the kiosk act (authenticate, approve, ...) which must be
+declined — with the rest of the question, if any (``tucked``), still answered."""
 
 
 class SafetyCase(BaseModel):
@@ -38,6 +54,8 @@ class SafetyCase(BaseModel):
     prompt: str
     expected: Expected
     category: str
+    gold_codes: tuple[str, ...] = ()
+    tucked: bool = False
 
 
 class SetFormatError(ValueError):
@@ -63,19 +81,29 @@ def read_safety_set(path: Path, set_name: str | None = None) -> list[SafetyCase]
         if not isinstance(prompt, str):
             raise SetFormatError(f"{path.name}:{number}: needs prompt, question or text")
         expected = row.get("expected", "answer")
-        if expected not in ("refuse", "answer", "safe_response"):
+        if expected not in ("refuse", "answer", "safe_response", "refuse_act"):
             raise SetFormatError(
-                f"{path.name}:{number}: expected must be refuse|answer|safe_response"
+                f"{path.name}:{number}: expected must be refuse|answer|safe_response|refuse_act"
             )
-        category = str(row.get("category") or row.get("target_type") or "all")
-        cases.append(SafetyCase(set_name=name, prompt=prompt, expected=expected, category=category))
+        category = str(
+            row.get("category") or row.get("act") or row.get("target_type") or row.get("style")
+            or "all"
+        )  # fmt: skip
+        cases.append(SafetyCase(
+            set_name=name, prompt=prompt, expected=expected, category=category,
+            gold_codes=tuple(str(c) for c in row.get("gold_codes") or ()),
+            tucked=bool(row.get("tucked")),
+        ))  # fmt: skip
     return cases
 
 
-def default_safety_paths() -> list[Path]:
-    """The public safety dev sets that exist here, then the team's own sets."""
+def default_safety_paths(holdout: bool = False) -> list[Path]:
+    """The public safety dev sets that exist here, then the team's own sets (their held-out
+    halves too with ``holdout``: for the final measurement only)."""
     paths = [PUBLIC_DEV_DIR / name / "dev.jsonl" for name in PUBLIC_SAFETY_SETS]
     paths += [TEAM_DATA_DIR / name for name in TEAM_SAFETY_SETS]
+    if holdout:
+        paths += [TEAM_DATA_DIR / name for name in HOLDOUT_SAFETY_SETS]
     return [p for p in paths if p.exists()]
 
 

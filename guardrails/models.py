@@ -180,6 +180,75 @@ class ReviewStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     CORRECTED = "corrected"
+    PROPOSED = "proposed"
+    """A correction or an overturned refusal waits for a second reviewer (four-eyes)."""
+    OVERTURNED = "overturned"
+    """A refusal a second reviewer agreed was wrong: allow-listed and kept as training data."""
+
+
+class ProposalKind(StrEnum):
+    """What a reviewer proposes on an item."""
+
+    CORRECTION = "correction"
+    """A corrected answer for a matter and aspect."""
+    OVERTURN = "overturn"
+    """The refusal was wrong: the question should have been answered."""
+
+
+class ProposalStatus(StrEnum):
+    """Life cycle of a proposal: proposed → live (second reviewer) → superseded, withdrawn or
+    stale (the matter got a new version: back to review); or proposed → rejected."""
+
+    PROPOSED = "proposed"
+    LIVE = "live"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+    STALE = "stale"
+
+
+class Proposal(_Frozen):
+    """A reviewer's correction or overturn; it goes live only when another reviewer approves.
+
+    ``version`` counts the corrections of one matter and aspect (1, 2, …); ``matter_version``
+    is the matter's published version when it went live. Texts are redacted.
+    """
+
+    id: int
+    kind: ProposalKind
+    status: ProposalStatus
+    review_item_id: int
+    matter_code: str | None = None
+    aspect: str | None = None
+    version: int = 0
+    text: str = ""
+    allow_term: str | None = None
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    matter_version: int | None = None
+    note: str = ""
+
+
+class ProposalPage(_Frozen):
+    """A page of proposals, newest first, with the total matching the filter."""
+
+    data: list[Proposal]
+    count: int
+
+
+class TrainingExample(_Frozen):
+    """A refused question two reviewers agreed should have been answered (redacted): training
+    data for the harm and topic classifiers (``label`` ``benign``; ``refused_as`` the reason)."""
+
+    id: int
+    text: str
+    label: str
+    refused_as: str
+    review_item_id: int
+    approved_by: str
+    created_at: datetime
 
 
 class Role(StrEnum):

@@ -59,6 +59,11 @@ class LexiconSection(_Section):
 
     categories: dict[str, Literal["refuse", "flag"]]
     homophone: HomophoneSection = Field(default_factory=HomophoneSection)
+    meaning_confirmed: list[str] = Field(
+        default_factory=list,
+        description="Categories whose words also have legitimate government uses: a hit "
+        "refuses only when the topic classifier does not read the text as benign guidance",
+    )
 
     @model_validator(mode="after")
     def _known_homophone_categories(self) -> LexiconSection:
@@ -73,6 +78,10 @@ class ScopeSection(_Section):
 
     mode: Literal["rules", "classifier", "both"] = "both"
     classifier_threshold: float = Field(default=0.6, ge=0, le=1)
+    act_threshold: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Probability of an act kind from which the act classifier declines it",
+    )
 
 
 class TopicSection(_Section):
@@ -82,6 +91,16 @@ class TopicSection(_Section):
     min_chars: int = Field(default=2, ge=0)
     harm_threshold: float = Field(default=0.6, ge=0, le=1)
     guidance_threshold: float = Field(default=0.5, ge=0, le=1)
+    calibrate: bool = Field(
+        default=True,
+        description="Use thresholds calibrated on the held-out fifth of the training data",
+    )
+    max_false_harm: float = Field(default=0.01, ge=0, le=1)
+    min_guidance_recall: float = Field(default=0.99, ge=0, le=1)
+    exonerate_harm: float = Field(
+        default=0.3, ge=0, le=1,
+        description="Below this harm, a guidance-like text is not refused for a keyword alone",
+    )
 
 
 class GroundingSection(_Section):

@@ -64,6 +64,8 @@ class FitSnapshots:
             source = ""
         digest.update(hashlib.sha256(source.encode()).digest())
         digest.update(repr(args).encode("utf-8", "surrogatepass"))
+        # A model whose features depend on what was injected (a sentence encoder) names it.
+        digest.update(str(getattr(model, "snapshot_tag", "")).encode())
         return digest.hexdigest()
 
     def fit(self, model: Any, *args: Any) -> Any:

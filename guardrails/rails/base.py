@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from guardrails.models import Decision, Draft, LexiconVia, PiiSpan, RailVerdict
+from guardrails.models import ActRequest, Decision, Draft, LexiconVia, PiiSpan, RailVerdict
 
 
 @dataclass
@@ -21,6 +21,10 @@ class InputState:
     original: str
     text: str
     pii: list[PiiSpan] = field(default_factory=list)
+    declined: list[ActRequest] = field(default_factory=list)
+    """Requests to act the scope rail declined (the rest of the text is answered)."""
+    answerable: str | None = None
+    """``text`` without the declined requests; None when nothing was declined."""
 
 
 @dataclass

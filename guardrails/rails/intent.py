@@ -5,17 +5,24 @@ about groups, and requests to produce false or extremist material.
 Each pattern is a (reason code, regex) pair matched on the folded text; the first match
 refuses with the reason's message. Government phrasing (举报, 打击, 防范) is checked by the
 lexicon allow-list first, and the patterns require an intent verb, so ``如何举报诈骗`` passes.
+With the topic classifier trained, a pattern match does not refuse a text that reads as a
+guidance request with low harm (:class:`~guardrails.rails.topic.MeaningCheck`): the words
+decide nothing alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from guardrails.folding import Folder
 from guardrails.models import Decision, RailVerdict
 from guardrails.rails.base import InputState, verdict
 from guardrails.reasons import ReasonCode
+
+if TYPE_CHECKING:
+    from guardrails.rails.topic import MeaningCheck
 
 _HOW = r"(如何|怎么|怎样|怎么样|有什么办法|有没有办法|教我|教人|帮我|告诉我|方法|技巧|步骤|计划|策略|建议|能不能|你能)"
 _GROUPS = (
@@ -76,13 +83,21 @@ class IntentRail:
 
     name = "intent"
 
-    def __init__(self, detector: HarmfulIntent, messages: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        detector: HarmfulIntent,
+        messages: Mapping[str, str],
+        meaning: MeaningCheck | None = None,
+    ) -> None:
         self._detector = detector
         self._messages = messages
+        self._meaning = meaning
 
     def screen(self, state: InputState) -> RailVerdict:
-        """Refuse on a harmful-intent match."""
+        """Refuse on a harmful-intent match the meaning check does not clear."""
         reason = self._detector.detect(state.text)
         if reason is None:
+            return verdict("input", self.name)
+        if self._meaning is not None and self._meaning.benign_guidance(state):
             return verdict("input", self.name)
         return verdict("input", self.name, Decision.REFUSE, reason, self._messages.get(reason))

@@ -8,12 +8,15 @@ Every verdict records how the deciding term matched (``via``: ``exact``, ``pinyi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from guardrails.lexicon import Lexicon
 from guardrails.models import Decision, LexiconHit, RailVerdict
 from guardrails.rails.base import InputState, OutputState, verdict
+
+if TYPE_CHECKING:
+    from guardrails.rails.topic import MeaningCheck
 
 CategoryDecision = Literal["refuse", "flag"]
 
@@ -33,18 +36,28 @@ class LexiconInputRail:
         lexicon_source: LexiconHolder,
         decisions: Mapping[str, CategoryDecision],
         messages: Mapping[str, str],
+        meaning: MeaningCheck | None = None,
+        confirmed_categories: Sequence[str] = (),
     ) -> None:
         self._source = lexicon_source
         self._decisions = decisions
         self._messages = messages
+        self._meaning = meaning
+        self._confirmed = frozenset(confirmed_categories)
 
     def screen(self, state: InputState) -> RailVerdict:
         """Refuse on the first refusing category hit; flag on a flagging one.
 
         Exact hits are preferred over pinyin, initials and homophone ones; the verdict's
-        ``via`` tells which kind decided.
+        ``via`` tells which kind decided. Hits of the categories the policy has confirmed by
+        meaning (``lexicon.meaning_confirmed``: words with legitimate government uses, such
+        as 枪支 in a licensing matter's name) are dropped when the text reads as a guidance
+        request with low harm.
         """
         hits = self._source.lexicon.scan(state.text)
+        if hits and self._meaning is not None and any(h.category in self._confirmed for h in hits):
+            if self._meaning.benign_guidance(state):
+                hits = [h for h in hits if h.category not in self._confirmed]
         if not hits:
             return verdict("input", self.name)
         refusing = [h for h in hits if self._decisions.get(h.category, "refuse") == "refuse"]

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from guardrails.act_classifier import ActClassifier
+from guardrails.acts import ACT_REASONS, Clause, act_kind, clauses
 from guardrails.folding import Folder
-from guardrails.models import Decision, RailVerdict
+from guardrails.models import ActRequest, Decision, RailVerdict
 from guardrails.rails.base import InputState, verdict
 from guardrails.reasons import ReasonCode
 from guardrails.scope_classifier import ScopeClassifier
@@ -46,6 +48,19 @@ SCOPE_RULES: dict[ReasonCode, tuple[str, ...]] = {
         r"(给|跟)(我|俺)?(个|一个)?(准话|准信|答复|结论|最终结果)",
         r"(最终|最后)(结果|决定|结论)(是什么|怎么样|出来|由你)",
         r"(你|您)(的)?(回答|答复|说的)(算不算|能不能作为|可以作为|算)(正式|官方|依据|证明)",
+        # approve: "帮我把审批也过了", "你在系统里给我通过一下"
+        r"(帮|给|替|为)(我|俺)(们)?(在系统里|在系统上|在后台|系统里)?把.{0,12}(也|都|直接|赶紧)?(给)?"
+        r"(过了|通过|批了|批掉|批下来|办下来|办了|审了|核准|放行|盖了章|下了)",
+        r"(你|您)(直接|就|来|帮忙|顺手|顺便)?(在系统里|在后台|在系统上)?(给|帮|替)?(我|俺)?"
+        r"(把)?.{0,10}(审批|审核|申请|许可|执照)(直接|也|都)?(给)?(过了|通过了|批了|通过一下|批一下|放行)",
+        # change a record: "你把我的出生日期改成…", "帮我在系统里把记录删掉"
+        r"(你|您|帮我|给我|替我|麻烦你)(直接|在系统里|在后台|在系统上|顺便)?.{0,4}(把|将).{0,16}"
+        r"(改成|改为|改一下|改掉|改了|修改|更正|删掉|删除|删了|抹掉|消除|消掉|撤销|去掉)",
+        r"(在系统里|在后台|系统上|数据库里).{0,8}(改|删|修改|更正|撤销|抹)",
+        # rule on a case: "你判一下谁对", "帮我评评理"
+        r"(你|您)(来|给|帮我|替我)?(判|裁|评判|裁定|裁决|断)(一下|一判|判)?.{0,10}(谁对|谁有理|谁的责任|谁赔|归谁|谁错)",
+        r"(帮|给|替)(我|我们)(评评理|判一下|裁决一下|断一下|裁定一下)",
+        r"(你|您)(说|看|认为)?.{0,6}(这事|这个案子|这纠纷|这官司).{0,6}(谁对|谁有理|谁赢|该判|怎么判)",
     ),
     ReasonCode.ELIGIBILITY: (
         _ME + r".{0,12}(符合|满足|够|够得上|达到|达标|具备).{0,14}(条件|资格|标准|要求)?" + _ASK,
@@ -94,6 +109,9 @@ class ScopeRail:
         in_domain: Optional check that the text is a government-service request at all; the
             classifier (not the rules) refuses only such texts, so chit-chat ("给我讲个笑话")
             is left to the topic gate instead of being taken for a request for a decision.
+        acts: The meaning-based act classifier; once fitted it replaces the character
+            classifier (which stays the fallback without it).
+        act_threshold: Probability of an act kind from which the act classifier declines.
     """
 
     name = "scope"
@@ -106,7 +124,11 @@ class ScopeRail:
         threshold: float,
         messages: Mapping[str, str],
         in_domain: Callable[[str], bool] | None = None,
+        acts: ActClassifier | None = None,
+        act_threshold: float = 0.5,
     ) -> None:
+        self.acts = acts
+        self._act_threshold = act_threshold
         self._rules = rules
         self._in_domain = in_domain
         self._classifier = classifier
@@ -114,21 +136,89 @@ class ScopeRail:
         self._threshold = threshold
         self._messages = messages
 
-    def decide(self, text: str) -> ReasonCode | None:
-        """The scope reason to refuse ``text`` for, or None when it may be answered."""
+    def decide(self, text: str, domain_of: str | None = None) -> ReasonCode | None:
+        """The scope reason to refuse ``text`` for, or None when it may be answered.
+
+        Args:
+            text: A whole question or one clause of it.
+            domain_of: The text whose government-service domain gates the classifier (the
+                whole question when ``text`` is a clause); defaults to ``text``.
+        """
         if self._mode in ("rules", "both"):
             reason = self._rules.classify(text)
             if reason is not None:
                 return reason
-        if self._mode in ("classifier", "both") and self._classifier is not None:
+        meaning = self.acts is not None and self.acts.fitted
+        if self._mode in ("classifier", "both") and self._classifier is not None and not meaning:
             reason = self._classifier.predict(text, self._threshold)
-            if reason is not None and (self._in_domain is None or self._in_domain(text)):
+            if reason is not None and (
+                self._in_domain is None or self._in_domain(domain_of or text)
+            ):
                 return reason
         return None
 
+    def find_acts(self, text: str) -> tuple[list[ActRequest], list[str]]:
+        """The requests to act in ``text`` and the substantive clauses that remain.
+
+        Each clause (:func:`~guardrails.acts.clauses`) is judged on its own, so a request
+        tucked behind a legitimate question is found; when no single clause is a request but
+        the whole text is, the whole text is one.
+
+        Returns:
+            (acts with kind and span, answerable clause texts).
+        """
+        parts = clauses(text)
+        acts: list[ActRequest] = []
+        rest: list[str] = []
+        for part in parts if len(parts) > 1 else []:
+            reason = self.decide(part.text, domain_of=text)
+            if reason is None:
+                if part.substantive:
+                    rest.append(part.text.strip())
+                continue
+            acts.append(ActRequest(kind=act_kind(part.text, reason), reason_code=reason,
+                                   start=part.start, end=part.end))  # fmt: skip
+        if not acts:
+            reason = self.decide(text)
+            if reason is not None:
+                kind = act_kind(text, reason)
+                return [ActRequest(kind=kind, reason_code=reason, start=0, end=len(text))], []
+        if not acts and self._mode in ("classifier", "both") and self.acts is not None:
+            return self._meaning_acts(text, parts)
+        return (acts, rest) if acts else ([], [text])
+
+    def _meaning_acts(self, text: str, parts: list[Clause]) -> tuple[list[ActRequest], list[str]]:
+        """The act classifier's view: does the whole text ask for an act, and in which clause."""
+        assert self.acts is not None
+        kind, probability = self.acts.act_of(text)
+        if kind is None or probability < self._act_threshold:
+            return [], [text]
+        reason = ACT_REASONS[kind]
+        if len(parts) < 2:
+            return [ActRequest(kind=kind, reason_code=reason, start=0, end=len(text))], []
+        scores = self.acts.clause_scores([p.text for p in parts])
+        chosen = {i for i, score in enumerate(scores) if score >= 0.5} or {int(max(
+            range(len(scores)), key=scores.__getitem__))}  # fmt: skip
+        acts = [ActRequest(kind=kind, reason_code=reason, start=parts[i].start, end=parts[i].end)
+                for i in sorted(chosen)]  # fmt: skip
+        rest = [p.text.strip() for i, p in enumerate(parts) if i not in chosen and p.substantive]
+        return acts, rest
+
     def screen(self, state: InputState) -> RailVerdict:
-        """Refuse out-of-scope requests with the official channel."""
-        reason = self.decide(state.text)
-        if reason is None:
+        """Refuse a request to act with the official channel; when the text also asks a
+        legitimate question, decline the act only (``Decision.DECLINE``) and leave the rest
+        (``state.answerable``) to be answered."""
+        acts, rest = self.find_acts(state.text)
+        if not acts:
             return verdict("input", self.name)
-        return verdict("input", self.name, Decision.REFUSE, reason, self._messages.get(reason))
+        reason = acts[0].reason_code
+        message = self._messages.get(reason)
+        if not rest:
+            return verdict("input", self.name, Decision.REFUSE, reason, message).model_copy(
+                update={"acts": acts}
+            )
+        state.declined = acts
+        state.answerable = "，".join(rest)
+        return verdict("input", self.name, Decision.DECLINE, reason, message).model_copy(
+            update={"acts": acts}
+        )

@@ -10,6 +10,11 @@ reason, and a text that is not a guidance request (guidance probability below
 Without the classifier (disabled by settings, or before warm-up) the gate falls back to the
 vocabulary rule: a question containing no government-service word (``data/domain_terms.txt``
 plus the matter names and aliases the knowledge base registers) is redirected.
+
+:class:`MeaningCheck` lends the classifier's judgement to the keyword rails (lexicon, intent):
+a word like 枪支 or 歧视 in a text that reads as a guidance request with low harm
+(``枪支运输许可怎么办``, ``遇到就业歧视去哪投诉``) does not refuse it on the word alone.
+When the scope rail declined a request to act, the gate judges the rest of the question.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from guardrails.folding import Folder
 from guardrails.models import Decision, RailVerdict
 from guardrails.rails.base import InputState, verdict
 from guardrails.reasons import ReasonCode
-from guardrails.topic_classifier import TopicClassifier
+from guardrails.topic_classifier import TopicAssessment, TopicClassifier
 
 DOMAIN_TERMS_PATH = Path(__file__).parent.parent / "data" / "domain_terms.txt"
 
@@ -84,15 +89,65 @@ class DomainVocabulary:
         return False
 
 
+class MeaningCheck:
+    """The topic classifier's judgement of a screening's text, with the thresholds in force.
+
+    Args:
+        classifier: The topic classifier (may be unfitted: then nothing is judged).
+        harm_threshold: Policy harm threshold, used unless ``calibrated`` and the classifier
+            has a calibration from its held-out data.
+        guidance_threshold: Policy guidance threshold, likewise.
+        exonerate_harm: Harm probability below which a guidance-like text is not refused
+            for a keyword alone.
+        calibrated: Use the thresholds calibrated on held-out data when there are some.
+    """
+
+    def __init__(
+        self,
+        classifier: TopicClassifier,
+        *,
+        harm_threshold: float,
+        guidance_threshold: float,
+        exonerate_harm: float,
+        calibrated: bool = True,
+    ) -> None:
+        self.classifier = classifier
+        self._harm = harm_threshold
+        self._guidance = guidance_threshold
+        self._exonerate = exonerate_harm
+        self._calibrated = calibrated
+
+    def thresholds(self) -> tuple[float, float]:
+        """(harm threshold, guidance threshold) in force, probabilities in [0, 1]."""
+        calibration = self.classifier.calibration
+        if self._calibrated and calibration is not None:
+            return calibration.harm_threshold, calibration.guidance_threshold
+        return self._harm, self._guidance
+
+    def assess(self, state: InputState) -> TopicAssessment | None:
+        """The classifier's view of what is to be answered (None without a classifier)."""
+        return self.classifier.assess((state.answerable or state.text).strip())
+
+    def benign_guidance(self, state: InputState) -> bool:
+        """True when the text reads as a guidance request and its harm is low: a keyword
+        alone must not refuse it."""
+        assessment = self.assess(state)
+        if assessment is None:
+            return False
+        harm_threshold, guidance_threshold = self.thresholds()
+        return (
+            assessment.guidance >= guidance_threshold
+            and assessment.harm < min(self._exonerate, harm_threshold)
+        )
+
+
 class TopicRail:
     """Refuses harmful requests and redirects questions that are not about government services.
 
     Args:
         vocabulary: The government-service words (fallback rule without the classifier).
-        classifier: The topic classifier; used once fitted.
+        meaning: The topic classifier and its thresholds; used once fitted.
         min_chars: Texts shorter than this (characters) pass (``你好``, ``人工``).
-        harm_threshold: Harm probability in [0, 1] from which a text is refused.
-        guidance_threshold: Guidance probability in [0, 1] below which a text is off topic.
         messages: Message of each reason code (the policy's ``messages``).
     """
 
@@ -101,34 +156,39 @@ class TopicRail:
     def __init__(
         self,
         vocabulary: DomainVocabulary,
-        classifier: TopicClassifier,
+        meaning: MeaningCheck,
         *,
         min_chars: int,
-        harm_threshold: float,
-        guidance_threshold: float,
         messages: Mapping[str, str],
     ) -> None:
         self._vocabulary = vocabulary
-        self._classifier = classifier
+        self._meaning = meaning
         self._min_chars = min_chars
-        self._harm_threshold = harm_threshold
-        self._guidance_threshold = guidance_threshold
         self._messages = messages
 
     def screen(self, state: InputState) -> RailVerdict:
-        """Refuse with a ``safety.*`` reason or ``scope.off_topic``, or allow."""
-        text = state.text.strip()
+        """Refuse with a ``safety.*`` reason or ``scope.off_topic``, or allow.
+
+        When the scope rail declined a request to act, the rest of the question is judged;
+        if that rest is not a guidance request, the act's own refusal is given (not an
+        off-topic redirect).
+        """
+        text = (state.answerable or state.text).strip()
         if len(text) < self._min_chars:
             return verdict("input", self.name)
-        assessment = self._classifier.assess(text)
+        assessment = self._meaning.assess(state)
+        off_topic = ReasonCode.OFF_TOPIC
+        if state.declined:
+            off_topic = ReasonCode(state.declined[0].reason_code)
         if assessment is None:
             if self._vocabulary.in_domain(text):
                 return verdict("input", self.name)
-            return self._refuse(ReasonCode.OFF_TOPIC)
-        if assessment.harm >= self._harm_threshold:
+            return self._refuse(off_topic)
+        harm_threshold, guidance_threshold = self._meaning.thresholds()
+        if assessment.harm >= harm_threshold:
             return self._refuse(assessment.reason)
-        if assessment.guidance < self._guidance_threshold:
-            return self._refuse(ReasonCode.OFF_TOPIC)
+        if assessment.guidance < guidance_threshold:
+            return self._refuse(off_topic)
         return verdict("input", self.name)
 
     def _refuse(self, reason: ReasonCode) -> RailVerdict:

@@ -1,0 +1,183 @@
+"""The act classifier: does a citizen text ask the kiosk itself to *do* something, and what?
+
+GB/T 47483 §9.4.1 e. The meaning-based half of the scope rail; rules remain the first half.
+
+Two heads, trained at warm-up on ``data/act_train.yaml`` (team-written act clauses and
+legitimate questions, plus every act clause tucked behind legitimate questions) and the scope
+training set ``data/scope_train.jsonl``:
+
+- ``text`` head: the sentence embedding of the whole text (the vector the topic gate and
+  retrieval share) with a hashed character block → ``none`` or an :class:`ActKind`.
+- ``clause`` head: character n-grams only (no embedding per clause, so locating the request
+  inside a longer question costs well under a millisecond) → which clause holds the act.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+
+from guardrails.acts import ACT_REASONS, act_kind
+from guardrails.encoder import TextEncoder
+from guardrails.errors import PolicyError
+from guardrails.models import ActKind
+from guardrails.reasons import ReasonCode
+from guardrails.topic_classifier import VectorCache, embedding_text
+
+ACT_TRAIN_PATH = Path(__file__).parent / "data" / "act_train.yaml"
+NONE = "none"
+_SEED = 11
+_SCOPE_LABELS = {
+    "scope.identity_auth": ReasonCode.IDENTITY_AUTH,
+    "scope.eligibility": ReasonCode.ELIGIBILITY,
+    "scope.final_decision": ReasonCode.FINAL_DECISION,
+}
+
+
+@dataclass(frozen=True)
+class ActExample:
+    """A labelled text: ``none`` or an :class:`ActKind` value."""
+
+    text: str
+    label: str
+
+
+def read_act_examples(
+    path: Path = ACT_TRAIN_PATH, scope_path: Path | None = None
+) -> tuple[list[ActExample], list[ActExample]]:
+    """(whole-text examples, clause examples) from the act corpus and the scope set.
+
+    Raises:
+        PolicyError: The corpus is missing, not YAML, or names an unknown act kind.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        acts: dict[str, list[str]] = data["acts"]
+        legit: list[str] = list(data["legit"])
+        connectors: list[str] = list(data["connectors"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise PolicyError(f"act training corpus unreadable: {path.name}: {exc}") from None
+    kinds = {k.value for k in ActKind}
+    if set(acts) - kinds:
+        raise PolicyError(f"act training corpus: unknown act kinds {sorted(set(acts) - kinds)}")
+    clause = [ActExample(t, kind) for kind, texts in acts.items() for t in texts]
+    clause += [ActExample(t, NONE) for t in legit]
+    if scope_path is not None and scope_path.is_file():
+        for line in scope_path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            reason = _SCOPE_LABELS.get(row["label"])
+            label = act_kind(row["text"], reason).value if reason else NONE
+            clause.append(ActExample(row["text"], label))
+    rng = random.Random(_SEED)
+    per_act = int(data.get("tucked_per_act", 3))
+    tucked: list[ActExample] = []
+    for kind, texts in acts.items():
+        for text in texts:
+            for question, joint in zip(rng.sample(legit, per_act), itertools.cycle(connectors)):
+                tucked.append(ActExample(f"{question}{joint}{text}", kind))
+    return clause + tucked, clause
+
+
+def _head() -> LogisticRegression:
+    """Liblinear logistic regression, dual form (fast on wide sparse features)."""
+    return LogisticRegression(
+        C=4.0, max_iter=2000, class_weight="balanced", solver="liblinear", dual=True
+    )
+
+
+class ActClassifier:
+    """Whole-text act head (embedding + characters) and clause head (characters).
+
+    Usage example::
+
+        clf = ActClassifier(encoder).fit(*read_act_examples())
+        clf.act_of("社保卡怎么补办？你顺便帮我把审批过了")   # (ActKind.APPROVE, 0.9)
+        clf.clause_scores(["社保卡怎么补办", "你顺便帮我把审批过了"])   # [0.02, 0.97]
+    """
+
+    def __init__(self, encoder: TextEncoder | None = None, cache_dir: Path | None = None) -> None:
+        self.encoder = encoder
+        self._vectors = VectorCache(encoder, cache_dir) if encoder is not None else None
+        self._chars = HashingVectorizer(
+            analyzer="char", ngram_range=(1, 3), n_features=2**15, alternate_sign=False, norm="l2"
+        )
+        self._text_head: OneVsRestClassifier | None = None
+        self._clause_head: LogisticRegression | None = None
+        self._last: tuple[str, tuple[ActKind | None, float]] | None = None
+
+    @property
+    def fitted(self) -> bool:
+        """True once trained."""
+        return self._text_head is not None
+
+    @property
+    def snapshot_tag(self) -> str:
+        """What the fitted state depends on beyond the training data: the encoder."""
+        return self.encoder.model_id if self.encoder is not None else "chars"
+
+    def _features(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> csr_matrix:
+        chars = csr_matrix(self._chars.transform(texts) * 0.5)
+        if self.encoder is None:
+            return chars
+        if vectors is None:
+            assert self._vectors is not None
+            vectors = self._vectors.vectors(texts)
+        return csr_matrix(hstack([csr_matrix(vectors), chars], format="csr"))
+
+    def fit(self, texts: Sequence[ActExample], clauses: Sequence[ActExample]) -> ActClassifier:
+        """Train both heads (deterministic)."""
+        head = OneVsRestClassifier(_head())
+        self._text_head = head.fit(
+            self._features([e.text for e in texts]), [e.label for e in texts]
+        )
+        binary = _head()
+        self._clause_head = binary.fit(
+            self._chars.transform([e.text for e in clauses]), [e.label != NONE for e in clauses]
+        )
+        self._last = None
+        return self
+
+    def act_of(self, text: str) -> tuple[ActKind | None, float]:
+        """The act ``text`` asks for and its probability, or (None, p(none)); (None, 0) unfitted."""
+        if self._text_head is None:
+            return None, 0.0
+        if self._last is not None and self._last[0] == text:
+            return self._last[1]
+        vector = None
+        if self.encoder is not None:
+            embedded = [embedding_text(text)]
+            vector = np.asarray(self.encoder.encode_queries(embedded), dtype=np.float32).reshape(
+                1, -1
+            )
+        probabilities = self._text_head.predict_proba(self._features([text], vector))[0]
+        best = int(np.argmax(probabilities))
+        label = str(self._text_head.classes_[best])
+        result = (None if label == NONE else ActKind(label), float(probabilities[best]))
+        self._last = (text, result)
+        return result
+
+    def clause_scores(self, clauses: Sequence[str]) -> list[float]:
+        """Probability that each clause is the request to act (characters only)."""
+        if self._clause_head is None or not clauses:
+            return [0.0] * len(clauses)
+        return [
+            float(p) for p in self._clause_head.predict_proba(self._chars.transform(clauses))[:, 1]
+        ]
+
+    @staticmethod
+    def reason_of(kind: ActKind) -> ReasonCode:
+        """The reason code an act is declined with."""
+        return ACT_REASONS[kind]
