@@ -8,7 +8,7 @@ timestamps, links or form-field names, whose digits would let invented figures p
 
 from __future__ import annotations
 
-from knowledge.models import MatterContent
+from knowledge.models import GuideElement, MatterContent
 
 
 def _yuan(amount: float) -> str:
@@ -42,7 +42,7 @@ def grounding_text(content: MatterContent) -> str:
     if content.fees:
         lines += [f"收费：{fee.item}{_yuan(fee.amount_yuan)} {fee.notes} {fee.basis}".strip()
                   for fee in content.fees]  # fmt: skip
-    else:
+    elif GuideElement.FEE not in content.unpublished:  # an unpublished fee is not "free"
         lines.append("收费：不收费")
     if content.result is not None:
         lines.append(f"办理结果：{content.result.name} {content.result.delivery}".strip())
