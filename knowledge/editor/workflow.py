@@ -244,17 +244,16 @@ class EditorDesk:
     ) -> list[CatalogueItem]:
         """Every matter (drafts included), filtered; ordered by code."""
         flows = self._workflows()
-        published = {m.code: m for m in self.store.published()}
+        state = self._row_state()
         items: list[CatalogueItem] = []
         for matter in self.store.list(status):
             flow = _workflow(flows.get(matter.code))
-            live = published.get(matter.code)
-            flags = self.store_flags(matter.code)
+            draft_hash, live_hash, flags = state.get(matter.code, (None, None, []))
             item = CatalogueItem(
                 code=matter.code, name=matter.name, department=matter.department,
                 domain=domain_of(matter.code), status=matter.status, version=matter.version,
                 draft_state=flow.state,
-                has_unpublished_changes=live is None or hash_of(live) != hash_of(matter),
+                has_unpublished_changes=live_hash is None or live_hash != draft_hash,
                 missing=list(matter.unpublished), flags=flags, editor=matter.editor,
                 updated_at=matter.updated_at,
             )  # fmt: skip
@@ -276,6 +275,24 @@ class EditorDesk:
                 continue
             items.append(item)
         return items
+
+    def _row_state(self) -> dict[str, tuple[str | None, str | None, list[str]]]:
+        """Code → (draft hash, published version's hash, held flags), in one query."""
+        from knowledge.tables import MatterRow, MatterVersionRow  # the store's tables, read-only
+
+        query = select(
+            MatterRow.code, MatterRow.content_hash, MatterVersionRow.content_hash,
+            MatterRow.review_flags,
+        ).outerjoin(
+            MatterVersionRow,
+            (MatterVersionRow.code == MatterRow.code)
+            & (MatterVersionRow.version == MatterRow.version),
+        )  # fmt: skip
+        with self._sessions() as session:
+            return {
+                code: (draft, live, list(flags or []))
+                for code, draft, live, flags in session.execute(query)
+            }
 
     def store_flags(self, code: str) -> list[str]:
         """Reason codes the store's content check held on the matter's draft (may be empty)."""

@@ -42,9 +42,10 @@ class LiveServer:
 
 
 def start_server(
-    workdir: Path, tokens: list[dict[str, str]]
+    workdir: Path, tokens: list[dict[str, str]], extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], LiveServer]:
-    """Start the app on a free port with ``tokens``; returns once ``/health`` answers."""
+    """Start the app on a free port with ``tokens`` (and ``DAOBAN_*`` settings in
+    ``extra_env``); returns once ``/health`` answers."""
     port = free_port()
     database_url = f"sqlite:///{workdir}/daoban.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAOBAN_")}
@@ -53,6 +54,7 @@ def start_server(
         DAOBAN_LOG_LEVEL="DEBUG",
         DAOBAN_GUARDRAILS__TOKENS=json.dumps(tokens),
     )
+    env.update(extra_env or {})
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

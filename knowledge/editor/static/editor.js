@@ -177,6 +177,7 @@
   // ---- preview, diff, history -------------------------------------------------------------
   async function preview() {
     const code = state.current.draft.code;
+    done("正在用草稿运行导办流程生成预览…");
     const items = await (await api(`/matters/${encodeURIComponent(code)}/preview`, { method: "POST" })).json();
     $("preview-list").replaceChildren(...items.map((p) => {
       const box = document.createElement("div");
@@ -194,6 +195,7 @@
       return box;
     }));
     $("preview").hidden = false;
+    done("预览已生成（草稿尚未对群众生效）");
   }
 
   async function diff() {
