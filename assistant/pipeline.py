@@ -55,6 +55,15 @@ class Guard(Protocol):
         """A reviewer's approved answer for this matter and aspect, if any."""
         ...
 
+    def record_refusal(
+        self, *, question: ScreenedQuery, kiosk_id: str, matter_code: str | None
+    ) -> object:
+        """Queue a refusal for review (redacted) as ``review.refusal``, when selected.
+
+        Selected: it matched a matter strongly (``matter_code``), or by sampling.
+        """
+        ...
+
     def record_flag(
         self,
         *,
@@ -170,6 +179,7 @@ class Pipeline:
                 refused=True,
                 reason_code=screened.refusal.reason_code,
             )
+            self._review_refusal(turn, screened)
         else:
             intent = self.intents.classify(screened.question_text)
             result = await self._answer(turn, screened, intent)
@@ -195,6 +205,18 @@ class Pipeline:
             },
         )
         return result.model_copy(update={"latency_ms": latency_ms, "session_id": turn.session_id})
+
+    def _review_refusal(self, turn: Turn, screened: ScreenedQuery) -> None:
+        """A refusal is a claim a person can check (issue 9): send it to review.
+
+        The guard queues it when the refused (redacted) text also matched a matter strongly,
+        or as a sample of all refusals.
+        """
+        hits = self.retriever.search(screened.text, k=1)
+        strong = next((h.matter.code for h in hits if self._explains(h)), None)
+        self.guard.record_refusal(
+            question=screened, kiosk_id=turn.kiosk_id or "", matter_code=strong
+        )
 
     async def _answer(self, turn: Turn, screened: ScreenedQuery, intent: Intent) -> TurnResult:
         if intent.kind is IntentKind.HELP:

@@ -78,6 +78,11 @@ def load_samples_if_empty(store: MatterStore, settings: Settings) -> int:
     return len(contents)
 
 
+def matter_versions(matters: list[Matter]) -> dict[str, int]:
+    """Published version per matter code (for the review queue's corrections)."""
+    return {m.code: m.version for m in matters}
+
+
 def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     """Build, migrate, seed and warm up everything; see the module docstring.
 
@@ -110,6 +115,13 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     retriever.rebuild(published)
     store.subscribe(retriever.rebuild)
     store.subscribe(lambda matters: guardrails.add_domain_terms(domain_terms(matters)))
+    # Reviewers' corrections record the matter's version; a newer one sends them back to review.
+    guardrails.matters_published(matter_versions(published))
+
+    def corrections_follow(matters: list[Matter]) -> None:
+        guardrails.matters_published(matter_versions(matters))
+
+    store.subscribe(corrections_follow)
     dialogue = SessionStore(
         ttl_s=settings.assistant.session_ttl_s, max_sessions=settings.assistant.max_sessions
     )

@@ -19,10 +19,15 @@ from guardrails.models import (
     GuardStatus,
     LexiconTerm,
     Principal,
+    Proposal,
+    ProposalKind,
+    ProposalPage,
+    ProposalStatus,
     ReviewItem,
     ReviewPage,
     ReviewStatus,
     Role,
+    TrainingExample,
 )
 from guardrails.policy import Guardrails
 
@@ -89,6 +94,19 @@ class CorrectBody(_Body):
     text: str = Field(min_length=1, max_length=4000)
     matter_code: str | None = Field(default=None, max_length=64)
     aspect: str | None = Field(default=None, max_length=32)
+
+
+class OverturnBody(_Body):
+    """Why a refusal was wrong; ``allow_term`` (optional) joins the allow-list once approved."""
+
+    allow_term: str | None = Field(default=None, min_length=1, max_length=32)
+    note: str = Field(default="", max_length=500)
+
+
+class NoteBody(_Body):
+    """A reviewer's note on a proposal decision (redacted before it is stored)."""
+
+    note: str = Field(default="", max_length=500)
 
 
 class TermBody(_Body):
@@ -161,10 +179,76 @@ def reject_item(item_id: int, body: RejectBody, guard: GuardDep, who: ReviewerDe
 
 @router.post("/review/items/{item_id}/correct", response_model=ReviewItem)
 def correct_item(item_id: int, body: CorrectBody, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
-    """Correct the answer; it becomes the approved answer for its matter and aspect."""
+    """Propose a corrected answer; it goes live when a second reviewer approves it."""
     return guard.review.correct(
         item_id, who, body.text, matter_code=body.matter_code, aspect=body.aspect
     )
+
+
+@router.post("/review/items/{item_id}/overturn", response_model=ReviewItem)
+def overturn_item(
+    item_id: int, body: OverturnBody, guard: GuardDep, who: ReviewerDep
+) -> ReviewItem:
+    """Propose that a refusal (``review.refusal``) was wrong; a second reviewer approves it."""
+    term = body.allow_term.strip() if body.allow_term else None
+    return guard.review.overturn(item_id, who, allow_term=term or None, note=body.note)
+
+
+@router.get("/review/proposals", response_model=ProposalPage)
+def list_proposals(
+    guard: GuardDep,
+    _who: ReaderDep,
+    status: ProposalStatus | None = None,
+    kind: ProposalKind | None = None,
+    matter_code: Annotated[str | None, Query(max_length=64)] = None,
+    review_item_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ProposalPage:
+    """Corrections and overturns, newest first: awaiting a second reviewer, live or past."""
+    return guard.review.proposals.list(
+        status=status, kind=kind, matter_code=matter_code, review_item_id=review_item_id,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+
+
+@router.get("/review/proposals/{proposal_id}", response_model=Proposal)
+def get_proposal(proposal_id: int, guard: GuardDep, _who: ReaderDep) -> Proposal:
+    """One proposal."""
+    return guard.review.proposals.get(proposal_id)
+
+
+@router.post("/review/proposals/{proposal_id}/approve", response_model=Proposal)
+def approve_proposal(proposal_id: int, guard: GuardDep, who: ReviewerDep) -> Proposal:
+    """Put a proposal live (four-eyes: 403 for its own proposer, 409 when not proposed)."""
+    return guard.review.proposals.approve(proposal_id, who)
+
+
+@router.post("/review/proposals/{proposal_id}/reject", response_model=Proposal)
+def reject_proposal(
+    proposal_id: int, body: NoteBody, guard: GuardDep, who: ReviewerDep
+) -> Proposal:
+    """Turn a proposal down; its item goes back to the queue."""
+    return guard.review.proposals.reject(proposal_id, who, body.note)
+
+
+@router.post("/review/proposals/{proposal_id}/withdraw", response_model=Proposal)
+def withdraw_proposal(
+    proposal_id: int, body: NoteBody, guard: GuardDep, who: ReviewerDep
+) -> Proposal:
+    """Withdraw one's own proposal, or any live one (it stops applying at once)."""
+    return guard.review.proposals.withdraw(proposal_id, who, body.note)
+
+
+@router.get("/review/training-examples", response_model=list[TrainingExample])
+def training_examples(
+    guard: GuardDep,
+    _who: ReaderDep,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TrainingExample]:
+    """Overturned refusals (redacted, label ``benign``): training data for the classifiers."""
+    return guard.review.proposals.training_examples(limit=limit, offset=offset)
 
 
 @router.get("/review/audit", response_model=list[AuditEntry])

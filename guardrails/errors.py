@@ -67,6 +67,30 @@ class ReviewStateError(GuardrailsError):
     message_zh = "该审核条目当前状态不允许此操作"
 
 
+class SameReviewerError(GuardrailsError):
+    """Four-eyes: the reviewer who proposed a correction may not approve it."""
+
+    code = "guardrails.four_eyes"
+    status = 403
+    message_zh = "更正须由另一位审核员复核，提出人不能自行批准"
+
+
+class ProposalNotFoundError(GuardrailsError):
+    """No proposal with that id."""
+
+    code = "guardrails.proposal_not_found"
+    status = 404
+    message_zh = "未找到该更正提议"
+
+
+class ProposalStateError(GuardrailsError):
+    """The proposal is not in a state that allows this (decided, withdrawn, stale)."""
+
+    code = "guardrails.proposal_invalid_state"
+    status = 409
+    message_zh = "该更正提议当前状态不允许此操作，请刷新后重试"
+
+
 class LexiconTermError(GuardrailsError):
     """A lexicon term is empty, too long, or its category is unknown."""
 

@@ -196,8 +196,11 @@ class ProposalKind(StrEnum):
 
 
 class ProposalStatus(StrEnum):
-    """Life cycle of a proposal: proposed → live (second reviewer) → superseded, withdrawn or
-    stale (the matter got a new version: back to review); or proposed → rejected."""
+    """Life cycle of a proposal (four-eyes).
+
+    proposed → live (a second reviewer approved) → superseded, withdrawn or stale (the matter
+    got a new version: back to review); or proposed → rejected.
+    """
 
     PROPOSED = "proposed"
     LIVE = "live"
@@ -239,8 +242,11 @@ class ProposalPage(_Frozen):
 
 
 class TrainingExample(_Frozen):
-    """A refused question two reviewers agreed should have been answered (redacted): training
-    data for the harm and topic classifiers (``label`` ``benign``; ``refused_as`` the reason)."""
+    """A refused question two reviewers agreed should have been answered (redacted).
+
+    Training data for the harm and topic classifiers: ``label`` is ``benign``, ``refused_as``
+    the reason code it was refused with.
+    """
 
     id: int
     text: str
@@ -288,6 +294,9 @@ class ReviewItem(_Frozen):
     correction: str | None = None
     created_at: datetime
     updated_at: datetime
+    proposal_id: int | None = Field(
+        default=None, description="The proposal a correct/overturn call just made (four-eyes)"
+    )
 
 
 class ReviewPage(_Frozen):

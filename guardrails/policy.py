@@ -20,10 +20,11 @@ Usage example::
 from __future__ import annotations
 
 import logging
+import random
 import time
 from functools import partial
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -129,6 +130,8 @@ class Guardrails:
         self._notes: list[str] = []
         self.counters: Counter[str] = Counter()
         self._change_listeners: list[Callable[[str], None]] = []
+        self._refusal_sampler = random.Random(settings.refusal_review_seed)
+        self.review.proposals.allow_hook = self._overturn_allow_term
         self.fit_with: Callable[..., object] = _fit
         """How :meth:`warm_up` trains a classifier: ``fit_with(model, *data)``; the app's
         composition puts a per-node snapshot here so workers load instead of training."""
@@ -316,6 +319,58 @@ class Guardrails:
     def approved_correction(self, matter_code: str, aspect: str) -> str | None:
         """The reviewer-approved answer for a matter's aspect, if any."""
         return self.review.approved_correction(matter_code, aspect)
+
+    def record_refusal(
+        self, *, question: ScreenedQuery, kiosk_id: str = "", matter_code: str | None = None
+    ) -> ReviewItem | None:
+        """Send a refusal to human review (redacted) as ``review.refusal``, when it deserves one.
+
+        A refusal is a claim a person can check (issue 9): it is queued when the refused text
+        also matched a matter strongly (``matter_code`` given), and otherwise for a random
+        sample of ``settings.refusal_review_sample_rate`` of all refusals.
+
+        Args:
+            question: The screened (redacted) question that was refused.
+            kiosk_id: Where it was asked.
+            matter_code: The matter the refused text matched strongly, if any.
+
+        Returns:
+            The queued item, or None when not selected (or nothing was refused).
+        """
+        if question.refusal is None or question.refusal.reason_code is None:
+            return None
+        if matter_code is None and not (
+            self._refusal_sampler.random() < self.settings.refusal_review_sample_rate
+        ):
+            return None
+        self.counters["review.refusal/queued"] += 1
+        codes = [ReasonCode.REVIEW_REFUSAL.value, question.refusal.reason_code]
+        return self.review.add(
+            question=question.text, answer=question.refusal.message_zh or "",
+            reason_codes=codes, kiosk_id=kiosk_id, matter_code=matter_code,
+        )  # fmt: skip
+
+    def matters_published(self, versions: Mapping[str, int]) -> list[int]:
+        """The published matters changed: send corrections of newer matters back to review.
+
+        A live correction of a matter that has a newer version stops being used and goes back
+        to the queue as ``review.stale_correction``.
+
+        Args:
+            versions: Published version per matter code.
+
+        Returns:
+            Ids of the review items opened again.
+        """
+        return self.review.proposals.matters_published(versions)
+
+    def _overturn_allow_term(self, term: str, actor: Principal, live: bool) -> None:
+        """An approved overturn's allow-list term joins the lexicon; a withdrawn one leaves."""
+        entry = LexiconTerm(term=term, category=ALLOW, source="reviewer")
+        if live:
+            self.add_term(entry, actor)
+        else:
+            self.remove_term(entry, actor)
 
     # -- matter text and domain ------------------------------------------------------------
     def scan_matter_text(self, texts: Iterable[str]) -> list[RailVerdict]:

@@ -34,6 +34,10 @@ class ReasonCode(StrEnum):
     PII_LEAK = "output.pii_leak"
     UNGROUNDED = "output.ungrounded"
     OFFICIAL_WORDING = "output.official_wording"
+    REVIEW_REFUSAL = "review.refusal"
+    """A refusal sent to reviewers: the text also matched a matter strongly, or was sampled."""
+    REVIEW_STALE = "review.stale_correction"
+    """A live correction whose matter got a new version, back for review."""
 
 
 class Tc260Map(BaseModel):

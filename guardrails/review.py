@@ -1,9 +1,11 @@
 """The review queue: flagged turns for human review (GB/T 47483 §9.4.1 b).
 
 Items are stored redacted only (the queue redacts again before writing, whatever the caller
-passed). Reviewers claim an item, then approve, reject or correct it; a correction becomes the
-approved answer for that matter and aspect (:meth:`ReviewQueue.approved_correction`), used by
-later turns. Every decision is written to the audit log in the same transaction.
+passed). Reviewers claim an item, then approve, reject or correct it, or overturn a refusal. A
+correction or an overturn is a *proposal* (:mod:`guardrails.proposals`): it goes live only when
+a second reviewer approves it (four-eyes); a live correction is the answer for that matter and
+aspect (:meth:`ReviewQueue.approved_correction`), used by later turns. Every decision is written
+to the audit log in the same transaction.
 
 Concurrency: a claim or a decision is a compare-and-set ``UPDATE … WHERE status is open to this
 reviewer``. When two reviewers act on the same item at once (on PostgreSQL or SQLite), exactly one
@@ -17,18 +19,19 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from guardrails.audit import AuditLog, Clock, utc_now
 from guardrails.errors import ReviewItemNotFoundError, ReviewStateError
-from guardrails.models import Principal, ReviewItem, ReviewPage, ReviewStatus, Source
-from guardrails.tables import CorrectionRow, ReviewItemRow
+from guardrails.models import Principal, ProposalKind, ReviewItem, ReviewPage, ReviewStatus, Source
+from guardrails.proposals import ProposalBoard
+from guardrails.reasons import ReasonCode
+from guardrails.tables import ReviewItemRow
 
 Redactor = Callable[[str], str]
 _OPEN = (ReviewStatus.PENDING.value, ReviewStatus.CLAIMED.value)
 _TAKEN = "该条目已被其他审核员领取或处理，请刷新列表后重试"
-_CORRECTED_MEANWHILE = "同一事项的同一问题刚由其他审核员更正，请刷新后重试"
+_NOT_A_REFUSAL = "只有拒答条目（review.refusal）可以推翻"
 
 
 def _public(row: ReviewItemRow) -> ReviewItem:
@@ -48,10 +51,11 @@ class ReviewQueue:
     Usage example::
 
         queue = ReviewQueue(sessions, redact=guard.redact, audit=AuditLog(sessions))
-        item = queue.add(question="[姓名]想办居住证", answer="…", reason_codes=["output.ungrounded"])
-        queue.claim(item.id, reviewer)
-        queue.correct(item.id, reviewer, "正确的回答…", matter_code="M1", aspect="materials")
-        queue.approved_correction("M1", "materials")   # "正确的回答…"
+        item = queue.add(question="[姓名]想办居住证", answer="…", reason_codes=["flag"])
+        queue.claim(item.id, alice)
+        proposed = queue.correct(item.id, alice, "正确的回答…", matter_code="M1", aspect="fee")
+        queue.proposals.approve(proposed.proposal_id, bob)    # four-eyes: not alice
+        queue.approved_correction("M1", "fee")   # "正确的回答…"
 
     Args:
         session_factory: Sessions on the app's database.
@@ -74,23 +78,20 @@ class ReviewQueue:
         self._audit = audit
         self._policy_version = policy_version
         self._clock = clock
-        self._corrections: dict[tuple[str, str], str] = {}
-        self._listeners: list[Callable[[], None]] = []
+        self.proposals = ProposalBoard(session_factory, redact, audit, clock)
+        """Corrections and overturns awaiting or past their second reviewer."""
 
     def subscribe(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` after an approved correction was stored (other workers reload)."""
-        self._listeners.append(listener)
+        """Call ``listener()`` after the live corrections changed (other workers reload)."""
+        self.proposals.subscribe(listener)
 
     def load_corrections(self) -> int:
-        """Read approved corrections into memory (at warm-up); returns how many."""
-        with self._sessions() as session:
-            rows = session.scalars(select(CorrectionRow)).all()
-            self._corrections = {(r.matter_code, r.aspect): r.text for r in rows}
-        return len(self._corrections)
+        """Read live corrections into memory (at warm-up); returns how many."""
+        return self.proposals.load()
 
     def approved_correction(self, matter_code: str, aspect: str) -> str | None:
-        """The reviewer-approved answer for a matter's aspect, if any (no database round trip)."""
-        return self._corrections.get((matter_code, str(aspect)))
+        """The live (four-eyes approved) answer for a matter's aspect, if any (in memory)."""
+        return self.proposals.live_correction(matter_code, aspect)
 
     def add(
         self,
@@ -196,14 +197,33 @@ class ReviewQueue:
         matter_code: str | None = None,
         aspect: str | None = None,
     ) -> ReviewItem:
-        """Replace the answer; it becomes the approved answer for the matter and aspect.
+        """Propose a corrected answer for the matter and aspect (status ``proposed``).
+
+        It goes live only when another reviewer approves the proposal
+        (:meth:`ProposalBoard.approve`); the returned item carries its ``proposal_id``.
 
         Raises:
             ReviewStateError: Also when neither the item nor the call names a matter and aspect.
         """
         return self._decide(
-            item_id, reviewer, ReviewStatus.CORRECTED, correction=text,
+            item_id, reviewer, ReviewStatus.PROPOSED, correction=text,
             matter_code=matter_code, aspect=aspect,
+        )  # fmt: skip
+
+    def overturn(
+        self, item_id: int, reviewer: Principal, *, allow_term: str | None = None, note: str = ""
+    ) -> ReviewItem:
+        """Propose that a refusal was wrong (status ``proposed``; four-eyes like a correction).
+
+        Once approved, ``allow_term`` (if any) joins the lexicon's allow-list and the redacted
+        question becomes a training example labelled ``benign``.
+
+        Raises:
+            ReviewStateError: The item is no ``review.refusal``, or not open to ``reviewer``.
+        """
+        return self._decide(
+            item_id, reviewer, ReviewStatus.PROPOSED, note=note, overturn=True,
+            allow_term=allow_term,
         )  # fmt: skip
 
     def _decide(
@@ -216,16 +236,13 @@ class ReviewQueue:
         correction: str | None = None,
         matter_code: str | None = None,
         aspect: str | None = None,
+        overturn: bool = False,
+        allow_term: str | None = None,
     ) -> ReviewItem:
-        item = self._decide_in_transaction(
+        return self._decide_in_transaction(
             item_id, reviewer, status, self._clock(), note=note, correction=correction,
-            matter_code=matter_code, aspect=aspect,
+            matter_code=matter_code, aspect=aspect, overturn=overturn, allow_term=allow_term,
         )  # fmt: skip
-        if correction is not None and item.matter_code and item.aspect and item.correction:
-            self._corrections[(item.matter_code, item.aspect)] = item.correction
-            for listener in self._listeners:
-                listener()
-        return item
 
     def _decide_in_transaction(
         self,
@@ -238,10 +255,14 @@ class ReviewQueue:
         correction: str | None,
         matter_code: str | None,
         aspect: str | None,
+        overturn: bool = False,
+        allow_term: str | None = None,
     ) -> ReviewItem:
         with self._sessions.begin() as session:
             row = self._row(session, item_id)
             self._require_open(row, reviewer)
+            if overturn and ReasonCode.REVIEW_REFUSAL.value not in row.reason_codes:
+                raise ReviewStateError(_NOT_A_REFUSAL)
             values: dict[str, object] = {
                 "status": status.value, "decided_by": reviewer.name, "updated_at": now,
                 "claimed_by": row.claimed_by or reviewer.name,
@@ -257,30 +278,18 @@ class ReviewQueue:
                 values.update(correction=self._redact(correction), matter_code=code, aspect=part)
                 detail += f" matter={code} aspect={part}"
             self._transition(session, row, reviewer, **values)
-            if correction is not None:
-                self._store_correction(session, row, reviewer)
-            self._audit.add(
-                session, reviewer, f"review.{status.value}", f"review:{item_id}", detail
-            )
-            return _public(row)
-
-    def _store_correction(self, session: Session, row: ReviewItemRow, reviewer: Principal) -> None:
-        existing = session.scalar(
-            select(CorrectionRow).where(
-                CorrectionRow.matter_code == row.matter_code, CorrectionRow.aspect == row.aspect
-            )
-        )
-        if existing is None:
-            existing = CorrectionRow(matter_code=row.matter_code or "", aspect=row.aspect or "")
-        existing.text, existing.review_item_id = row.correction or "", row.id
-        existing.approved_by, existing.approved_at = reviewer.name, self._clock()
-        try:
-            with session.begin_nested():  # a savepoint: the unique race is caught here
-                session.add(existing)
-        except IntegrityError:
-            # Another reviewer corrected the same matter and aspect at the same moment and
-            # committed first; raising rolls this whole decision back.
-            raise ReviewStateError(_CORRECTED_MEANWHILE) from None
+            proposal_id: int | None = None
+            if correction is not None or overturn:
+                kind = ProposalKind.CORRECTION if correction is not None else ProposalKind.OVERTURN
+                proposal = self.proposals.propose(
+                    session, row, reviewer, kind, text=row.correction or "",
+                    allow_term=allow_term, note=note,
+                )  # fmt: skip
+                proposal_id = proposal.id
+                detail += f" proposal={proposal.id} kind={kind.value}"
+            action = "review.overturn" if overturn else f"review.{status.value}"
+            self._audit.add(session, reviewer, action, f"review:{item_id}", detail)
+            return _public(row).model_copy(update={"proposal_id": proposal_id})
 
     @staticmethod
     def _row(session: Session, item_id: int) -> ReviewItemRow:

@@ -72,3 +72,11 @@ class GuardrailSettings(BaseModel):
         description="Folder of the public dev sets; None: ../shared/evalsets/dev next to the repo",
     )
     hotline: str = Field(default="12345", description="Hotline named in refusal messages (§7.1 e)")
+    refusal_review_sample_rate: float = Field(
+        default=0.05, ge=0, le=1,
+        description="Share of all refusals sent to the review queue (review.refusal) besides "
+        "those whose text also matched a matter strongly (always sent)",
+    )
+    refusal_review_seed: int | None = Field(
+        default=None, description="Seed of the refusal sampler (tests); None: random"
+    )

@@ -1,7 +1,11 @@
 """ORM tables of the guardrails package; rows never leave the package (services return models).
 
 * ``guardrails_review_items`` — flagged turns, redacted text only (§9.4.1 b, d);
-* ``guardrails_corrections`` — approved answers per matter and aspect, used by later turns;
+* ``guardrails_corrections`` — the live (approved) answer per matter and aspect, used by later
+  turns;
+* ``guardrails_proposals`` — every correction and overturn, versioned, with who proposed and
+  who approved (four-eyes), withdrawn or stale;
+* ``guardrails_training_examples`` — overturned refusals (redacted), training data;
 * ``guardrails_lexicon_terms`` — terms reviewers added or removed (the bundled list is a file);
 * ``guardrails_audit`` — every reviewer decision and lexicon change: who, when, what (§9.3.3 b).
 """
@@ -55,6 +59,45 @@ class CorrectionRow(GuardrailsBase):
     review_item_id: Mapped[int] = mapped_column(Integer)
     approved_by: Mapped[str] = mapped_column(String(64))
     approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    proposal_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    matter_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ProposalRow(GuardrailsBase):
+    """A correction or overturn proposed by one reviewer, approved by another."""
+
+    __tablename__ = "guardrails_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    review_item_id: Mapped[int] = mapped_column(Integer, index=True)
+    matter_code: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    aspect: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    allow_term: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    matter_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TrainingExampleRow(GuardrailsBase):
+    """An overturned refusal: redacted text the classifiers should learn to answer."""
+
+    __tablename__ = "guardrails_training_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+    refused_as: Mapped[str] = mapped_column(String(64))
+    review_item_id: Mapped[int] = mapped_column(Integer)
+    approved_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class LexiconTermRow(GuardrailsBase):

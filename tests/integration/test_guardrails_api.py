@@ -16,6 +16,7 @@ from tests.factories import TOKENS, app_guard, reviewer_settings
 pytestmark = pytest.mark.integration
 
 REVIEWER = TOKENS["alice"]
+SECOND = TOKENS["bob"]
 AUDITOR = TOKENS["audra"]
 
 
@@ -96,12 +97,20 @@ def test_claim_correct_is_audited_and_used_by_later_turns(
         f"/v1/review/items/{item_id}/correct",
         json={"text": "审核员更正：请带居民户口簿和准迁证。"}, headers=_auth(REVIEWER),
     )  # fmt: skip
-    assert corrected.status_code == 200 and corrected.json()["status"] == "corrected"
+    assert corrected.status_code == 200 and corrected.json()["status"] == "proposed"
     again = app_client.post(f"/v1/review/items/{item_id}/approve", headers=_auth(REVIEWER))
     assert again.status_code == 409
+    before = app_client.post("/v1/ask", json={"question": "户口迁入登记需要准备哪些材料"}).json()
+    assert "审核员更正" not in before["answer"]["screen_text"]  # four-eyes: not live yet
+    proposal = corrected.json()["proposal_id"]
+    own = app_client.post(f"/v1/review/proposals/{proposal}/approve", headers=_auth(REVIEWER))
+    assert own.status_code == 403 and own.json()["code"] == "guardrails.four_eyes"
+    live = app_client.post(f"/v1/review/proposals/{proposal}/approve", headers=_auth(SECOND))
+    assert live.status_code == 200 and live.json()["status"] == "live"
     audit = app_client.get("/v1/review/audit", headers=_auth(AUDITOR)).json()
-    assert [(e["actor"], e["action"]) for e in audit[:2]] == [
-        ("alice", "review.corrected"),
+    assert [(e["actor"], e["action"]) for e in audit[:3]] == [
+        ("bob", "review.approve_proposal"),
+        ("alice", "review.proposed"),
         ("alice", "review.claim"),
     ]
     answer = app_client.post("/v1/ask", json={"question": "户口迁入登记需要准备哪些材料"}).json()

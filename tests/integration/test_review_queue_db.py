@@ -108,7 +108,7 @@ def check_decisions_are_audited_and_corrections_persist(db: Db) -> None:
     corrected, approved, rejected = flag(db, kiosk_id="KD1"), flag(db, kiosk_id="KD2"), flag(db)
     db.guard.review.claim(corrected.id, ALICE)
     first = db.guard.review.correct(corrected.id, ALICE, "请带户口簿和准迁证")
-    assert (first.status, first.decided_by) == (ReviewStatus.CORRECTED, "alice")
+    assert (first.status, first.decided_by) == (ReviewStatus.PROPOSED, "alice")
     db.guard.review.approve(approved.id, BOB)
     db.guard.review.claim(rejected.id, BOB)
     done = db.guard.review.reject(rejected.id, BOB, f"别写{PERSONAL[2]}")
@@ -116,7 +116,7 @@ def check_decisions_are_audited_and_corrections_persist(db: Db) -> None:
     with pytest.raises(ReviewStateError):
         db.guard.review.approve(corrected.id, ALICE)  # decided already
 
-    assert db.trail(corrected.id) == [("alice", "review.claim"), ("alice", "review.corrected")]
+    assert db.trail(corrected.id) == [("alice", "review.claim"), ("alice", "review.proposed")]
     assert db.trail(approved.id) == [("bob", "review.approved")]
     assert db.trail(rejected.id) == [("bob", "review.claim"), ("bob", "review.rejected")]
     entries = db.guard.audit.entries(target=f"review:{rejected.id}")
@@ -126,9 +126,15 @@ def check_decisions_are_audited_and_corrections_persist(db: Db) -> None:
     page = db.guard.review.list(status=ReviewStatus.APPROVED, kiosk_id="KD2")
     assert [i.id for i in page.data] == [approved.id] and page.count == 1
 
-    # the newest correction for a matter and aspect wins; a fresh worker reads it from the table
+    # four-eyes: a correction is live once another reviewer approved it; the newest live
+    # correction for a matter and aspect wins; a fresh worker reads it from the table
+    assert first.proposal_id is not None and db.corrections() == []
+    db.guard.review.proposals.approve(first.proposal_id, BOB)
     second = flag(db)
-    db.guard.review.correct(second.id, BOB, "请带户口簿、准迁证和照片")
+    proposed = db.guard.review.correct(second.id, BOB, "请带户口簿、准迁证和照片")
+    assert proposed.proposal_id is not None
+    live = db.guard.review.proposals.approve(proposed.proposal_id, ALICE)
+    assert live.version == 2
     assert db.corrections() == [("HJ-0001", "materials", "请带户口簿、准迁证和照片", second.id)]
     other_worker = db.queue()
     assert other_worker.approved_correction("HJ-0001", "materials") is None

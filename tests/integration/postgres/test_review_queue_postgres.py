@@ -20,6 +20,7 @@ from guardrails.policy import Guardrails
 from tests.factories import TOKENS, app_guard, reviewer_settings
 from tests.integration.test_review_queue_db import (
     ALICE,
+    BOB,
     Db,
     check_concurrent_claims_have_one_winner,
     check_concurrent_decisions_have_one_winner,
@@ -122,15 +123,17 @@ def _claim_at_once(client: TestClient, item_id: int, tokens: dict[str, str]) -> 
 
 
 def test_simultaneous_corrections_of_one_matter_aspect_give_409_not_500(pg_db: Db) -> None:
-    """Two items corrected for the same matter and aspect at the same moment: the reviewer
+    """Two corrections of the same matter and aspect approved at the same moment: the reviewer
     whose correction row loses the unique race gets a clear conflict, and nothing of that
-    decision is written (status, correction, audit)."""
+    approval is written (proposal status, item status, correction, audit)."""
     from sqlalchemy import event
 
-    from guardrails.errors import ReviewStateError
+    from guardrails.errors import ProposalStateError
     from guardrails.tables import CorrectionRow
 
     first, second = flag(pg_db), flag(pg_db)
+    proposed = pg_db.guard.review.correct(first.id, ALICE, "请带户口簿和准迁证")
+    assert proposed.proposal_id is not None
 
     def other_reviewer_commits_first(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
         # Fired just before our INSERT: the other reviewer's transaction inserts and commits
@@ -142,12 +145,13 @@ def test_simultaneous_corrections_of_one_matter_aspect_give_409_not_500(pg_db: D
 
     event.listen(CorrectionRow, "before_insert", other_reviewer_commits_first, once=True)
     try:
-        with pytest.raises(ReviewStateError, match="其他审核员"):
-            pg_db.guard.review.correct(first.id, ALICE, "请带户口簿和准迁证")
+        with pytest.raises(ProposalStateError, match="其他审核员"):
+            pg_db.guard.review.proposals.approve(proposed.proposal_id, BOB)
     finally:
         if event.contains(CorrectionRow, "before_insert", other_reviewer_commits_first):
             event.remove(CorrectionRow, "before_insert", other_reviewer_commits_first)
-    assert pg_db.row(first.id).status == "pending"
-    assert pg_db.trail(first.id) == []
+    assert pg_db.row(first.id).status == "proposed"
+    assert pg_db.guard.review.proposals.get(proposed.proposal_id).status == "proposed"
+    assert pg_db.trail(first.id) == [("alice", "review.proposed")]
     assert pg_db.corrections() == [("HJ-0001", "materials", "他人的更正", second.id)]
     assert pg_db.guard.review.approved_correction("HJ-0001", "materials") is None

@@ -44,12 +44,16 @@ def test_claim_correct_and_later_turns_use_it(guard: Guardrails) -> None:
     with pytest.raises(ReviewStateError):
         guard.review.approve(item.id, BOB)
     done = guard.review.correct(item.id, ALICE, "请带户口簿和身份证，联系13812345678")
-    assert done.status is ReviewStatus.CORRECTED and "13812345678" not in (done.correction or "")
+    assert done.status is ReviewStatus.PROPOSED and "13812345678" not in (done.correction or "")
+    assert guard.approved_correction("HJ-0001", "materials") is None  # four-eyes: not live yet
+    assert done.proposal_id is not None
+    guard.review.proposals.approve(done.proposal_id, BOB)
     assert guard.approved_correction("HJ-0001", "materials") == done.correction
     guard.review.load_corrections()
     assert guard.approved_correction("HJ-0001", "materials") == done.correction
+    assert guard.review.get(item.id).status is ReviewStatus.CORRECTED
     actions = [e.action for e in guard.audit.entries()]
-    assert actions[:2] == ["review.corrected", "review.claim"]
+    assert actions[:3] == ["review.approve_proposal", "review.proposed", "review.claim"]
     with pytest.raises(ReviewStateError):
         guard.review.reject(item.id, ALICE)
 
