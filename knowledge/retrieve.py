@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.embeddings import ComponentStatus, RetrievalEmbedder
+from knowledge.embeddings import ComponentStatus, RetrievalEmbedder, Vectors
 from knowledge.index.bm25 import Bm25Channel
 from knowledge.index.dense import DenseChannel, matter_passage
 from knowledge.models import ChannelScores, Hit, Matter
@@ -219,6 +220,36 @@ class _Snapshot:
     by_code: dict[str, Matter]
 
 
+@dataclass(frozen=True)
+class _Derived:
+    """One matter's share of the index: terms per channel, coverage keys, dense passage."""
+
+    names: list[str]
+    chars: list[str]
+    pinyin: list[str]
+    situations: list[str]
+    situations_pinyin: list[str]
+    body: list[str]
+    body_pinyin: list[str]
+    name_keys: frozenset[str]
+    situation_keys: frozenset[str]
+    body_keys: frozenset[str]
+    english_words: frozenset[str]
+    core_keys: frozenset[str]
+    passage: str
+
+
+def _fingerprint(matter: Matter) -> tuple[object, ...]:
+    """Identifies a matter's content: code, published version and time of that version.
+
+    Matters that do not come from the store (no ``updated_at``) are fingerprinted by their
+    whole content.
+    """
+    if matter.updated_at is not None:
+        return (matter.code, matter.version, matter.updated_at)
+    return (matter.code, matter.version, matter.model_dump_json())
+
+
 def _empty_snapshot() -> _Snapshot:
     return _Snapshot(ChineseTokenizer(), (), (), None, (), (), (), (), (), {})
 
@@ -270,6 +301,11 @@ class HybridRetriever:
         self._thesaurus = thesaurus
         self._vector_cache = vector_cache
         self._snapshot = _empty_snapshot()
+        self._rebuild_lock = threading.Lock()
+        self._tokenizer = ChineseTokenizer()
+        self._tokenizer_words: set[str] = set()
+        self._derived: dict[tuple[object, ...], _Derived] = {}
+        self._vectors: dict[str, Vectors] = {}
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -287,74 +323,99 @@ class HybridRetriever:
             self._embedder.warm_up()
 
     def rebuild(self, matters: Sequence[Matter]) -> None:
-        """Index ``matters`` (the published ones) and swap the new index in atomically."""
+        """Index ``matters`` (the published ones) and swap the new index in atomically.
+
+        What each matter contributes (terms of every channel, coverage keys, passage, its
+        vector) is kept between rebuilds under the matter's fingerprint, so a publish
+        derives and embeds only the matters that changed; the jieba dictionary only grows.
+        """
         started = time.perf_counter()
-        tokenizer = ChineseTokenizer(
-            word for m in matters for word in [*m.names, m.department, *m.themes]
-        )
-        tokenizer.warm_up()
-        memo = _PieceMemo(tokenizer)
-        thesaurus = self._thesaurus
-        expansions = {
-            m.code: thesaurus.expand(m) if thesaurus is not None else _NO_EXPANSION
-            for m in matters
-        }
-
-        def names_of(m: Matter) -> str:
-            return _name_text(m, expansions[m.code])
-
-        def situations_of(m: Matter) -> str:
-            return _situation_text(m, expansions[m.code])
-
-        def english_of(m: Matter) -> str:
-            return _english_text(m, expansions[m.code])
-
-        # Name-like fields count each term once: a matter must not outrank another for
-        # listing more aliases that repeat the same word (居住证签注 vs 居住证申领).
-        channels = (
-            Bm25Channel(
-                "names",
-                lambda m: _unique(memo.tokens(names_of(m) + " " + english_of(m))),
-                b=0.3,
-            ),
-            Bm25Channel("chars", lambda m: _unique(_char_bigrams(names_of(m))), b=0.3),
-            Bm25Channel("pinyin", lambda m: _unique(memo.piece_bigrams(names_of(m))), b=0.3),
-            Bm25Channel("situations", lambda m: _unique(memo.tokens(situations_of(m))), b=0.5),
-            Bm25Channel(
-                "situations_pinyin",
-                lambda m: _unique(memo.piece_bigrams(situations_of(m))),
-                b=0.5,
-            ),
-            Bm25Channel("body", lambda m: memo.tokens(_body_text(m)), b=0.75),
-            Bm25Channel("body_pinyin", lambda m: memo.piece_bigrams(_body_text(m)), b=0.75),
-        )
-        for channel in channels:
-            channel.build(matters)
-        dense: DenseChannel | None = None
-        if self._embedder is not None and self._embedder.status().available:
-            dense = DenseChannel(self._embedder, cache=self._vector_cache)
-            dense.build([matter_passage(m, expansions[m.code]) for m in matters])
-        snapshot = _Snapshot(
-            tokenizer=tokenizer,
-            matters=tuple(matters),
-            channels=channels,
-            dense=dense,
-            name_keys=tuple(frozenset(memo.piece_bigrams(names_of(m))) for m in matters),
-            situation_keys=tuple(frozenset(memo.piece_bigrams(situations_of(m))) for m in matters),
-            body_keys=tuple(frozenset(bigrams(memo.keys(_body_text(m)))) for m in matters),
-            english_words=tuple(frozenset(memo.tokens(english_of(m))) for m in matters),
-            core_keys=tuple(frozenset(bigrams(pinyin_keys(_core_name(m)))) for m in matters),
-            by_code={m.code: m for m in matters},
-        )
-        self._snapshot = snapshot
+        with self._rebuild_lock:
+            tokenizer = self._tokenizer
+            words = {
+                normalize(w) for m in matters for w in [*m.names, m.department, *m.themes]
+            } - self._tokenizer_words
+            if words:
+                tokenizer.add_words(words)
+                self._tokenizer_words |= words
+            tokenizer.warm_up()
+            memo = _PieceMemo(tokenizer)
+            cache = self._derived
+            fresh: dict[tuple[object, ...], _Derived] = {}
+            derived: dict[str, _Derived] = {}
+            for m in matters:
+                key = _fingerprint(m)
+                found = cache.get(key) or fresh.get(key)
+                if found is None:
+                    found = fresh[key] = self._derive(m, memo)
+                derived[m.code] = found
+            self._derived = {_fingerprint(m): derived[m.code] for m in matters}
+            channels = (
+                Bm25Channel("names", lambda m: derived[m.code].names, b=0.3),
+                Bm25Channel("chars", lambda m: derived[m.code].chars, b=0.3),
+                Bm25Channel("pinyin", lambda m: derived[m.code].pinyin, b=0.3),
+                Bm25Channel("situations", lambda m: derived[m.code].situations, b=0.5),
+                Bm25Channel(
+                    "situations_pinyin", lambda m: derived[m.code].situations_pinyin, b=0.5
+                ),
+                Bm25Channel("body", lambda m: derived[m.code].body, b=0.75),
+                Bm25Channel("body_pinyin", lambda m: derived[m.code].body_pinyin, b=0.75),
+            )
+            for channel in channels:
+                channel.build(matters)
+            dense: DenseChannel | None = None
+            if self._embedder is not None and self._embedder.status().available:
+                dense = DenseChannel(
+                    self._embedder, cache=self._vector_cache, memory=self._vectors
+                )
+                dense.build([derived[m.code].passage for m in matters])
+            snapshot = _Snapshot(
+                tokenizer=tokenizer,
+                matters=tuple(matters),
+                channels=channels,
+                dense=dense,
+                name_keys=tuple(derived[m.code].name_keys for m in matters),
+                situation_keys=tuple(derived[m.code].situation_keys for m in matters),
+                body_keys=tuple(derived[m.code].body_keys for m in matters),
+                english_words=tuple(derived[m.code].english_words for m in matters),
+                core_keys=tuple(derived[m.code].core_keys for m in matters),
+                by_code={m.code: m for m in matters},
+            )
+            self._snapshot = snapshot
         logger.info(
             "retrieval index built",
             extra={
                 "matters": len(matters),
+                "derived": len(fresh),
                 "dense": dense is not None,
                 "embedded": dense.embedded if dense is not None else 0,
                 "ms": (time.perf_counter() - started) * 1000,
             },
+        )
+
+    def _derive(self, m: Matter, memo: _PieceMemo) -> _Derived:
+        """Everything the index needs of one matter (thesaurus applied)."""
+        expansion = self._thesaurus.expand(m) if self._thesaurus is not None else _NO_EXPANSION
+        names = _name_text(m, expansion)
+        situations = _situation_text(m, expansion)
+        english = _english_text(m, expansion)
+        body = _body_text(m)
+        # Name-like fields count each term once: a matter must not outrank another for
+        # listing more aliases that repeat the same word (居住证签注 vs 居住证申领).
+        return _Derived(
+            names=_unique(memo.tokens(names + " " + english)),
+            chars=_unique(_char_bigrams(names)),
+            pinyin=_unique(memo.piece_bigrams(names)),
+            situations=_unique(memo.tokens(situations)),
+            situations_pinyin=_unique(memo.piece_bigrams(situations)),
+            body=memo.tokens(body),
+            body_pinyin=memo.piece_bigrams(body),
+            name_keys=frozenset(memo.piece_bigrams(names)),
+            situation_keys=frozenset(memo.piece_bigrams(situations)),
+            body_keys=frozenset(bigrams(memo.keys(body))),
+            english_words=frozenset(memo.tokens(english)),
+            core_keys=frozenset(bigrams(pinyin_keys(_core_name(m)))),
+            passage=matter_passage(m, expansion),
         )
 
     @property

@@ -144,6 +144,19 @@ class ChineseTokenizer:
                 self._jieba.add_word(word, freq=20000)
         self._ready = True
 
+    def add_words(self, words: Iterable[str]) -> None:
+        """Add ``words`` to the dictionary (now if loaded, else at warm-up).
+
+        Words of two characters or more join jieba's dictionary with a high frequency, so a
+        matter name stays one token.
+        """
+        new = sorted({normalize(w) for w in words if w.strip()} - set(self._user_words))
+        self._user_words.extend(new)
+        if self._ready:
+            for word in new:
+                if len(word) >= 2:
+                    self._jieba.add_word(word, freq=20000)
+
     def tokens(self, text: str) -> list[str]:
         """Search-mode jieba tokens of ``text`` (words and their sub-words), stop words removed.
 

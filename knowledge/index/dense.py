@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.embeddings import RetrievalEmbedder
+from knowledge.embeddings import RetrievalEmbedder, Vectors
 from knowledge.models import Matter
 from knowledge.thesaurus import Expansion
 from knowledge.vectors import MatterVectorCache, text_hash
@@ -67,11 +67,23 @@ class DenseChannel:
     name = "dense"
 
     def __init__(
-        self, embedder: RetrievalEmbedder, *, cache: MatterVectorCache | None = None
+        self,
+        embedder: RetrievalEmbedder,
+        *,
+        cache: MatterVectorCache | None = None,
+        memory: dict[str, Vectors] | None = None,
     ) -> None:
-        """Use ``embedder``'s passage role for matters and its query role for questions."""
+        """Use ``embedder``'s passage role for matters and its query role for questions.
+
+        Args:
+            embedder: the model.
+            cache: the database cache of passage vectors.
+            memory: an in-process map (model id + passage hash → vector) shared by the
+                rebuilds of one retriever; it is trimmed to the passages of each build.
+        """
         self._embedder = embedder
         self._cache = cache
+        self._memory = memory if memory is not None else {}
         self._matrix: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
         self.embedded = 0
         """Passages embedded by the last build (the rest came from the cache)."""
@@ -83,7 +95,11 @@ class DenseChannel:
         matrix = np.zeros((len(passages), dimension), dtype=np.float32)
         keys = [text_hash(p) for p in passages]
         model = self._embedder.model_id
-        known = self._cache.load(model, keys) if self._cache is not None else {}
+        memory = self._memory
+        known = {k: v for k in keys if (v := memory.get(f"{model}:{k}")) is not None}
+        unknown = [k for k in keys if k not in known]
+        if unknown and self._cache is not None:
+            known.update(self._cache.load(model, unknown))
         missing: dict[str, str] = {}
         for key, passage in zip(keys, passages, strict=True):
             if key not in known:
@@ -102,6 +118,9 @@ class DenseChannel:
             matrix[row] = vector if vector is not None else fresh[key]
         self._matrix = matrix
         self.embedded = len(fresh)
+        memory.clear()
+        for row, key in enumerate(keys):
+            memory[f"{model}:{key}"] = matrix[row]
         logger.info(
             "dense index built",
             extra={
