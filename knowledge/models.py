@@ -102,6 +102,10 @@ EXPLICIT_ONLY_ELEMENTS = frozenset({GuideElement.FEE, GuideElement.PLACE})
 unpublished only when the guide says so (``unpublished`` lists them)."""
 
 
+_ELEMENTS = tuple(GuideElement)
+_DETECTED_ELEMENTS = tuple(e for e in GuideElement if e not in EXPLICIT_ONLY_ELEMENTS)
+
+
 def derive_kiosk_route(code: str) -> str:
     """The kiosk deep link of a matter whose guide gives none: ``kiosk://matters/<code>``.
 
@@ -371,9 +375,9 @@ class MatterContent(_Frozen):
                 "unpublished lists elements the matter gives: " + ", ".join(contradicted)
             )
         missing = listed | {
-            e for e in GuideElement if e not in EXPLICIT_ONLY_ELEMENTS and not self.publishes(e)
+            e for e in _DETECTED_ELEMENTS if not self.publishes(e)
         }
-        ordered = [e for e in GuideElement if e in missing]
+        ordered = [e for e in _ELEMENTS if e in missing]
         if ordered != self.unpublished:
             # Frozen model: the normalised list is set once, here, during validation.
             object.__setattr__(self, "unpublished", ordered)

@@ -155,8 +155,12 @@ def read_matter_file(path: Path) -> list[MatterContent]:
 
 
 def dump_matters(matters: list[Matter], fmt: FileFormat) -> str:
-    """Serialize matters (content plus status/version) as JSON or YAML, re-importable."""
-    data = [m.model_dump(mode="json", exclude_none=True) for m in matters]
+    """Serialize matters (content plus status/version) as JSON or YAML, re-importable.
+
+    ``None`` values are kept: a material whose form the guide does not state must not come
+    back as the default (original).
+    """
+    data = [m.model_dump(mode="json") for m in matters]
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2)
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

@@ -129,3 +129,12 @@ def test_a_resident_id_number_is_never_a_matter_code():
         parse_records([{**FULL, "id": "11010519491231002X"}])
     assert [(e.code, e.field) for e in info.value.errors] == [(None, "code")]
     assert "11010519491231002X" not in info.value.errors[0].message
+
+
+def test_export_keeps_an_unstated_material_form_on_re_import():
+    from knowledge.importing.documents import dump_matters, parse_matters
+    from tests.factories import published
+
+    content = parse_records([FULL]).contents[0]
+    again = parse_matters(dump_matters([published(content)], "yaml"), "yaml")[0]
+    assert again == content and again.materials[0].form is None
