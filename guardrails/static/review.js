@@ -10,8 +10,13 @@
 
   const STATUS = {
     pending: "待审核", claimed: "已领取", approved: "已通过",
-    rejected: "已驳回", corrected: "已更正",
+    rejected: "已驳回", corrected: "已更正", proposed: "待复核", overturned: "已推翻拒答",
   };
+  const PROPOSAL_STATUS = {
+    proposed: "待复核", live: "已生效", rejected: "已驳回", withdrawn: "已撤回",
+    superseded: "已被新版本替代", stale: "事项已更新",
+  };
+  const KINDS = { correction: "更正回答", overturn: "推翻拒答" };
   const REASONS = {
     "safety.political": "涉政敏感", "safety.violence_terror": "暴恐", "safety.porn": "色情",
     "safety.illegal": "违法违规", "safety.discrimination": "歧视",
@@ -20,10 +25,14 @@
     "scope.final_decision": "审批决定", "scope.off_topic": "超出服务范围",
     "output.pii_leak": "回答含个人信息", "output.ungrounded": "回答无依据",
     "output.official_wording": "冒充官方结论", flag: "人工标记",
+    "review.refusal": "拒答复查", "review.stale_correction": "事项已更新，更正待复核",
   };
   const ACTIONS = {
     "review.claim": "领取", "review.approved": "通过", "review.rejected": "驳回",
     "review.corrected": "更正", "lexicon.add": "添加词条", "lexicon.remove": "移除词条",
+    "review.proposed": "提议更正", "review.overturn": "提议推翻拒答",
+    "review.approve_proposal": "复核通过", "review.reject_proposal": "复核驳回",
+    "review.withdraw_proposal": "撤回", "review.stale_correction": "事项更新退回",
   };
   const CATEGORIES = {
     political: "涉政", violence_terror: "暴恐", porn: "色情", illegal: "违法违规",
@@ -100,6 +109,9 @@
       case 401:
         return "访问令牌无效或已失效，请重新输入正确的审核员令牌。";
       case 403:
+        if (body && body.code === "guardrails.four_eyes") {
+          return `需要另一位审核员复核：${server || "提议人不能自行批准或驳回自己的提议"}`;
+        }
         return "当前令牌的角色无权执行此操作：只有审核员可以领取、审核条目和修改词库。";
       case 404:
         return "未找到该审核条目，可能已被删除，请刷新列表。";
@@ -169,7 +181,8 @@
     const readonly = me.role !== "reviewer";
     document.body.classList.toggle("readonly", readonly);
     show($("readonly-note"), readonly);
-    for (const id of ["act-claim", "act-approve", "act-reject", "act-correct", "term-add"]) {
+    for (const id of ["act-claim", "act-approve", "act-reject", "act-correct", "act-overturn",
+      "term-add"]) {
       $(id).disabled = readonly;
     }
     await Promise.all([loadReasons(), loadQueue()]);
@@ -245,11 +258,80 @@
   }
 
   async function openItem(id) {
-    const [item, trail] = await Promise.all([
+    const [item, trail, proposals] = await Promise.all([
       api("GET", `/review/items/${id}`),
       api("GET", "/review/audit", { query: { target: `review:${id}`, limit: 50 } }),
+      api("GET", "/review/proposals", { query: { review_item_id: id, status: "", limit: 50 } }),
     ]);
     renderItem(item, trail);
+    renderProposals($("item-proposals"), $("item-proposals-empty"), proposals.data, false);
+  }
+
+  // ---- proposals (four-eyes) -------------------------------------------------------------
+  function proposalActions(p) {
+    const td = document.createElement("td");
+    const me = state.me;
+    if (!me || me.role !== "reviewer") return td;
+    if (p.status === "proposed" && p.proposed_by !== me.name) {
+      td.append(button("复核通过", () => decideProposal(p, "approve", "已复核通过并生效"), "primary approve-proposal"));
+      td.append(button("驳回提议", () => decideProposal(p, "reject", "已驳回，条目退回审核队列"), "danger reject-proposal"));
+    }
+    if (p.status === "live" || (p.status === "proposed" && p.proposed_by === me.name)) {
+      td.append(button("撤回", () => decideProposal(p, "withdraw", "已撤回"), "withdraw-proposal"));
+    }
+    if (p.status === "proposed" && p.proposed_by === me.name) {
+      const note = document.createElement("span");
+      note.className = "hint";
+      note.textContent = "等待另一位审核员复核";
+      td.append(note);
+    }
+    return td;
+  }
+
+  function renderProposals(table, empty, proposals, withItem) {
+    const body = table.tBodies[0];
+    body.replaceChildren();
+    for (const p of proposals) {
+      const tr = document.createElement("tr");
+      tr.dataset.id = p.id;
+      tr.dataset.status = p.status;
+      tr.dataset.kind = p.kind;
+      const content = p.kind === "overturn"
+        ? `${p.allow_term ? `放行词条：${p.allow_term}` : "（无放行词条）"}${p.note ? `；${p.note}` : ""}`
+        : p.text;
+      const cells = [cell(p.id), cell(KINDS[p.kind] || p.kind),
+        cell(PROPOSAL_STATUS[p.status] || p.status)];
+      if (withItem) {
+        const aspect = p.aspect ? label(ASPECTS, p.aspect) : "—";
+        cells.push(cell(`#${p.review_item_id}`), cell(`${p.matter_code || "—"} / ${aspect}`));
+      }
+      cells.push(cell(p.version || "—"), cell(p.proposed_by), cell(p.decided_by || "—"),
+        cell(content), proposalActions(p));
+      tr.append(...cells);
+      body.append(tr);
+    }
+    show(empty, proposals.length === 0);
+  }
+
+  async function loadProposals() {
+    const page = await api("GET", "/review/proposals", {
+      query: { status: $("p-status").value, limit: 200 },
+    });
+    renderProposals($("proposals"), $("proposals-empty"), page.data, true);
+  }
+
+  async function decideProposal(p, verb, done) {
+    let body;
+    if (verb !== "approve") {
+      const note = window.prompt("说明（选填；请勿填写个人信息）", "");
+      if (note === null) return;
+      body = { note: note.trim() };
+    }
+    const result = await guarded(() => api("POST", `/review/proposals/${p.id}/${verb}`, { body }));
+    if (result) say(`提议 #${result.id} ${done}。`);
+    const refresh = [loadQueue(), loadProposals()];
+    if (state.current) refresh.push(openItem(state.current.id));
+    await guarded(() => Promise.all(refresh));
   }
 
   function renderItem(item, trail) {
@@ -274,6 +356,7 @@
     $("correct-aspect").value = item.aspect && ASPECTS[item.aspect] ? item.aspect : "overview";
     const open = item.status === "pending" || item.status === "claimed";
     show($("actions"), open);
+    show($("overturn-box"), item.reason_codes.includes("review.refusal"));
     $("act-claim").hidden = item.status === "claimed" && state.me && item.claimed_by === state.me.name;
     const body = $("item-audit").tBodies[0];
     body.replaceChildren();
@@ -388,6 +471,7 @@
       show($(other.dataset.panel), selected);
     }
     if (tab.id === "tab-audit") guarded(loadAudit);
+    if (tab.id === "tab-proposals") guarded(loadProposals);
     if (tab.id === "tab-lexicon") guarded(loadLexicon);
     if (tab.id === "tab-queue") guarded(loadQueue);
   }
@@ -447,7 +531,17 @@
         return;
       }
       const body = { text, matter_code: matter, aspect: $("correct-aspect").value };
-      decide("correct", body, "已更正，更正内容将用于该事项该类问题的后续回答");
+      decide("correct", body, "已提交更正，待另一位审核员复核通过后用于该事项该类问题的后续回答");
+    });
+    $("act-overturn").addEventListener("click", () => {
+      const term = $("overturn-term").value.trim();
+      const body = { note: $("overturn-note").value.trim() };
+      if (term) body.allow_term = term;
+      decide("overturn", body, "已提议推翻拒答，待另一位审核员复核");
+    });
+    $("proposal-filters").addEventListener("submit", (event) => {
+      event.preventDefault();
+      guarded(loadProposals);
     });
     $("audit-filters").addEventListener("submit", (event) => {
       event.preventDefault();

@@ -188,10 +188,14 @@ def test_reviewer_filters_claims_corrects_approves_rejects(page: Any, server: Li
     page.select_option("#correct-aspect", "materials")
     page.fill("#correct-text", "审核更正：请带居民身份证和居住证明材料到派出所办理。")
     page.click("#act-correct")
-    expect(page.locator("#d-status")).to_have_text("已更正")
+    expect(page.locator("#d-status")).to_have_text("待复核")  # four-eyes: not live yet
     expect(page.locator("#d-correction")).to_contain_text("审核更正")
     expect(page.locator("#item-audit tbody tr")).to_have_count(2)
-    expect(page.locator("#item-audit tbody tr").first).to_contain_text("更正")
+    expect(page.locator("#item-audit tbody tr").first).to_contain_text("提议更正")
+    own = page.locator("#item-proposals tbody tr").first
+    expect(own).to_have_attribute("data-status", "proposed")
+    expect(own).to_contain_text("等待另一位审核员复核")
+    expect(own.locator("button.approve-proposal")).to_have_count(0)  # not for its proposer
 
     # approve without claiming first
     filter_kiosk(page, "KF2")
@@ -218,9 +222,21 @@ def test_reviewer_filters_claims_corrects_approves_rejects(page: Any, server: Li
     expect(first).to_contain_text("alice")
     expect(first).to_contain_text("驳回")
 
+    # the second reviewer approves the correction on the four-eyes tab
+    page.click("#logout-btn")
+    logged_in(page, BOB, "bob（审核员）")
+    page.click("#tab-proposals")
+    row = page.locator("#proposals tbody tr", has_text="审核更正")
+    expect(row).to_have_attribute("data-status", "proposed")
+    row.locator("button.approve-proposal").click()
+    expect(page.locator("#notice")).to_contain_text("已复核通过并生效")
+    page.select_option("#p-status", "live")
+    page.click("#p-apply")
+    expect(page.locator("#proposals tbody tr", has_text="审核更正")).to_contain_text("bob")
+
     with _db(server) as session:
         rows = {r.id: r for r in session.scalars(select(ReviewItemRow))}
-        assert (rows[corrected_id].status, rows[corrected_id].decided_by) == ("corrected", "alice")
+        assert (rows[corrected_id].status, rows[corrected_id].decided_by) == ("corrected", "bob")
         assert rows[corrected_id].aspect == "materials"
         assert (rows[approved_id].status, rows[approved_id].claimed_by) == ("approved", "alice")
         assert (rows[rejected_id].status, rows[rejected_id].decided_by) == ("rejected", "alice")
@@ -230,9 +246,9 @@ def test_reviewer_filters_claims_corrects_approves_rejects(page: Any, server: Li
             )
         )
         assert correction is not None and correction.review_item_id == corrected_id
-        assert correction.approved_by == "alice" and correction.text.startswith("审核更正")
+        assert correction.approved_by == "bob" and correction.text.startswith("审核更正")
         assert _trail(session, corrected_id) == [("alice", "review.claim"),
-                                                 ("alice", "review.corrected")]  # fmt: skip
+                                                 ("alice", "review.proposed")]  # fmt: skip
         assert _trail(session, approved_id) == [("alice", "review.approved")]
         assert _trail(session, rejected_id) == [("alice", "review.claim"),
                                                 ("alice", "review.rejected")]  # fmt: skip
@@ -241,6 +257,65 @@ def test_reviewer_filters_claims_corrects_approves_rejects(page: Any, server: Li
     name = _newest_item(server, "KF1")["sources"][0]["matter_name"]
     later = httpx.post(f"{server.url}/v1/ask", json={"question": f"{name}需要带什么材料"}).json()
     assert "审核更正" in later["answer"]["screen_text"]
+
+
+def queue_refusal(server: LiveServer, kiosk_id: str) -> int:
+    """Queue a refusal for review the way the pipeline does (``review.refusal``, redacted)."""
+    engine = create_db_engine(server.database_url)
+    guard = build_guardrails(GuardrailSettings(scope_classifier=False), make_sessionmaker(engine))
+    item = guard.review.add(
+        question=f"我叫{PERSONAL['name']}，我想举报诈骗电话，去哪里举报", answer="拒答",
+        reason_codes=["review.refusal", "safety.illegal"], kiosk_id=kiosk_id,
+    )  # fmt: skip
+    engine.dispose()
+    return item.id
+
+
+def test_refusal_is_overturned_by_two_reviewers_then_withdrawn(
+    page: Any, server: LiveServer
+) -> None:
+    item_id = queue_refusal(server, "KO1")
+    logged_in(page, ALICE, "alice（审核员）")
+    filter_kiosk(page, "KO1")
+    open_item(page, item_id)
+    expect(page.locator("#d-reasons")).to_contain_text("拒答复查")
+    expect(page.locator("#d-question")).to_contain_text("[姓名]")
+    expect(page.locator("#overturn-box")).to_be_visible()
+    page.fill("#overturn-term", "举报诈骗")
+    page.fill("#overturn-note", "举报渠道是正当问题")
+    page.click("#act-overturn")
+    expect(page.locator("#d-status")).to_have_text("待复核")
+    # the proposer cannot approve: the API says four-eyes, and the page offers no button
+    proposal = page.locator("#item-proposals tbody tr").first
+    expect(proposal).to_have_attribute("data-kind", "overturn")
+    pid = int(proposal.get_attribute("data-id") or 0)
+    own = httpx.post(f"{server.url}/v1/review/proposals/{pid}/approve", headers=_auth(ALICE))
+    assert own.status_code == 403 and own.json()["code"] == "guardrails.four_eyes"
+    page.click("#logout-btn")
+    logged_in(page, BOB, "bob（审核员）")
+    page.click("#tab-proposals")
+    row = page.locator(f"#proposals tbody tr[data-id='{pid}']")
+    expect(row).to_contain_text("放行词条：举报诈骗")
+    row.locator("button.approve-proposal").click()
+    expect(page.locator("#notice")).to_contain_text("已复核通过并生效")
+    with _db(server) as session:
+        item = session.get(ReviewItemRow, item_id)
+        assert item is not None and item.status == "overturned"
+        term = session.scalar(select(LexiconTermRow).where(LexiconTermRow.term == "举报诈骗"))
+        assert term is not None and term.category == "allow" and term.active
+    examples = httpx.get(f"{server.url}/v1/review/training-examples",
+                         headers=_auth(AUDRA)).json()  # fmt: skip
+    mine = [e for e in examples if e["review_item_id"] == item_id]
+    assert [(e["label"], e["refused_as"]) for e in mine] == [("benign", "safety.illegal")]
+    assert PERSONAL["name"] not in mine[0]["text"]
+    # a live overturn can be withdrawn: the allow-list term goes again
+    page.select_option("#p-status", "live")
+    page.click("#p-apply")
+    page.locator(f"#proposals tbody tr[data-id='{pid}'] button.withdraw-proposal").click()
+    expect(page.locator("#notice")).to_contain_text("已撤回")
+    with _db(server) as session:
+        term = session.scalar(select(LexiconTermRow).where(LexiconTermRow.term == "举报诈骗"))
+        assert term is not None and not term.active
 
 
 def test_conflicting_claim_shows_conflict(page: Any, server: LiveServer) -> None:
