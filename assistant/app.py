@@ -8,6 +8,7 @@ package's ``api.router`` is included here and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import time
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,12 +19,15 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from assistant import api as assistant_api
-from assistant import preview, script_api
+from assistant import kiosk_page, preview, script_api
 from assistant.backoffice import Backoffice, build_backoffice, counted_voice_turn
 from assistant.backoffice import stop as stop_backoffice
+from assistant.composition.node import process_started_at
 from assistant.composition.wiring import start_following, stop_following
 from assistant.errors import register_error_handlers
 from assistant.logs import configure_logging
+from assistant.protection.middleware import ProtectionMiddleware
+from assistant.protection.ratelimit import RateGate
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings, load_settings
 from assistant.stats import api as stats_api
@@ -60,6 +64,14 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+def _protection_status(gate: RateGate, settings: Settings) -> tuple[bool, str]:
+    status = gate.status()
+    detail = (f"rate limits in {status['backend']}"
+              + (" (store unavailable: not limiting)" if status["degraded"] else "")
+              + ("; TLS on" if settings.protection.tls else "; TLS off (use a TLS proxy)"))
+    return not status["degraded"], detail
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the daoban HTTP service for ``settings`` (environment defaults when ``None``)."""
     settings = settings or load_settings()
@@ -67,13 +79,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
+        build_started = time.perf_counter()
         runtime = build_runtime(settings)
         voice = build_voice(runtime)
         sweeper = asyncio.create_task(voice.bridge.sessions.sweep_forever())
         start_following(runtime)
+        runtime.health_probes["protection"] = lambda: _protection_status(gate, settings)
         backoffice = build_backoffice(runtime)
         back_sweep = asyncio.create_task(backoffice.run_forever())
-        logger.info("daoban started", extra={"matters": runtime.retriever.size})
+        logger.info(
+            "daoban started",
+            extra={
+                "matters": runtime.retriever.size,
+                "build_s": round(time.perf_counter() - build_started, 2),
+                "process_s": round(time.time() - process_started_at(), 2),
+            },
+        )
         try:
             yield {"runtime": runtime, "speech": voice.speech, "kiosk": voice.bridge,
                    "voice_turn": counted_voice_turn(voice_turn_handler(runtime), backoffice),
@@ -99,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(knowledge_api.router)
     app.include_router(guardrails_api.router)
     app.include_router(guardrails_web.build_router())
+    app.include_router(kiosk_page.build_router(settings.assistant.hotline))
     app.include_router(speech_api.router)
     app.include_router(kiosk_api.router)
     app.include_router(script_api.router)
@@ -108,4 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(preview.router)
     app.include_router(editor_web.build_router())
     register_error_handlers(app)
+    gate = RateGate(settings.protection, settings.redis_url)
+    app.state.rate_gate = gate
+    app.add_middleware(ProtectionMiddleware, settings=settings.protection, gate=gate)
     return app

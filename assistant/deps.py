@@ -13,8 +13,12 @@ from fastapi import Depends, Request
 from assistant.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The process's runtime, from the lifespan state."""
+async def get_runtime(request: Request) -> Runtime:
+    """The process's runtime, from the lifespan state.
+
+    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a
+    thread hop per request for a dictionary lookup.
+    """
     runtime: Runtime = request.state.runtime
     return runtime
 

@@ -15,11 +15,27 @@ the caches are per node.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
+
+
+def process_started_at() -> float:
+    """When this process started (seconds since the epoch; Linux ``/proc``, else now).
+
+    A worker's start-up — imports included — is ``time.time() - process_started_at()``.
+    """
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # field 22 of stat(5): start time in clock ticks after boot
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.time()
 
 
 def prepare_node() -> float:

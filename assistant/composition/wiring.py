@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from assistant.composition.change_feed import ChangeFeed, ChangeKind, worker_id
@@ -74,7 +75,7 @@ def _feed_detail(feed: ChangeFeed, redis: bool, backend: str) -> str:
     note = ""
     if backend == "sqlite":
         note = " (SQLite: one process; use PostgreSQL for several workers)"
-    return f"{via}, seq {feed.last_seq}, {feed.applied} applied{note}"
+    return f"worker {os.getpid()}: {via}, seq {feed.last_seq}, {feed.applied} applied{note}"
 
 
 def start_following(runtime: Runtime) -> None:
