@@ -15,6 +15,8 @@ Usage example::
 
 from __future__ import annotations
 
+import itertools
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -29,6 +31,9 @@ from guardrails.models import Draft, GuardedAnswer, Principal, ScreenedQuery
 from knowledge.editor.workflow import READING_ROLES, require
 from knowledge.models import Aspect, Matter
 from knowledge.retrieve import HybridRetriever
+
+_PREVIEW_SERIAL = itertools.count(int(time.time() * 1000))
+"""Source of the preview versions (see :func:`preview_matter`)."""
 
 PREVIEW_ASPECTS: tuple[Aspect, ...] = (Aspect.OVERVIEW, *ASPECT_QUESTIONS)
 """The aspects previewed: the overview, then each aspect the kiosk offers as a follow-up."""
@@ -52,7 +57,10 @@ class AspectPreview(BaseModel):
 
 
 class _NoRecordGuard:
-    """The app's guard, except that flagged preview turns are not queued for review."""
+    """The app's guard, except that preview turns are never queued for review.
+
+    Neither flags nor sampled refusals: a preview is the editor's turn, not a citizen's.
+    """
 
     def __init__(self, guard: Guard) -> None:
         self._guard = guard
@@ -69,6 +77,9 @@ class _NoRecordGuard:
         return self._guard.approved_correction(matter_code, aspect)
 
     def record_flag(self, **_kwargs: object) -> None:
+        return None
+
+    def record_refusal(self, **_kwargs: object) -> None:
         return None
 
 
@@ -89,6 +100,11 @@ async def preview_matter(
         published: the published catalogue.
         draft: the matter as drafted (any status).
     """
+    # Composers cache answers by (code, version, aspect): the previewed matter carries a
+    # version no stored matter has (negative, unique per preview), so a cached published
+    # answer is never shown as the draft's, and the draft's answer is never cached under a
+    # version citizens are served.
+    draft = draft.model_copy(update={"version": -next(_PREVIEW_SERIAL)})
     catalogue = [m for m in published if m.code != draft.code]
     catalogue.append(draft)
     retriever = HybridRetriever()
