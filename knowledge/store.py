@@ -181,8 +181,11 @@ class MatterStore:
         self._listeners.append(listener)
 
     def notify_subscribers(self) -> None:
-        """Call every listener with the published matters now: what is published changed in
-        another process (another worker, the CLI), as announced by the change feed."""
+        """Call every listener with the published matters now.
+
+        What is published changed in another process (another worker, the CLI), as announced
+        by the change feed.
+        """
         self._notify()
 
     def _notify(self) -> None:
