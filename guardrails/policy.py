@@ -216,17 +216,12 @@ class Guardrails:
         state = InputState(original=text, text=text)
         verdicts: list[RailVerdict] = []
         refusal: RailVerdict | None = None
-        ran_pii = False
-        for rail in self._input_rails:
+        for rail in self._input_rails:  # the policy puts pii before any refusing rail
             result = self._timed_input(rail, state)
-            ran_pii = ran_pii or rail.name == "pii"
             verdicts.append(result)
             if result.decision == Decision.REFUSE:
                 refusal = result
                 break
-        if not ran_pii:
-            state.pii = self.analyzer.analyze(text)
-            state.text = self._redact(state.text)
         self._count(verdicts)
         declined = state.declined if refusal is None else []
         return ScreenedQuery(
@@ -266,9 +261,7 @@ class Guardrails:
             result = rail.check(state)
             elapsed = (time.perf_counter() - started) * 1000
             verdicts.append(result.model_copy(update={"duration_ms": round(elapsed, 4)}))
-        if "label" not in self.policy.output.rails:
-            verdicts.append(LabelRail().check(state))
-        self._count(verdicts)
+        self._count(verdicts)  # the policy ends the output rails with label
         sources = fallback.sources if state.replaced and fallback is not None else draft.sources
         return GuardedAnswer(
             screen_text=state.screen_text, spoken_text=state.spoken_text, sources=sources,

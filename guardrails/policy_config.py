@@ -30,11 +30,30 @@ class InputSection(_Section):
 
     rails: list[InputRailName] = Field(description="Input rails in the order they run")
 
+    @model_validator(mode="after")
+    def _pii_first(self) -> InputSection:
+        """The ``pii`` rail runs before any rail that could refuse (§9.4.1 d).
+
+        Only ``normalize`` may precede it: no later rail, log or store sees unredacted text.
+        """
+        if "pii" not in self.rails:
+            raise ValueError("input.rails must contain the pii rail")
+        if any(name != "normalize" for name in self.rails[: self.rails.index("pii")]):
+            raise ValueError("only normalize may run before the pii rail")
+        return self
+
 
 class OutputSection(_Section):
     """Ordered output rails."""
 
     rails: list[OutputRailName] = Field(description="Output rails in the order they run")
+
+    @model_validator(mode="after")
+    def _label_last(self) -> OutputSection:
+        """Every answer is labelled "AI生成，仅供参考" (§9.4.1 c): ``label`` is the last rail."""
+        if not self.rails or self.rails[-1] != "label":
+            raise ValueError("output.rails must end with the label rail")
+        return self
 
 
 class PiiSection(_Section):

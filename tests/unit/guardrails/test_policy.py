@@ -65,3 +65,28 @@ def test_homophone_categories_must_be_known(tmp_path: Path) -> None:
     path = _policy_with(tmp_path, "{two_syllable_categories: [gossip]}")
     with pytest.raises(PolicyError):
         load_policy(path)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "outputs"),
+    [
+        ("[normalize, injection, lexicon]", "[grounding, pii_leak, label]"),  # no pii
+        ("[normalize, injection, pii, lexicon]", "[grounding, pii_leak, label]"),  # pii too late
+        ("[normalize, pii, lexicon]", "[grounding, pii_leak]"),  # no label
+        ("[normalize, pii, lexicon]", "[label, grounding, pii_leak]"),  # label not last
+    ],
+)
+def test_policy_without_pii_first_or_label_last_is_refused(
+    tmp_path: Path, inputs: str, outputs: str
+) -> None:
+    import yaml
+
+    from guardrails.policy_config import DEFAULT_POLICY_PATH
+
+    data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    data["input"] = {"rails": yaml.safe_load(inputs)}
+    data["output"] = {"rails": yaml.safe_load(outputs)}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(PolicyError):
+        load_policy(path)
