@@ -64,8 +64,12 @@ def read_asr_set(folder: Path) -> list[AsrCase]:
 
 
 def make_espeak_set(folder: Path, sentences: Sequence[str] = KOREAN_SENTENCES, *,
-                    voice: str = "ko", words_per_minute: int = 150) -> list[AsrCase]:
+                    voice: str = "ko", words_per_minute: int = 150,
+                    matter_codes: Sequence[str | None] = ()) -> list[AsrCase]:
     """Synthesize ``sentences`` with espeak-ng into ``folder`` (22,050 Hz WAV files).
+
+    ``matter_codes`` (one per sentence, optional) marks citizen questions whose recognized
+    text is routed and scored. Mandarin: ``voice="cmn-latn-pinyin"`` (``cmn`` reads pinyin).
 
     Raises:
         FileNotFoundError: espeak-ng is not installed (``apt-get install espeak-ng``).
@@ -79,7 +83,8 @@ def make_espeak_set(folder: Path, sentences: Sequence[str] = KOREAN_SENTENCES, *
         name = f"{number:04d}.wav"
         subprocess.run([binary, "-v", voice, "-s", str(words_per_minute), "-w",
                         str(folder / name), sentence], check=True, capture_output=True)
-        cases.append(AsrCase(audio=name, text=sentence))
+        code = matter_codes[number - 1] if matter_codes else None
+        cases.append(AsrCase(audio=name, text=sentence, matter_code=code))
     (folder / TRANSCRIPTS).write_text(
         "".join(json.dumps(c.model_dump(), ensure_ascii=False) + "\n" for c in cases),
         encoding="utf-8")

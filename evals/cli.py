@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
@@ -103,6 +102,7 @@ def routing(
 
 @app.command("asr")
 def asr(
+    ctx: typer.Context,
     set_path: Annotated[Path, typer.Option("--set", help="Folder: WAV files + transcripts.jsonl")],
     model: Annotated[
         Path | None, typer.Option(help="vosk model folder, or a faster-whisper model folder")
@@ -154,16 +154,17 @@ def asr(
     if not recognizer.status().available:
         console.print(f"[red]model not usable: {recognizer.status().reason}[/red]")
         raise typer.Exit(code=2)
+    runtime = ctx.obj() if route or matter_hints else None
     router = None
-    if route:
+    if runtime is not None and route:
         from evals.runners.routing import pipeline_router
 
-        router = pipeline_router(click.get_current_context().find_root().obj().pipeline)
+        router = pipeline_router(runtime.pipeline)
     phrases: list[str] = [c.text for c in cases] if hints else []
-    if matter_hints:
+    if runtime is not None and matter_hints:
         from assistant.voice import matter_phrases
 
-        phrases += matter_phrases(click.get_current_context().find_root().obj())
+        phrases += matter_phrases(runtime)
     report = evaluate_asr(set_path.name, set_path, cases, recognizer, hints=phrases,
                           route=router)
     out.mkdir(parents=True, exist_ok=True)
@@ -269,11 +270,15 @@ def safety(
     guard_only: Annotated[
         bool, typer.Option(help="Guard alone instead of the full assistant pipeline")
     ] = False,
+    holdout: Annotated[
+        bool,
+        typer.Option(help="Also the team's held-out halves (*_holdout.jsonl): final measurement only"),
+    ] = False,
 ) -> None:
     """Refusal per category, false refusals, label, PII in outputs; writes safety.json/.md/.html."""
     from evals.safety_eval import run_safety_command
 
-    run_safety_command(ctx, set_paths, out, guard_only, console)
+    run_safety_command(ctx, set_paths, out, guard_only, console, holdout=holdout)
 
 
 @app.command("pii")

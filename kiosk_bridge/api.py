@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk_bridge.auth import KioskIdentity, identify_kiosk
 from kiosk_bridge.prefill import FormFieldSpec, PrefillResponse
 from kiosk_bridge.schemas import json_schemas
 from kiosk_bridge.sealing import SealedPayload
@@ -45,6 +46,31 @@ def get_form_fields(request: Request) -> FormFieldsLookup:
 
 BridgeDep = Annotated[KioskBridge, Depends(get_bridge)]
 FormFieldsDep = Annotated[FormFieldsLookup, Depends(get_form_fields)]
+
+
+def get_kiosk_identity(request: Request, bridge: BridgeDep) -> KioskIdentity:
+    """The calling terminal (``X-Kiosk-Token``; see :mod:`kiosk_bridge.auth`).
+
+    Raises:
+        KioskUnauthenticatedError: Wrong token, or anonymous where not allowed.
+    """
+    return identify_kiosk(request, bridge.settings)
+
+
+KioskIdentityDep = Annotated[KioskIdentity, Depends(get_kiosk_identity)]
+
+
+def own_kiosk_id(kiosk_id: KioskId, who: KioskIdentityDep) -> str:
+    """The path's kiosk id, when the caller may act for it.
+
+    Raises:
+        KioskForbiddenError: The credential belongs to another kiosk.
+    """
+    who.require(kiosk_id)
+    return kiosk_id
+
+
+OwnKioskId = Annotated[str, Depends(own_kiosk_id)]
 
 
 class PrefillRequest(BaseModel):
@@ -83,7 +109,7 @@ class SessionEnded(BaseModel):
 
 @router.post("/prefill", response_model=PrefillResponse)
 async def prefill(body: PrefillRequest, bridge: BridgeDep,
-                  form_fields: FormFieldsDep) -> PrefillResponse:
+                  form_fields: FormFieldsDep, _who: KioskIdentityDep) -> PrefillResponse:
     """Pre-fill the matter's form from the sealed ID-card record; nothing is stored."""
     prefiller = bridge.require_prefiller()
     return prefiller.prefill(body.matter_code, body.card, form_fields(body.matter_code))
@@ -96,7 +122,7 @@ async def schemas() -> dict[str, dict[str, Any]]:
 
 
 @router.post("/kiosk/{kiosk_id}/session", response_model=SessionStarted)
-async def start_session(kiosk_id: KioskId, bridge: BridgeDep,
+async def start_session(kiosk_id: OwnKioskId, bridge: BridgeDep,
                         elderly: bool = False) -> SessionStarted:
     """A new citizen at the kiosk: the previous session, if any, ends first."""
     session = bridge.sessions.start(kiosk_id, elderly=elderly)
@@ -104,7 +130,35 @@ async def start_session(kiosk_id: KioskId, bridge: BridgeDep,
                           idle_timeout_s=bridge.settings.idle_timeout_s)
 
 
+class SessionStatus(BaseModel):
+    """Whether the kiosk has a live session, and which (the page clears itself when it ends)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    live: bool
+    session_id: str | None = None
+    idle_timeout_s: int
+
+
+@router.get("/kiosk/{kiosk_id}/session", response_model=SessionStatus)
+async def session_status(kiosk_id: OwnKioskId, bridge: BridgeDep) -> SessionStatus:
+    """The kiosk's live session, without touching it (polling does not keep it alive)."""
+    session = bridge.sessions.peek(kiosk_id)
+    return SessionStatus(live=session is not None,
+                         session_id=session.session_id if session else None,
+                         idle_timeout_s=bridge.settings.idle_timeout_s)
+
+
+@router.post("/kiosk/{kiosk_id}/session/touch", response_model=SessionEnded)
+async def touch_session(kiosk_id: OwnKioskId, bridge: BridgeDep) -> SessionEnded:
+    """The citizen is active at the kiosk (tap, typing): restart the idle clock.
+
+    ``ended`` is True when there was no live session to touch.
+    """
+    return SessionEnded(ended=not bridge.sessions.touch(kiosk_id))
+
+
 @router.post("/kiosk/{kiosk_id}/session/end", response_model=SessionEnded)
-async def end_session(kiosk_id: KioskId, body: SessionEnd, bridge: BridgeDep) -> SessionEnded:
+async def end_session(kiosk_id: OwnKioskId, body: SessionEnd, bridge: BridgeDep) -> SessionEnded:
     """End the kiosk's session (ID card removed, finished): nothing carries over."""
     return SessionEnded(ended=bridge.sessions.end(kiosk_id, body.reason))

@@ -96,6 +96,26 @@ class SessionManager:
         session.last_active = self._clock()
         return session
 
+    def peek(self, kiosk_id: str) -> KioskSession | None:
+        """The live session of a kiosk without touching it (an idle one ends here), or None.
+
+        For the kiosk page, which polls so that it clears itself when the bridge's session
+        ends (card removed, idle, new citizen); polling must not keep a session alive.
+        """
+        session = self._sessions.get(kiosk_id)
+        if session is not None and self._clock() - session.last_active > self._idle:
+            self.end(kiosk_id, EndReason.IDLE_TIMEOUT)
+            return None
+        return session
+
+    def touch(self, kiosk_id: str) -> bool:
+        """Mark the kiosk's session active (the citizen tapped or typed); False when none."""
+        try:
+            self.current(kiosk_id)
+        except SessionEndedError:
+            return False
+        return True
+
     def end(self, kiosk_id: str, reason: EndReason) -> bool:
         """End a kiosk's session, wiping its state; False when it had none."""
         session = self._sessions.pop(kiosk_id, None)
@@ -118,9 +138,12 @@ class SessionManager:
         return len(idle)
 
     async def sweep_forever(self, interval_s: float | None = None) -> None:
-        """End idle sessions every ``interval_s`` seconds (default: a quarter of the idle
-        timeout, at most 30 s) until cancelled, so a walked-away citizen's state does not
-        linger in memory until the kiosk is next used. Run as a task of the app's lifespan."""
+        """End idle sessions every ``interval_s`` seconds until cancelled.
+
+        The default interval is a quarter of the idle timeout, at most 30 s, so a walked-away
+        citizen's state does not linger in memory until the kiosk is next used. Run as a task
+        of the app's lifespan.
+        """
         interval = interval_s if interval_s is not None else min(self._idle / 4, 30.0)
         while True:
             await asyncio.sleep(interval)

@@ -36,6 +36,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kiosk_bridge.api import KioskIdentityDep
+from kiosk_bridge.auth import identify_kiosk
+from kiosk_bridge.errors import KioskError
 from speech.audio import check_rate
 from speech.errors import (
     AudioTooLongError,
@@ -77,6 +80,9 @@ class AsrResponse(BaseModel):
     processing_ms: float = Field(description="Recognition time (ms)")
     engine: str
     grammar_used: bool
+    failure: str | None = Field(
+        default=None, description="Why recognition failed (no_speech, prompt_echo, repetition)"
+    )
 
 
 class TtsRequest(BaseModel):
@@ -112,6 +118,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 async def recognize(
     request: Request,
     speech: SpeechDep,
+    _who: KioskIdentityDep,
     sample_rate_hz: Annotated[int | None, Query(description="Rate of raw PCM bodies (Hz)")] = None,
 ) -> AsrResponse:
     """Recognize one utterance (WAV, or raw PCM with ``sample_rate_hz``)."""
@@ -126,7 +133,8 @@ async def recognize(
 
 @router.post("/tts", response_class=Response,
              responses={200: {"content": {"audio/wav": {}, "audio/mpeg": {}}}})
-async def synthesize(request: TtsRequest, speech: SpeechDep) -> Response:
+async def synthesize(request: TtsRequest, speech: SpeechDep,
+                     _who: KioskIdentityDep) -> Response:
     """Speak ``text`` (normalized for speech); offline espeak-ng when the online voice fails.
 
     The text comes from the client and may hold personal data: it is not kept in the prompt
@@ -193,8 +201,19 @@ async def _receive_utterance(socket: WebSocket, speech: SpeechService,
 
 @router.websocket("/voice")
 async def voice(socket: WebSocket) -> None:
-    """Stream one utterance and get the complete turn back (see the module docstring)."""
+    """Stream one utterance and get the complete turn back (see the module docstring).
+
+    The caller is a kiosk (``X-Kiosk-Token`` or anonymous as configured, see
+    :mod:`kiosk_bridge.auth`); an unknown one is closed with 4401.
+    """
     await socket.accept()
+    bridge = getattr(socket.state, "kiosk", None)
+    if bridge is not None:
+        try:
+            identify_kiosk(socket, bridge.settings)
+        except KioskError as exc:
+            await _send_error(socket, exc.code, exc.message_zh, 4401)
+            return
     speech: SpeechService = socket.state.speech
     turn: VoiceTurnHandler | None = getattr(socket.state, "voice_turn", None)
     try:

@@ -135,6 +135,7 @@ class WhisperRecognizer:
         self._model: Any = None
         self._reason = "not warmed up"
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self._t2s: Any = None
         self._itn: Any = None
         self.model_dir: Path | None = None
@@ -168,10 +169,14 @@ class WhisperRecognizer:
     def warm_up(self) -> None:
         """Find, check and load the model and the text converters; never raises.
 
-        Idempotent. On failure the recognizer stays unavailable with a reason (``status``).
+        Idempotent and thread-safe. On failure the recognizer stays unavailable with a reason
+        (``status``).
         """
-        if self._model is not None:
-            return
+        with self._load_lock:
+            if self._model is None:
+                self._load()
+
+    def _load(self) -> None:
         try:
             from faster_whisper import WhisperModel
             from opencc import OpenCC
@@ -202,6 +207,17 @@ class WhisperRecognizer:
         logger.info("whisper model loaded", extra={
             "load_ms": round((time.perf_counter() - start) * 1000),
             "packaged": self._cfg.model_path is None})
+
+    def warm_up_in_background(self) -> threading.Thread:
+        """Run :meth:`warm_up` in a daemon thread and return it.
+
+        The service starts at once; until the model is loaded, ``status`` says so and the
+        kiosk uses the soft keyboard.
+        """
+        self._reason = "loading the Whisper model"
+        thread = threading.Thread(target=self.warm_up, name="whisper-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def status(self) -> ComponentStatus:
         """Available once the checked model is loaded."""
