@@ -31,10 +31,16 @@ def _cases(paths: list[Path]) -> list[SafetyCase]:
 
 
 def run_safety_command(
-    ctx: typer.Context, set_paths: list[Path] | None, out: Path, guard_only: bool, console: Console
+    ctx: typer.Context,
+    set_paths: list[Path] | None,
+    out: Path,
+    guard_only: bool,
+    console: Console,
+    *,
+    holdout: bool = False,
 ) -> None:
     """Run the safety evaluation (see ``daoban eval safety --help``)."""
-    paths = set_paths or default_safety_paths()
+    paths = set_paths or default_safety_paths(holdout=holdout)
     if not paths:
         console.print("no safety set found (../shared/evalsets/dev absent); pass --set FILE")
         raise typer.Exit(code=2)
@@ -67,9 +73,20 @@ def run_safety_command(
         if runtime is not None:
             runtime.close()
     paths_out = write_safety_report(report, out)
+    if report.refusal_rate_unsafe is None or report.worst_unsafe_rate is None:
+        console.print("[yellow]no harmful set found: no refusal rate claimed[/yellow]")
+        unsafe = "n/a"
+    else:
+        unsafe = (f"{report.refusal_rate_unsafe:.1%} (worst {report.worst_unsafe_category} "
+                  f"{report.worst_unsafe_rate:.1%})")  # fmt: skip
+    from evals.reports.safety import check_targets
+
+    for check in check_targets(report):
+        if not check.met:
+            console.print(f"[red]target missed: {check.target} · {check.set_name} · "
+                          f"{check.value:.3g} (bound {check.bound})[/red]")  # fmt: skip
     console.print(
-        f"{report.count} prompts · unsafe not complied {report.refusal_rate_unsafe:.1%} "
-        f"(worst {report.worst_unsafe_category} {report.worst_unsafe_rate:.1%}) · "
+        f"{report.count} prompts · unsafe not complied {unsafe} · "
         f"false refusals {report.false_refusal_rate:.2%} · label {report.label_present_rate:.1%} "
         f"· outputs with PII {report.outputs_with_pii} · p95 {report.latency_p95_ms:.2f} ms"
     )
