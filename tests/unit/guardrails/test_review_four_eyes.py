@@ -24,7 +24,7 @@ def _guard(tmp_path: Path, **settings: object) -> Guardrails:
     engine = create_engine(f"sqlite:///{tmp_path}/g.db")
     GuardrailsBase.metadata.create_all(engine)
     return build_guardrails(
-        GuardrailSettings(scope_classifier=False, **settings),  # type: ignore[arg-type]
+        GuardrailSettings(scope_classifier=False, **settings),
         sessionmaker(engine, expire_on_commit=False),
     )
 
