@@ -18,7 +18,7 @@ from rich.console import Console
 
 from assistant.lazy_group import LazyGroup
 from assistant.voice_cli import register as register_voice_commands
-from evals.bench.cli import bench
+from evals.bench.cli import bench, loadtest
 
 
 class RootGroup(LazyGroup):
@@ -39,6 +39,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("bench")(bench)
+app.command("loadtest")(loadtest)
 
 register_voice_commands(app)
 

@@ -50,3 +50,54 @@ def bench(
     json_path, md_path = write_bench_report(report, out)
     print_summary(report, console)
     console.print(f"reports: {json_path} {md_path}")
+
+
+def loadtest(
+    kiosks: Annotated[int, typer.Option(min=1, max=500, help="Simulated kiosks")] = 50,
+    seconds: Annotated[
+        float, typer.Option(min=1, max=180, help="Measured window (at most 3 minutes)")
+    ] = 60.0,
+    workers: Annotated[
+        int, typer.Option(min=1, max=32, help="Workers of the service started for the test")
+    ] = 4,
+    url: Annotated[
+        str | None, typer.Option(help="Test a running service instead (loopback URL only)")
+    ] = None,
+    think_ms: Annotated[float, typer.Option(min=0, help="Pause between a kiosk's turns")] = 0.0,
+    out: Annotated[Path | None, typer.Option(help="Also write the result as JSON here")] = None,
+) -> None:
+    """Bounded load test: kiosks holding dialogues (questions + follow-ups) over loopback.
+
+    Without --url it starts ``daoban serve --workers N`` on a free 127.0.0.1 port with this
+    environment (the configured database; PostgreSQL + DAOBAN_REDIS_URL for several workers)
+    and stops it afterwards. Prints req/s, p50/p95/p99, errors, follow-ups kept and memory.
+    """
+    from evals.bench.http import ServiceStartError
+    from evals.bench.load import LoadOptions, run_load_test
+
+    options = LoadOptions(
+        kiosks=kiosks, seconds=seconds, workers=workers, url=url, think_ms=think_ms
+    )
+    try:
+        result = run_load_test(options)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--url") from None
+    except ServiceStartError as exc:
+        console.print(f"[red]service did not start: {exc}[/red]")
+        raise typer.Exit(code=2) from None
+    lat = result.latency
+    console.print(
+        f"{result.kiosks} kiosks · {result.workers or 'running'} workers · "
+        f"{result.requests} requests in {result.duration_s} s = {result.requests_per_s} req/s · "
+        f"p50 {lat.p50_ms} ms · p95 {lat.p95_ms} ms · p99 {lat.p99_ms} ms · "
+        f"errors {result.errors} {result.error_kinds or ''}· "
+        f"follow-ups kept {result.follow_ups_kept}/{result.follow_ups} · "
+        f"service RSS {result.service_rss_mb} MB (peak {result.service_peak_rss_mb})"
+        + (f" · start-up {result.startup_s} s" if result.startup_s is not None else "")
+    )
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+        console.print(f"wrote {out}")
+    if result.errors:
+        raise typer.Exit(code=1)
