@@ -9,19 +9,24 @@ from assistant.backoffice import Backoffice
 from assistant.deps import RuntimeDep
 from assistant.models import Turn, TurnResult
 from assistant.stats.recorder import InputChannel
+from kiosk_bridge.api import KioskIdentityDep
 
 router = APIRouter(tags=["assistant"])
 
 
 @router.post("/v1/ask", response_model=TurnResult)
 async def ask(
-    turn: Turn, runtime: RuntimeDep, request: Request, background: BackgroundTasks
+    turn: Turn, runtime: RuntimeDep, request: Request, background: BackgroundTasks,
+    who: KioskIdentityDep,
 ) -> TurnResult:
     """Answer one citizen question: labelled answer, sources, one-click routes, follow-ups.
 
     The answer carries an ``answer_id`` for the citizen's helpful / not-helpful tap
-    (``POST /v1/feedback``); usage is counted after the reply has gone (§10.1).
+    (``POST /v1/feedback``); usage is counted after the reply has gone (§10.1). The caller
+    is a kiosk (``X-Kiosk-Token``, or anonymous as configured) and may name only itself as
+    ``kiosk_id`` (403 ``kiosk.forbidden``).
     """
+    who.require(turn.kiosk_id)
     result = await runtime.pipeline.run(turn)
     backoffice = getattr(request.state, "backoffice", None)
     if not isinstance(backoffice, Backoffice):
@@ -50,6 +55,15 @@ class Health(BaseModel):
     components: dict[str, ComponentHealth]
 
 
+def _composer_health(composer: object) -> ComponentHealth:
+    probe = getattr(composer, "health", None)
+    name = str(getattr(composer, "name", type(composer).__name__))
+    if callable(probe):
+        available, detail = probe()
+        return ComponentHealth(available=bool(available), detail=f"{name}: {detail}")
+    return ComponentHealth(available=True, detail=name)
+
+
 @router.get("/health", response_model=Health)
 async def health(runtime: RuntimeDep) -> Health:
     """Report what is live: database, retrieval channels, models, composers, guardrails."""
@@ -61,13 +75,13 @@ async def health(runtime: RuntimeDep) -> Health:
             detail=f"bm25 names/chars/pinyin/body over {runtime.retriever.size} matters",
         ),
         "retrieval.dense": ComponentHealth(available=dense.available, detail=dense.reason),
-        "composer": ComponentHealth(available=True, detail=runtime.pipeline.composer.name),
+        "composer": _composer_health(runtime.pipeline.composer),
     }
     for name, probe in runtime.health_probes.items():
         available, detail = probe()
         components[name] = ComponentHealth(available=available, detail=detail)
     return Health(
-        status="ok",
+        status="ok" if components["composer"].available else "degraded",
         matters_published=runtime.retriever.size,
         components=components,
     )

@@ -12,7 +12,7 @@ import time
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -36,6 +36,7 @@ from assistant.voice import build_voice, form_fields, voice_turn_handler
 from guardrails import api as guardrails_api
 from guardrails import web as guardrails_web
 from kiosk_bridge import api as kiosk_api
+from kiosk_bridge.auth import credentials_status
 from kiosk_bridge.service import KioskBridge
 from knowledge import api as knowledge_api
 from knowledge.editor import api as editor_api
@@ -44,6 +45,10 @@ from knowledge.editor.workflow import EditorDesk
 from speech import api as speech_api
 from speech.service import SpeechService
 
+if TYPE_CHECKING:
+    from guardrails.policy import Guardrails
+    from knowledge.retrieve import HybridRetriever
+
 logger = logging.getLogger(__name__)
 
 
@@ -51,6 +56,10 @@ class State(TypedDict):
     """What the lifespan hands to every request (``request.state``)."""
 
     runtime: Runtime
+    """The assistant package's services (pipeline, health probes); other packages read
+    their own entries below, not the runtime."""
+    retriever: HybridRetriever
+    guardrails: Guardrails
     speech: SpeechService
     kiosk: KioskBridge
     voice_turn: object
@@ -85,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper = asyncio.create_task(voice.bridge.sessions.sweep_forever())
         start_following(runtime)
         runtime.health_probes["protection"] = lambda: _protection_status(gate, settings)
+        runtime.health_probes["kiosk.credentials"] = lambda: credentials_status(settings.kiosk)
         backoffice = build_backoffice(runtime)
         back_sweep = asyncio.create_task(backoffice.run_forever())
         logger.info(
@@ -96,7 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             },
         )
         try:
-            yield {"runtime": runtime, "speech": voice.speech, "kiosk": voice.bridge,
+            yield {"runtime": runtime, "retriever": runtime.retriever,
+                   "guardrails": runtime.guardrails,
+                   "speech": voice.speech, "kiosk": voice.bridge,
                    "voice_turn": counted_voice_turn(voice_turn_handler(runtime), backoffice),
                    "form_fields": form_fields(runtime),
                    "backoffice": backoffice, "editor_desk": backoffice.desk}

@@ -6,9 +6,9 @@
     └── TurnInputError             (assistant.invalid_turn, 422)
 
 Each package's base error derives from :class:`daoban.errors.DaobanError` (``code``,
-``status``, ``message_zh``); :func:`register_error_handlers` renders any of them, and request-validation errors, as
-``{"code": ..., "message": ...}`` so the kiosk can show the Chinese message. Messages never
-echo citizen input.
+``status``, ``message_zh``); :func:`register_error_handlers` renders any of them, and
+request-validation errors, as ``{"code": ..., "message": ...}`` so the kiosk can show the
+Chinese message. Messages never echo citizen input.
 """
 
 from __future__ import annotations
@@ -60,8 +60,11 @@ def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def register_error_handlers(app: FastAPI) -> None:
-    """Render every :class:`~daoban.errors.DaobanError`, validation and HTTP errors as
-    ``{"code", "message"}`` (plus ``errors`` for field lists) with the error's status."""
+    """Render every :class:`~daoban.errors.DaobanError`, validation and HTTP error.
+
+    Each is rendered as ``{"code", "message"}`` (plus ``errors`` for field lists) with the
+    error's status.
+    """
 
     async def domain_handler(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DaobanError)  # noqa: S101 - registered for DaobanError only
@@ -90,7 +93,7 @@ def register_error_handlers(app: FastAPI) -> None:
         messages = {404: "请求的地址不存在", 405: "不支持该请求方式", 401: "请先登录",
                     403: "没有权限执行此操作", 429: "请求过于频繁，请稍后再试"}
         body = ErrorBody(
-            code=f"http.{exc.status_code}",
+            code=getattr(exc, "code", None) or f"http.{exc.status_code}",
             message=messages.get(exc.status_code, str(exc.detail)),
         )
         return JSONResponse(

@@ -18,6 +18,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from assistant.protection.settings import ProtectionSettings
 from assistant.stats.settings import StatsSettings
 from guardrails.settings import GuardrailSettings
 from kiosk_bridge.settings import KioskBridgeSettings
@@ -35,6 +36,14 @@ class ChatModelSettings(BaseModel):
     model: str = Field(default="qwen2.5-7b-instruct", description="Model name at the endpoint")
     api_key: SecretStr = Field(default=SecretStr("not-needed"), description="Endpoint API key")
     timeout_ms: int = Field(default=3000, ge=100, le=60000, description="Per-call timeout")
+    breaker_failures: int = Field(
+        default=3, ge=1, le=100,
+        description="Consecutive failures or timeouts that open the circuit: the extractive "
+        "composer then answers at once and /health shows the chat model down",
+    )
+    breaker_reset_s: float = Field(
+        default=30, ge=1, le=3600, description="Seconds the circuit stays open before one trial"
+    )
 
 
 class AssistantSettings(BaseModel):
@@ -82,6 +91,7 @@ class Settings(BaseSettings):
     kiosk: KioskBridgeSettings = Field(default_factory=KioskBridgeSettings)
     stats: StatsSettings = Field(default_factory=StatsSettings)
     editor: EditorSettings = Field(default_factory=EditorSettings)
+    protection: ProtectionSettings = Field(default_factory=ProtectionSettings)
 
     @classmethod
     def settings_customise_sources(

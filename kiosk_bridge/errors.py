@@ -9,6 +9,8 @@
     │   ├── DeviceTimeoutError           (kiosk.device_timeout, 504)
     │   └── DeviceProtocolError          (kiosk.device_protocol, 502)
     ├── SessionEndedError                (kiosk.session_ended, 409)
+    ├── KioskUnauthenticatedError        (kiosk.unauthenticated, 401)
+    ├── KioskForbiddenError              (kiosk.forbidden, 403)
     └── PrefillError                     (kiosk.prefill_error, 400)
         ├── PrefillUnavailableError      (kiosk.prefill_unavailable, 503)
         ├── IdCardIntegrityError         (kiosk.idcard_integrity, 400)
@@ -133,3 +135,19 @@ class IdCardExpiredError(PrefillError):
     code = "kiosk.idcard_expired"
     status = 422
     message_zh = "身份证已过有效期，请到窗口办理"
+
+
+class KioskUnauthenticatedError(KioskError):
+    """No or an unknown kiosk credential (``X-Kiosk-Token``) where one is required."""
+
+    code = "kiosk.unauthenticated"
+    status = 401
+    message_zh = "终端未通过身份验证，请联系管理员"
+
+
+class KioskForbiddenError(KioskError):
+    """The credential belongs to another kiosk than the one named in the request."""
+
+    code = "kiosk.forbidden"
+    status = 403
+    message_zh = "该终端无权操作其他终端的会话"

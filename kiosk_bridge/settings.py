@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field, SecretStr, field_validator
+
+
+class AnonymousKiosks(StrEnum):
+    """Who may call the kiosk endpoints without a credential."""
+
+    LOOPBACK = "loopback"  # the embedded default: the kiosk page on the same machine
+    ALLOW = "allow"  # anyone (a closed network; say so in /health)
+    DENY = "deny"  # nobody: every kiosk presents its credential
+
+
+class KioskCredential(BaseModel):
+    """One terminal's credential, sent as ``X-Kiosk-Token`` (like the reviewer tokens)."""
+
+    kiosk_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$", description="The terminal's id")
+    token: SecretStr = Field(description="Its secret, at least 16 characters")
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("a kiosk token must be at least 16 characters")
+        return value
 
 
 class KioskBridgeSettings(BaseModel):
@@ -31,6 +55,21 @@ class KioskBridgeSettings(BaseModel):
     )
     mac_key_hex: SecretStr | None = Field(
         default=None, description="HMAC-SM3 key for ID-card data, 32–128 hex chars"
+    )
+    credentials: list[KioskCredential] = Field(
+        default_factory=list,
+        description="Per-kiosk credentials (JSON list of {kiosk_id, token}); a kiosk sends "
+        "its token as X-Kiosk-Token and may act only on its own sessions",
+    )
+    anonymous: AnonymousKiosks = Field(
+        default=AnonymousKiosks.LOOPBACK,
+        description="Kiosk calls without a credential: loopback (default, same machine only), "
+        "allow (anyone) or deny",
+    )
+    replay_window_s: int = Field(
+        default=120, ge=5, le=3600,
+        description="Sealed ID-card records older or newer than this (s) are refused; their "
+        "nonces are remembered this long so none is accepted twice",
     )
     simulator_host: str = Field(default="127.0.0.1", description="kiosk-sim bind address")
     simulator_port: int = Field(default=8801, description="kiosk-sim port (§8.3)")

@@ -32,6 +32,11 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Embedding every sample matter with e5 takes seconds per runtime: tests run the lexical
     # channels unless they ask for the semantic one (tests/models does, with the real model).
     monkeypatch.setenv("DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL", "false")
+    # The in-process test client calls from "testclient", not loopback, and a module's tests
+    # send hundreds of requests a minute: kiosk credentials and rate limits have their own
+    # tests (tests/integration/test_protection.py, test_kiosk_credentials.py).
+    monkeypatch.setenv("DAOBAN_KIOSK__ANONYMOUS", "allow")
+    monkeypatch.setenv("DAOBAN_PROTECTION__ENABLED", "false")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pybreaker
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -48,11 +49,27 @@ class ChatComposer:
 
     name = "chat"
 
-    def __init__(self, model: BaseChatModel, *, timeout_ms: int) -> None:
-        """Use ``model``; give up after ``timeout_ms`` milliseconds."""
+    def __init__(self, model: BaseChatModel, *, timeout_ms: int,
+                 breaker: pybreaker.CircuitBreaker | None = None) -> None:
+        """Use ``model``; give up after ``timeout_ms`` milliseconds.
+
+        ``breaker`` (pybreaker) opens after consecutive failures or timeouts: while it is
+        open the extractive composer answers at once, without waiting on the model, and
+        after its reset timeout one trial call decides whether it closes again.
+        """
         self._model = model
         self._timeout_s = timeout_ms / 1000
         self._fallback = ExtractiveComposer()
+        self._breaker = breaker or pybreaker.CircuitBreaker(fail_max=3, reset_timeout=30,
+                                                            name="chat-model")
+
+    def health(self) -> tuple[bool, str]:
+        """(available, detail) for ``/health``: the circuit's state and failures."""
+        state = self._breaker.current_state
+        if state == pybreaker.STATE_CLOSED:
+            return True, f"chat model (circuit closed, {self._breaker.fail_counter} failures)"
+        return False, (f"chat model circuit {state}: extractive composer answers "
+                       f"(retried after {self._breaker.reset_timeout:.0f} s)")
 
     async def compose(self, question: str, matter: Matter, aspect: Aspect) -> Draft:
         """Phrase the ``aspect`` section of ``matter`` as an answer to ``question``.
@@ -71,7 +88,11 @@ class ChatComposer:
             ),
         ]
         try:
-            reply = await asyncio.wait_for(self._model.ainvoke(messages), self._timeout_s)
+            with self._breaker.calling():
+                reply = await asyncio.wait_for(self._model.ainvoke(messages), self._timeout_s)
+        except pybreaker.CircuitBreakerError:
+            logger.debug("chat circuit open, using extractive")
+            return self._fallback.compose_now(matter, aspect)
         except Exception as exc:  # noqa: BLE001 - any model failure falls back
             logger.warning(
                 "chat composer failed, using extractive", extra={"error": type(exc).__name__}
@@ -107,4 +128,6 @@ def build_chat_composer(settings: ChatModelSettings) -> Composer:
         temperature=0.1,
     )
     logger.info("chat composer configured", extra={"model": settings.model})
-    return ChatComposer(model, timeout_ms=settings.timeout_ms)
+    breaker = pybreaker.CircuitBreaker(fail_max=settings.breaker_failures,
+                                       reset_timeout=settings.breaker_reset_s, name="chat-model")
+    return ChatComposer(model, timeout_ms=settings.timeout_ms, breaker=breaker)
