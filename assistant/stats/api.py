@@ -1,6 +1,6 @@
 """Statistics API (GB/T 47483 §10.1) and the citizen's feedback tap.
 
-* ``POST /v1/feedback`` — public (the kiosk): ``{"answer_id", "helpful"}`` adds one to the
+* ``POST /v1/feedback`` — the kiosk (as ``/v1/ask``): ``{"answer_id", "helpful"}`` adds one to the
   helpful / not-helpful counter of that answer's hour, kiosk and matter. 202; 422 for a
   forged or expired id.
 * ``GET /v1/stats/{summary,matters,kiosks,hourly,usage,reasons}`` — JSON over a period of local
@@ -34,6 +34,7 @@ from assistant.stats.recorder import UsageEvent, UsageEventKind, hour_of, utc_no
 from guardrails.api import get_principal
 from guardrails.errors import ForbiddenRoleError
 from guardrails.models import Principal, Role
+from kiosk_bridge.api import KioskIdentityDep
 
 router = APIRouter(prefix="/v1", tags=["stats"])
 
@@ -127,14 +128,22 @@ class FeedbackAccepted(BaseModel):
 
 @router.post("/feedback", response_model=FeedbackAccepted, status_code=202)
 def feedback(
-    body: FeedbackBody, backoffice: BackofficeDep, background: BackgroundTasks
+    body: FeedbackBody,
+    backoffice: BackofficeDep,
+    background: BackgroundTasks,
+    who: KioskIdentityDep,
 ) -> FeedbackAccepted:
     """Count a citizen's helpful / not-helpful tap on an answer (§10.1).
 
+    The caller is a kiosk, as for ``/v1/ask`` (``X-Kiosk-Token`` or anonymous as configured),
+    and may tap only answers given at that kiosk.
+
     Raises:
         InvalidAnswerIdError: forged, malformed or expired answer id (422).
+        KioskForbiddenError: an identified kiosk taps another kiosk's answer (403).
     """
     claims = backoffice.answer_ids.verify(body.answer_id, now=utc_now())
+    who.require(claims.kiosk_id or None)
     kind = UsageEventKind.HELPFUL if body.helpful else UsageEventKind.NOT_HELPFUL
     event = UsageEvent(
         hour=hour_of(claims.hour), kind=kind, kiosk_id=claims.kiosk_id,

@@ -9,6 +9,8 @@ a seeded day of traffic. Both pages are captured under ``docs/screenshots/``.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +23,7 @@ import pytest
 from assistant.database import create_db_engine, make_sessionmaker
 from assistant.stats.recorder import StatsRecorder, UsageEvent, UsageEventKind
 from evals.bench.http import stop_service
-from tests.browser.conftest import LiveServer, start_server
+from tests.browser.conftest import CHROMIUM, LiveServer, start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
@@ -61,14 +63,47 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         stop_service(process)
 
 
+FONTS_CONF = """<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>{folder}</dir>
+<cachedir>{cache}</cachedir></fontconfig>"""
+
+
+@pytest.fixture(scope="module")
+def cjk_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian chromium that also sees Noto Sans CJK (PyPI ``noto-cjk-sans-otc``, a test
+    dependency), so the screenshots show Chinese on machines without CJK system fonts."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[test]'")
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"chromium not found at {CHROMIUM}")
+    env = dict(os.environ)
+    try:
+        import noto_cjk_sans_otc
+
+        folder = tmp_path_factory.mktemp("fonts")
+        conf = folder / "fonts.conf"
+        conf.write_text(
+            FONTS_CONF.format(folder=Path(noto_cjk_sans_otc.FONT_PATH).parent, cache=folder),
+            encoding="utf-8",
+        )
+        env["FONTCONFIG_FILE"] = str(conf)
+    except ImportError:
+        pass  # system fonts only
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--headless=new"], env=env
+        )
+        yield launched
+        launched.close()
+
+
 @pytest.fixture
-def open_page(browser: Any, server: LiveServer) -> Iterator[Any]:
+def open_page(cjk_browser: Any, server: LiveServer) -> Iterator[Any]:
     """Opens pages in fresh contexts; fails the test on any script error or CSP refusal."""
     contexts: list[Any] = []
     problems: list[str] = []
 
     def opener(path: str, token: str) -> Any:
-        context = browser.new_context(
+        context = cjk_browser.new_context(
             base_url=server.url, locale="zh-CN", viewport={"width": 1400, "height": 1000}
         )
         contexts.append(context)
@@ -128,9 +163,11 @@ def test_editor_edit_preview_submit_publish_rollback_retire(
     editor.click("#submit-btn")
     expect(editor.locator("#d-state")).to_have_text("待发布")
     editor.click("#preview-btn")
-    expect(box.locator(".screen")).to_contain_text(NEW_CONDITION, timeout=SLOW_MS)
+    expect(editor.locator("#notice")).to_contain_text("预览已生成", timeout=SLOW_MS)
+    expect(box.locator(".screen")).to_contain_text(NEW_CONDITION)
+    expect(editor.locator("#publisher-actions")).to_be_hidden()  # an editor cannot publish
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    editor.screenshot(path=str(SCREENSHOTS / "editor.png"), full_page=False)
+    editor.screenshot(path=str(SCREENSHOTS / "editor.png"), full_page=True)
     assert NEW_CONDITION not in ask(server, QUESTION)  # not live before a publisher publishes
 
     publisher = open_page("/editor", PUBLISHER)
@@ -225,11 +262,17 @@ def test_statistics_page_draws_charts_from_a_seeded_day(open_page: Any, server: 
     page.fill("#p-start", SEEDED_DAY.isoformat())
     page.fill("#p-end", SEEDED_DAY.isoformat())
     page.click("#p-apply")
+    day = SEEDED_DAY.isoformat()
+    expect(page.locator("body")).to_have_attribute("data-loaded", f"start={day}&end={day}")
     expect(page.locator("#kpis")).to_contain_text("咨询总量")
     expect(page.locator("#matters tbody tr")).to_have_count(5)
     hourly = page.evaluate(
         "echarts.getInstanceByDom(document.getElementById('chart-hourly'))"
         ".getOption().series[0].data"
+    )
+    assert hourly is not None, page.evaluate(
+        "JSON.stringify(echarts.getInstanceByDom(document.getElementById('chart-hourly'))"
+        ".getOption().series)"
     )
     assert hourly[10] == 18 + 1 + 1 and hourly[9] == 12 + 1 and hourly[12] == 0
     assert len(hourly) == 24

@@ -45,7 +45,7 @@
     return charts[id];
   }
 
-  function bar(id, labels, values, name, horizontal) {
+  function bar(id, labels, values, name, horizontal, line) {
     const category = { type: "category", data: labels, axisLabel: { interval: 0, fontSize: 11 } };
     const value = { type: "value", minInterval: 1 };
     chart(id).setOption({
@@ -53,7 +53,9 @@
       grid: { left: horizontal ? 140 : 48, right: 16, top: 24, bottom: 40 },
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? { ...category, inverse: true } : value,
-      series: [{ name, type: "bar", data: values, itemStyle: { color: "#1f6feb" } }],
+      series: [line
+        ? { name, type: "line", smooth: true, areaStyle: {}, data: values, itemStyle: { color: "#1f6feb" } }
+        : { name, type: "bar", data: values, itemStyle: { color: "#1f6feb" } }],
     }, true);
   }
 
@@ -87,8 +89,7 @@
     );
     const top = matters.data.slice(0, 15);
     bar("chart-matters", top.map((m) => m.matter_name || m.matter_code), top.map((m) => m.visits), "访问量", true);
-    bar("chart-hourly", hourly.data.map((b) => b.label.slice(0, 2)), hourly.data.map((b) => b.questions), "咨询量", false);
-    chart("chart-hourly").setOption({ series: [{ type: "line", smooth: true, areaStyle: {} }] });
+    bar("chart-hourly", hourly.data.map((b) => b.label.slice(0, 2)), hourly.data.map((b) => b.questions), "咨询量", false, true);
     bar("chart-usage", usage.data.map((b) => b.label), usage.data.map((b) => b.questions), "咨询量", false);
     bar("chart-kiosks", kiosks.data.map((k) => k.kiosk_id || "（未标识）"), kiosks.data.map((k) => k.questions), "咨询量", true);
     bar("chart-reasons", reasons.data.map((r) => `${EVENTS[r.event] || r.event}·${r.reason}`), reasons.data.map((r) => r.count), "次数", true);
@@ -112,7 +113,7 @@
       }
       return tr;
     }));
-    document.body.dataset.loaded = "true";
+    document.body.dataset.loaded = q;
   }
 
   async function login(value) {

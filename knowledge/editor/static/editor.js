@@ -178,6 +178,7 @@
   async function preview() {
     const code = state.current.draft.code;
     done("正在用草稿运行导办流程生成预览…");
+    $("preview-list").replaceChildren();
     const items = await (await api(`/matters/${encodeURIComponent(code)}/preview`, { method: "POST" })).json();
     $("preview-list").replaceChildren(...items.map((p) => {
       const box = document.createElement("div");
