@@ -149,18 +149,19 @@ def strip_aliases(content: MatterContent) -> MatterContent:
 
 @contextmanager
 def catalogue_runtime(
-    contents: list[MatterContent], settings: Settings
+    contents: list[MatterContent], settings: Settings, *, database_url: str | None = None
 ) -> Iterator[tuple[Runtime, list[str]]]:
     """A runtime on a fresh temporary SQLite database holding just ``contents``, published.
 
     Matters the content check refuses are left out (the import helper's drafts); their codes
     are yielded with the runtime so the report can say how many. The database is deleted on
-    exit.
+    exit. With ``database_url`` that database is used (and kept) instead, so the semantic
+    channel's cached vectors serve the next run; it should hold no other matters.
     """
     with TemporaryDirectory(prefix="daoban-eval-") as folder:
         settings = settings.model_copy(
             update={
-                "database_url": f"sqlite:///{folder}/catalogue.db",
+                "database_url": database_url or f"sqlite:///{folder}/catalogue.db",
                 "knowledge": settings.knowledge.model_copy(
                     update={"load_samples_on_first_start": False}
                 ),

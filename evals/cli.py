@@ -43,6 +43,13 @@ def routing(
         bool | None,
         typer.Option("--semantic/--no-semantic", help="Force the dense channel on or off"),
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep the catalogue in this database instead of a temporary one (its cached "
+            "passage vectors then serve the next run)",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
     worst: Annotated[int, typer.Option(help="Misses kept in the report, worst first")] = 50,
     min_top1: Annotated[float, typer.Option(help="Exit 1 when top-1 is below this")] = 0.0,
@@ -68,6 +75,7 @@ def routing(
             strip_aliases=strip_aliases,
             semantic=semantic,
             runtime_factory=ctx.obj,
+            database_url=database_url,
         )
     except (OSError, ValueError) as exc:
         console.print(f"[red]cannot use the catalogue: {exc}[/red]")

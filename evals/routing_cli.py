@@ -21,6 +21,7 @@ def _runtime(
     stripped: bool,
     semantic: bool | None,
     runtime_factory: Callable[[], Runtime],
+    database_url: str | None = None,
 ) -> Iterator[tuple[Runtime, str]]:
     settings: Settings = load_settings()
     if semantic is not None:
@@ -44,7 +45,7 @@ def _runtime(
         label = "bundled samples"
     if stripped:
         contents = [strip_aliases(c) for c in contents]
-    with catalogue_runtime(contents, settings) as (runtime, refused):
+    with catalogue_runtime(contents, settings, database_url=database_url) as (runtime, refused):
         if refused:
             label += f" ({len(refused)} refused by the content check, left out)"
         yield runtime, label
@@ -57,12 +58,13 @@ def run_routing_eval(
     strip_aliases: bool,
     semantic: bool | None,
     runtime_factory: Callable[[], Runtime],
+    database_url: str | None = None,
 ) -> dict[str, RoutingReport]:
     """Route each named set on one runtime; reports carry the catalogue and channel used.
 
     Without ``catalogue``, ``strip_aliases`` or ``semantic`` the service's own database is
     used (``runtime_factory``); otherwise a fresh temporary one holding the catalogue (or the
-    bundled samples) is built and deleted afterwards.
+    bundled samples) is built and deleted afterwards (kept at ``database_url`` if given).
 
     Raises:
         OSError, ValueError: the catalogue cannot be read or imported.
@@ -73,6 +75,7 @@ def run_routing_eval(
         stripped=strip_aliases,
         semantic=semantic,
         runtime_factory=runtime_factory,
+        database_url=database_url,
     ) as (runtime, label):
         dense = runtime.retriever.dense_status()
         for name, cases in sets.items():

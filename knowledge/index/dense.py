@@ -28,6 +28,7 @@ PASSAGE_MAX_CHARS = 240
 """Passages are cut here: e5's cost grows with length, and the head says the most."""
 
 _EMBED_BATCH = 32
+_SAVE_EVERY = 256
 
 
 def _clip(text: str, limit: int) -> str:
@@ -105,14 +106,19 @@ class DenseChannel:
             if key not in known:
                 missing.setdefault(key, passage)
         fresh: dict[str, npt.NDArray[np.float32]] = {}
+        unsaved: dict[str, npt.NDArray[np.float32]] = {}
         pending = list(missing.items())
         for start in range(0, len(pending), _EMBED_BATCH):
             batch = pending[start : start + _EMBED_BATCH]
             vectors = self._embedder.encode_passages([text for _, text in batch])
             for (key, _), vector in zip(batch, vectors, strict=True):
-                fresh[key] = vector
-        if fresh and self._cache is not None:
-            self._cache.save(model, fresh)
+                fresh[key] = unsaved[key] = vector
+            # Saved as it goes: an interrupted first build keeps what it embedded.
+            if self._cache is not None and len(unsaved) >= _SAVE_EVERY:
+                self._cache.save(model, unsaved)
+                unsaved = {}
+        if unsaved and self._cache is not None:
+            self._cache.save(model, unsaved)
         for row, key in enumerate(keys):
             vector = known.get(key)
             matrix[row] = vector if vector is not None else fresh[key]
