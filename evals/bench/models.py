@@ -51,6 +51,11 @@ class SizeResult(_Frozen):
     langchain: RetrieverResult | None = Field(
         default=None, description="The LangChain default retrieval on the same matters"
     )
+    publish_one_s: float | None = Field(
+        default=None,
+        description="Seconds to re-index after one matter changes (a publish): only that "
+        "matter is derived and embedded again",
+    )
 
 
 class HttpResult(_Frozen):

@@ -47,14 +47,15 @@ def bench_markdown(report: BenchReport) -> str:
         "## Turn latency in process (full pipeline, dev-set questions, after warm-up)",
         "",
         "| size | matters | p50 ms | p95 ms | mean ms | max ms | index build s "
-        "| RSS after build MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| publish one s | RSS after build MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in report.sizes:
         t = s.turn
+        publish = f"{s.publish_one_s:.2f}" if s.publish_one_s is not None else "—"
         lines.append(
             f"| {s.label} | {s.matters} | {t.p50_ms:.2f} | {t.p95_ms:.2f} | {t.mean_ms:.2f} | "
-            f"{t.max_ms:.2f} | {s.daoban.build_s:.1f} | {s.rss_after_build_mb:.0f} |"
+            f"{t.max_ms:.2f} | {s.daoban.build_s:.1f} | {publish} | {s.rss_after_build_mb:.0f} |"
         )
     lines += [
         "",
