@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings
 from knowledge.errors import ImportFormatError, UnsafeContentError
-from knowledge.importers import read_matter_file
+from knowledge.importers import read_matter_dir, read_matter_file
 from knowledge.models import Material, MatterContent, MatterType, TimeLimit
 
 logger = logging.getLogger(__name__)
@@ -107,12 +107,14 @@ def _is_regional(path: Path) -> bool:
 
 
 def read_catalogue(path: Path) -> list[MatterContent]:
-    """The matters of ``path``: the importer's formats, or regional JSON-lines records.
+    """The matters of ``path``: a folder, the importer's formats, or regional records.
 
     Raises:
         ImportFormatError, ImportValidationError: the importer refuses the file.
         OSError: the file cannot be read.
     """
+    if path.is_dir():
+        return read_matter_dir(path)
     if not _is_regional(path):
         return read_matter_file(path)
     try:
