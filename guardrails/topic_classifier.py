@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -156,7 +157,9 @@ class TopicCorpus:
                 out += self._compose(label, rule, names if label == GUIDANCE else [])
         return out
 
-    def _compose(self, label: str, rule: dict, names: list[str]) -> list[TopicExample]:
+    def _compose(
+        self, label: str, rule: dict[str, Any], names: list[str]
+    ) -> list[TopicExample]:
         slots: dict[str, list[str]] = {k: list(v) for k, v in rule["slots"].items()}
         cap = self._cap
         if "matter" in slots and names:

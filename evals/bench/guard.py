@@ -15,14 +15,13 @@ import random
 import time
 
 import numpy as np
-
 from pydantic import BaseModel
 
 from evals.metrics import percentile
+from guardrails.encoder import TextEncoder
 from guardrails.folding import Folder
 from guardrails.lexicon import ALLOW, Lexicon, bundled_terms
 from guardrails.models import Draft, LexiconTerm, Source
-from guardrails.encoder import TextEncoder
 from guardrails.policy import build_guardrails
 from guardrails.settings import GuardrailSettings
 from guardrails.topic_classifier import embedding_text
@@ -63,8 +62,11 @@ class GuardBenchReport(BaseModel):
 
 
 class SharedVectors:
-    """The guard's encoder in the bench: vectors of texts retrieval also embeds come from
-    ``shared`` (retrieval paid for them); any other text is embedded now, uncached."""
+    """The guard's encoder in the bench: shared vectors where retrieval paid for them.
+
+    Vectors of texts retrieval also embeds come from ``shared``; any other text is embedded
+    now, uncached.
+    """
 
     def __init__(self, encoder: TextEncoder) -> None:
         self._encoder = encoder

@@ -55,9 +55,9 @@ class LexiconInputRail:
         request with low harm.
         """
         hits = self._source.lexicon.scan(state.text)
-        if hits and self._meaning is not None and any(h.category in self._confirmed for h in hits):
-            if self._meaning.benign_guidance(state):
-                hits = [h for h in hits if h.category not in self._confirmed]
+        confirmable = any(h.category in self._confirmed for h in hits)
+        if confirmable and self._meaning is not None and self._meaning.benign_guidance(state):
+            hits = [h for h in hits if h.category not in self._confirmed]
         if not hits:
             return verdict("input", self.name)
         refusing = [h for h in hits if self._decisions.get(h.category, "refuse") == "refuse"]

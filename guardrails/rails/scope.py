@@ -205,9 +205,11 @@ class ScopeRail:
         return acts, rest
 
     def screen(self, state: InputState) -> RailVerdict:
-        """Refuse a request to act with the official channel; when the text also asks a
-        legitimate question, decline the act only (``Decision.DECLINE``) and leave the rest
-        (``state.answerable``) to be answered."""
+        """Refuse a request to act with the official channel, or decline it only.
+
+        When the text also asks a legitimate question, the act alone is declined
+        (``Decision.DECLINE``) and the rest (``state.answerable``) is left to be answered.
+        """
         acts, rest = self.find_acts(state.text)
         if not acts:
             return verdict("input", self.name)

@@ -129,8 +129,10 @@ class MeaningCheck:
         return self.classifier.assess((state.answerable or state.text).strip())
 
     def benign_guidance(self, state: InputState) -> bool:
-        """True when the text reads as a guidance request and its harm is low: a keyword
-        alone must not refuse it."""
+        """True when the text reads as a guidance request and its harm is low.
+
+        A keyword alone must not refuse such a text.
+        """
         assessment = self.assess(state)
         if assessment is None:
             return False
