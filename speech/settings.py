@@ -87,6 +87,10 @@ class WhisperSettings(BaseModel):
     max_compression_ratio: float = Field(
         default=2.4, gt=1, description="Above this the text is a repetition loop (rejected)"
     )
+    max_chars_per_second: float = Field(
+        default=8.0, gt=0,
+        description="More characters per second of speech than anyone says = runaway decoding",
+    )
     echo_min_chars: int = Field(
         default=4, ge=2, description="Prompt piece across a name boundary that counts as echo"
     )

@@ -17,7 +17,8 @@
    - prompt echo: the transcript reproduces a piece of the prompt that spans two or more of
      its names (``echo_min_chars`` characters or more across a boundary), or is made of prompt
      names for ``echo_cover`` of its characters with at least two names;
-   - repetition loop: compression ratio above ``max_compression_ratio``.
+   - repetition loop or runaway decoding: compression ratio above ``max_compression_ratio``,
+     or more than ``max_chars_per_second`` characters per second of speech.
 
 Confidence is ``exp(mean avg_logprob)`` of the segments (0–1).
 
@@ -269,7 +270,9 @@ class WhisperRecognizer:
         raw = "".join(s.text for s in spoken).strip()
         if not spoken or not _plain(raw):
             return self._failed(clip, started, "no_speech")
-        if max(s.compression_ratio for s in spoken) > self._cfg.max_compression_ratio:
+        speech_s = max(0.2, (bounds[1] - bounds[0]) / 1000)
+        if (max(s.compression_ratio for s in spoken) > self._cfg.max_compression_ratio
+                or len(_plain(raw)) / speech_s > self._cfg.max_chars_per_second):
             return self._failed(clip, started, "repetition")
         text = self.postprocess(raw)
         if echoes_prompt(text, names, min_chars=self._cfg.echo_min_chars,
