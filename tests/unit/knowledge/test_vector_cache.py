@@ -60,7 +60,9 @@ def test_retriever_publish_embeds_only_the_changed_matter(cache):
     embedder = CountingEmbedder()
     retriever = HybridRetriever(embedder=embedder, vector_cache=cache)
     retriever.warm_up()
-    matters = [published(make_content(f"TS-00{n:02d}", name=f"测试事项{n}号办理")) for n in range(8)]
+    matters = [
+        published(make_content(f"TS-00{n:02d}", name=f"测试事项{n}号办理")) for n in range(8)
+    ]
     retriever.rebuild(matters)
     assert embedder.passages == 8
     changed = published(make_content("TS-0003", name="测试事项3号变更办理"), version=2)
