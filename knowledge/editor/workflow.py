@@ -521,18 +521,20 @@ class EditorDesk:
         report = self.check(draft.content())
         self._refuse_blocking(report, code)
         now = self._clock()
+        scheduled = effective_at is not None and effective_at.astimezone(UTC) > now
+        published_hash = self._published_hash(code)
         with self._sessions.begin() as session:
             row = self._submitted(session, who, code)
-            if effective_at is not None and effective_at.astimezone(UTC) > now:
+            if scheduled and effective_at is not None:
                 row.state = DraftState.SCHEDULED.value
                 row.effective_at = effective_at.astimezone(UTC)
                 row.approved_by = who.name
                 row.updated_at = now
                 self.audit.add(session, who, "matter.schedule", _target(code),
                                detail=f"effective {row.effective_at.isoformat()}",
-                               hash_before=self._published_hash(code),
-                               hash_after=hash_of(draft))  # fmt: skip
-                return self.open(code)
+                               hash_before=published_hash, hash_after=hash_of(draft))  # fmt: skip
+        if scheduled:
+            return self.open(code)  # after the commit
         return self._go_live(who, code, draft, report, action="matter.publish")
 
     def _published_hash(self, code: str) -> str | None:
