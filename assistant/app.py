@@ -8,8 +8,8 @@ package's ``api.router`` is included here and nowhere else.
 from __future__ import annotations
 
 import asyncio
-import time
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypedDict

@@ -19,8 +19,8 @@ router = APIRouter(tags=["knowledge"])
 
 
 def get_retriever(request: Request) -> HybridRetriever:
-    """The retriever built in the lifespan."""
-    retriever: HybridRetriever = request.state.runtime.retriever
+    """The retriever built in the lifespan (its own entry of the lifespan state)."""
+    retriever: HybridRetriever = request.state.retriever
     return retriever
 
 

@@ -207,3 +207,31 @@ def list_matters(
             markup=False,
         )
     console.print(f"{len(matters)} matters")
+
+
+@app.command("load-samples")
+def load_samples(
+    ctx: typer.Context,
+    editor: Annotated[str, typer.Option(help="Editor account recorded with the change")] = (
+        "sample-loader"
+    ),
+) -> None:
+    """Import and publish the bundled SAMPLE matters (the team's own words).
+
+    They are not a region's list; matters whose content is unchanged are kept as they are.
+    """
+    from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
+
+    contents = read_matter_dir(BUNDLED_SAMPLES_DIR)
+    runtime = _runtime(ctx)
+    try:
+        result = runtime.store.import_matters(contents, editor=editor, publish=True)
+    except ImportValidationError as exc:
+        console.print(f"[red]{exc.message_zh}[/red] ({exc.code})")
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.close()
+    console.print(
+        f"read {len(contents)} SAMPLE matters: {result.published} published, "
+        f"{len(result.outcomes) - result.published} unchanged or held"
+    )
