@@ -174,7 +174,7 @@ def test_samples_were_loaded_once(service: Service) -> None:
 
 def test_a_dialogue_keeps_its_matter_across_workers(service: Service) -> None:
     crossed = 0
-    for _ in range(8):
+    for _ in range(5):
         session_id = uuid.uuid4().hex
         first, worker_a = service.ask("身份证丢了怎么补办", session_id)
         matter = first["routes"][0]["matter_code"]
@@ -182,7 +182,7 @@ def test_a_dialogue_keeps_its_matter_across_workers(service: Service) -> None:
         crossed += worker_a != worker_b
         assert follow["aspect"] == "time_limit"
         assert follow["sources"] and follow["sources"][0]["matter_code"] == matter
-    assert crossed >= 1, "no dialogue crossed workers in 8 tries"
+    assert crossed >= 1, "no dialogue crossed workers in 5 tries"
 
 
 def _until_every_worker(service: Service, check, label: str) -> float:  # type: ignore[no-untyped-def]
@@ -306,8 +306,8 @@ def test_a_worker_killed_mid_load_loses_no_review_item_or_audit_row(service: Ser
         return "written" if response.status_code == 201 else "error"
 
     with ThreadPoolExecutor(max_workers=12) as pool:
-        turns = [pool.submit(flagged_turn, n) for n in range(120)]
-        changes = [pool.submit(term_change, n) for n in range(30)]
+        turns = [pool.submit(flagged_turn, n) for n in range(60)]
+        changes = [pool.submit(term_change, n) for n in range(15)]
         time.sleep(1.0)
         os.kill(int(victim), signal.SIGKILL)
         turn_results = [f.result() for f in turns]
