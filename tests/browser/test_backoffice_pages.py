@@ -77,7 +77,7 @@ def cjk_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         pytest.skip(f"chromium not found at {CHROMIUM}")
     env = dict(os.environ)
     try:
-        import noto_cjk_sans_otc
+        import noto_cjk_sans_otc  # type: ignore[import-untyped]
 
         folder = tmp_path_factory.mktemp("fonts")
         conf = folder / "fonts.conf"

@@ -60,7 +60,7 @@ def client(db_path: Path) -> Iterator[TestClient]:
         knowledge={"semantic_channel": False},
         kiosk={"anonymous": "allow"},
         protection={"enabled": False},
-    )  # type: ignore[arg-type]
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

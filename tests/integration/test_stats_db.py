@@ -44,11 +44,17 @@ def seed_day(recorder: StatsRecorder) -> None:
     add(1, UsageEventKind.ANSWER, 0, kiosk_id="K1", matter_code="SB-0001", channel="keyboard")
     add(2, UsageEventKind.REFUSAL, 15, kiosk_id="K1", reason="safety.political", channel="voice")
     add(1, UsageEventKind.ABSTAIN, 9, kiosk_id="K1", reason="not_found", channel="keyboard")
-    add(1, UsageEventKind.FLAGGED, 10, kiosk_id="K1", matter_code="HJ-0004",
-        reason="output.ungrounded", channel="voice")  # fmt: skip
+    add(
+        1,
+        UsageEventKind.FLAGGED,
+        10,
+        kiosk_id="K1",
+        matter_code="HJ-0004",
+        reason="output.ungrounded",
+        channel="voice",
+    )
     add(4, UsageEventKind.HELPFUL, 10, kiosk_id="K1", matter_code="HJ-0004", channel="voice")
-    add(1, UsageEventKind.NOT_HELPFUL, 15, kiosk_id="K2", matter_code="SB-0001",
-        channel="keyboard")  # fmt: skip
+    add(1, UsageEventKind.NOT_HELPFUL, 15, kiosk_id="K2", matter_code="SB-0001", channel="keyboard")
     assert recorder.record(events)
 
 
@@ -61,7 +67,10 @@ def check_statistics(sessions: sessionmaker[Session]) -> None:
 
     summary = reader.summary(period)
     assert (summary.questions, summary.answered, summary.refused, summary.abstained) == (
-        15, 12, 2, 1,
+        15,
+        12,
+        2,
+        1,
     )
     assert (summary.voice, summary.keyboard) == (8, 7)
     assert (summary.flagged, summary.helpful, summary.not_helpful) == (1, 4, 1)
@@ -69,7 +78,8 @@ def check_statistics(sessions: sessionmaker[Session]) -> None:
 
     heat = reader.matter_heat(period, names={"HJ-0004": "居民身份证补领"})
     assert [(h.rank, h.matter_code, h.visits) for h in heat] == [
-        (1, "HJ-0004", 9), (2, "SB-0001", 3),
+        (1, "HJ-0004", 9),
+        (2, "SB-0001", 3),
     ]
     assert heat[0].matter_name == "居民身份证补领"
     assert heat[0].share == 0.75 and heat[0].helpful == 4
@@ -103,8 +113,13 @@ def check_statistics(sessions: sessionmaker[Session]) -> None:
 def check_concurrent_upserts(sessions: sessionmaker[Session]) -> None:
     """Many writers on one key: the count is exact, one row (atomic upsert)."""
     recorder = StatsRecorder(sessions)
-    event = UsageEvent(hour=local_hour(11), kind=UsageEventKind.ANSWER, kiosk_id="K9",
-                       matter_code="HJ-0001", channel="keyboard")  # fmt: skip
+    event = UsageEvent(
+        hour=local_hour(11),
+        kind=UsageEventKind.ANSWER,
+        kiosk_id="K9",
+        matter_code="HJ-0001",
+        channel="keyboard",
+    )
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda _: recorder.record([event, event]), range(40)))
     assert all(results)
