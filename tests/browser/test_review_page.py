@@ -281,7 +281,7 @@ def test_refusal_is_overturned_by_two_reviewers_then_withdrawn(
     expect(page.locator("#d-reasons")).to_contain_text("拒答复查")
     expect(page.locator("#d-question")).to_contain_text("[姓名]")
     expect(page.locator("#overturn-box")).to_be_visible()
-    page.fill("#overturn-term", "举报诈骗")
+    page.fill("#overturn-term", "举报诈骗电话")
     page.fill("#overturn-note", "举报渠道是正当问题")
     page.click("#act-overturn")
     expect(page.locator("#d-status")).to_have_text("待复核")
@@ -295,13 +295,13 @@ def test_refusal_is_overturned_by_two_reviewers_then_withdrawn(
     logged_in(page, BOB, "bob（审核员）")
     page.click("#tab-proposals")
     row = page.locator(f"#proposals tbody tr[data-id='{pid}']")
-    expect(row).to_contain_text("放行词条：举报诈骗")
+    expect(row).to_contain_text("放行词条：举报诈骗电话")
     row.locator("button.approve-proposal").click()
     expect(page.locator("#notice")).to_contain_text("已复核通过并生效")
     with _db(server) as session:
         item = session.get(ReviewItemRow, item_id)
         assert item is not None and item.status == "overturned"
-        term = session.scalar(select(LexiconTermRow).where(LexiconTermRow.term == "举报诈骗"))
+        term = session.scalar(select(LexiconTermRow).where(LexiconTermRow.term == "举报诈骗电话"))
         assert term is not None and term.category == "allow" and term.active
     examples = httpx.get(f"{server.url}/v1/review/training-examples",
                          headers=_auth(AUDRA)).json()  # fmt: skip
@@ -314,7 +314,7 @@ def test_refusal_is_overturned_by_two_reviewers_then_withdrawn(
     page.locator(f"#proposals tbody tr[data-id='{pid}'] button.withdraw-proposal").click()
     expect(page.locator("#notice")).to_contain_text("已撤回")
     with _db(server) as session:
-        term = session.scalar(select(LexiconTermRow).where(LexiconTermRow.term == "举报诈骗"))
+        term = session.scalar(select(LexiconTermRow).where(LexiconTermRow.term == "举报诈骗电话"))
         assert term is not None and not term.active
 
 

@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.app import create_app
+from assistant.settings import Settings
 from guardrails.models import Source
 from guardrails.policy import Guardrails
-from tests.factories import TOKENS, app_guard, reviewer_settings
+from tests.factories import TOKENS, app_guard, review_grants
 
 pytestmark = pytest.mark.integration
 
@@ -24,14 +25,21 @@ def app_and_guard(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[TestClient, Guardrails]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('foureyes')}/daoban.db"
-    app = create_app(reviewer_settings(url, refusal_review_sample_rate=1.0))
+    # sentence embeddings (topic classifier, dense retrieval) are not what is tested here
+    settings = Settings(
+        database_url=url, knowledge={"semantic_channel": False},
+        kiosk={"anonymous": "allow"},  # the test client is no loopback kiosk
+        guardrails={"tokens": review_grants(), "refusal_review_sample_rate": 1.0,
+                    "topic_classifier": False},
+    )  # fmt: skip
+    app = create_app(settings)
     read_guard = app_guard(app)
     with TestClient(app) as client:
         yield client, read_guard(client)
 
 
 def _post(client: TestClient, path: str, who: str, **body: object) -> tuple[int, dict]:
-    response = client.post(path, headers={"Authorization": who}, json=body or None)
+    response = client.post(path, headers={"Authorization": who}, json=body)
     return response.status_code, response.json()
 
 
@@ -68,14 +76,14 @@ def test_overturn_needs_a_second_reviewer_then_feeds_allow_list_and_training(
     status, body = _post(client, f"/v1/review/items/{plain}/overturn", ALICE)
     assert status == 409  # only refusals can be overturned
     status, body = _post(client, f"/v1/review/items/{item.id}/overturn", ALICE,
-                         allow_term="举报诈骗", note="举报渠道是正当问题")  # fmt: skip
+                         allow_term="举报诈骗电话", note="举报渠道是正当问题")  # fmt: skip
     assert status == 200 and body["status"] == "proposed"
     proposal = body["proposal_id"]
     assert _post(client, f"/v1/review/proposals/{proposal}/approve", ALICE)[0] == 403
-    assert [t for t in guard.lexicon.terms if t.term == "举报诈骗"] == []
+    assert [t for t in guard.lexicon.terms if t.term == "举报诈骗电话"] == []
     status, body = _post(client, f"/v1/review/proposals/{proposal}/approve", BOB)
     assert status == 200 and body["status"] == "live" and body["kind"] == "overturn"
-    assert any(t.term == "举报诈骗" and t.category == "allow" for t in guard.lexicon.terms)
+    assert any(t.term == "举报诈骗电话" and t.category == "allow" for t in guard.lexicon.terms)
     examples = client.get("/v1/review/training-examples",
                           headers={"Authorization": AUDRA}).json()  # fmt: skip
     assert [(e["label"], e["refused_as"]) for e in examples if e["review_item_id"] == item.id] \
@@ -85,7 +93,7 @@ def test_overturn_needs_a_second_reviewer_then_feeds_allow_list_and_training(
     # withdrawn: the allow-list term and the training example go again
     status, body = _post(client, f"/v1/review/proposals/{proposal}/withdraw", BOB)
     assert status == 200 and body["status"] == "withdrawn"
-    assert not any(t.term == "举报诈骗" and t.category == "allow" for t in guard.lexicon.terms)
+    assert not any(t.term == "举报诈骗电话" and t.category == "allow" for t in guard.lexicon.terms)
     examples = client.get("/v1/review/training-examples",
                           headers={"Authorization": AUDRA}).json()  # fmt: skip
     assert [e for e in examples if e["review_item_id"] == item.id] == []

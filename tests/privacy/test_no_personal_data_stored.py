@@ -85,9 +85,11 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def client(db_url: str) -> Iterator[TestClient]:
     settings = Settings(
-        database_url=db_url, log_level="DEBUG",
+        database_url=db_url, log_level="DEBUG", knowledge={"semantic_channel": False},
+        kiosk={"anonymous": "allow"},  # the test client is no loopback kiosk
         guardrails={"tokens": [{"token": REVIEWER, "role": "reviewer", "name": "alice"}],
-                    "refusal_review_sample_rate": 1.0},  # every refusal reaches the queue
+                    "refusal_review_sample_rate": 1.0,  # every refusal reaches the queue
+                    "topic_classifier": False},  # its embedding training is not tested here
     )  # fmt: skip
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
