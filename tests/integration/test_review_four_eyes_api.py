@@ -5,6 +5,7 @@ matter version) through the reviewer API on the real app (SQLite)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,7 +39,7 @@ def app_and_guard(
         yield client, read_guard(client)
 
 
-def _post(client: TestClient, path: str, who: str, **body: object) -> tuple[int, dict]:
+def _post(client: TestClient, path: str, who: str, **body: object) -> tuple[int, Any]:
     response = client.post(path, headers={"Authorization": who}, json=body)
     return response.status_code, response.json()
 
