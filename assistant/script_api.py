@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from assistant.deps import RuntimeDep
 from assistant.digital_human import Script, script_for_matter, to_ssml
+from knowledge.errors import MatterNotFoundError
 from speech.models import Pace
 
 router = APIRouter(prefix="/v1", tags=["digital-human"])
@@ -21,8 +22,15 @@ async def matter_script(
     pace: Annotated[Pace, Query(description="standard or elderly (§7.4 e)")] = Pace.STANDARD,
     fmt: Annotated[str, Query(alias="format", pattern="^(json|ssml)$")] = "json",
 ) -> Script | Response:
-    """The presenter script of a matter, as JSON segments or one SSML document."""
-    script = script_for_matter(runtime.store.get(code), pace)
+    """The presenter script of a matter, as JSON segments or one SSML document.
+
+    Read from the published catalogue the answers use (the retriever's snapshot), so a draft
+    or retired matter is never presented; unknown or unpublished codes are 404.
+    """
+    matter = runtime.retriever.matter(code)
+    if matter is None:
+        raise MatterNotFoundError
+    script = script_for_matter(matter, pace)
     if fmt == "ssml":
         return Response(to_ssml(script), media_type="application/ssml+xml")
     return script

@@ -28,6 +28,7 @@ from kiosk_bridge.voice_turn import (
     TurnReply,
     VoiceTurnRunner,
 )
+from knowledge.errors import MatterNotFoundError
 from speech.api import VoiceTurnHandler
 from speech.models import VoiceReply
 from speech.service import SpeechService
@@ -65,7 +66,8 @@ def build_voice(runtime: Runtime, *, speech: SpeechService | None = None,
     service = speech or build_speech(runtime.settings.speech)
     service.warm_up()
     service.set_hints(matter_phrases(runtime))
-    bridge = build_bridge(runtime.settings.kiosk, transport=transport)
+    bridge = build_bridge(runtime.settings.kiosk, transport=transport,
+                          redis_url=runtime.settings.redis_url)
     bridge.sessions.on_end(lambda session_id, _reason: runtime.dialogue.end(session_id))
     voice = Voice(speech=service, bridge=bridge)
     runtime.health_probes.update(voice.health_probes())
@@ -84,7 +86,10 @@ def form_fields(runtime: Runtime) -> FormFieldsLookup:
     """Matter code → its form fields as the pre-filler needs them."""
 
     def lookup(code: str) -> Sequence[FormFieldSpec]:
-        matter = runtime.store.get(code)
+        # The published catalogue the answers read: never a draft's or a retired matter's form.
+        matter = runtime.retriever.matter(code)
+        if matter is None:
+            raise MatterNotFoundError
         return [FormFieldSpec(key=f.key, label=f.label,
                               source=CardSource(f.id_card_source.value)
                               if f.id_card_source else None)
