@@ -56,7 +56,7 @@ class LoadOptions(BaseModel):
     think_ms: float = Field(default=0.0, ge=0, le=60000, description="Pause between turns")
     url: str | None = Field(default=None, description="A running service (loopback only)")
     workers: int = Field(default=4, ge=1, le=32, description="Workers of a service started here")
-    startup_timeout_s: float = Field(default=120.0, gt=0, description="Wait for /health")
+    startup_timeout_s: float = Field(default=600.0, gt=0, description="Wait for /health")
 
 
 class LatencyPercentiles(BaseModel):
@@ -227,6 +227,24 @@ async def _wait_healthy(
     raise ServiceStartError(f"no healthy answer within {timeout_s:.0f} s")
 
 
+async def _wait_all_workers(base_url: str, workers: int, timeout_s: float) -> None:
+    """Until ``workers`` distinct workers answered ``/health`` (best effort, bounded)."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout_s
+    while len(seen) < workers and time.monotonic() < deadline:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:  # new connection
+            try:
+                body = (await client.get("/health")).json()
+            except (httpx.HTTPError, ValueError):
+                await asyncio.sleep(0.5)
+                continue
+        detail = str(body.get("components", {}).get("change_feed", {}).get("detail", ""))
+        if not detail.startswith("worker "):
+            return  # a service without worker ids: nothing to wait for
+        seen.add(detail.split(":", 1)[0])
+        await asyncio.sleep(0.1)
+
+
 async def _run(
     options: LoadOptions, base_url: str, memory: _TreeMemory, dialogues: Sequence[list[str]]
 ) -> tuple[_Tally, float]:
@@ -284,6 +302,7 @@ def run_load_test(options: LoadOptions, *, env: dict[str, str] | None = None) ->
         if process is not None:
             started = time.monotonic()
             asyncio.run(_wait_healthy(base_url, process, options.startup_timeout_s))
+            asyncio.run(_wait_all_workers(base_url, options.workers, options.startup_timeout_s))
             startup_s = round(time.monotonic() - started, 2)
         memory = _TreeMemory(process.pid if process is not None else None)
         tally, elapsed = asyncio.run(_run(options, base_url, memory, dialogues))
