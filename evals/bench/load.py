@@ -21,6 +21,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -295,9 +296,12 @@ def run_load_test(options: LoadOptions, *, env: dict[str, str] | None = None) ->
             sys.executable, "-c", "from assistant.cli import app; app()", "serve",
             "--host", HOST, "--port", str(port), "--workers", str(options.workers),
         ]  # fmt: skip
+        # The service's log goes to a file: an undrained pipe would fill and block its workers.
+        log = tempfile.NamedTemporaryFile(prefix="daoban-loadtest-", suffix=".log", delete=False)
         process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-            argv, env=env or dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            argv, env=env or dict(os.environ), stdout=log, stderr=subprocess.STDOUT
         )
+        log.close()
     try:
         if process is not None:
             started = time.monotonic()
