@@ -297,11 +297,12 @@ def run_load_test(options: LoadOptions, *, env: dict[str, str] | None = None) ->
             "--host", HOST, "--port", str(port), "--workers", str(options.workers),
         ]  # fmt: skip
         # The service's log goes to a file: an undrained pipe would fill and block its workers.
-        log = tempfile.NamedTemporaryFile(prefix="daoban-loadtest-", suffix=".log", delete=False)
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-            argv, env=env or dict(os.environ), stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
+        with tempfile.NamedTemporaryFile(
+            prefix="daoban-loadtest-", suffix=".log", delete=False
+        ) as log:
+            process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+                argv, env=env or dict(os.environ), stdout=log, stderr=subprocess.STDOUT
+            )
     try:
         if process is not None:
             started = time.monotonic()
