@@ -17,7 +17,8 @@
         ├── IdCardDecryptError           (kiosk.idcard_decrypt, 400)
         ├── IdCardFormatError            (kiosk.idcard_format, 422)
         ├── IdNumberInvalidError         (kiosk.id_number_invalid, 422)
-        └── IdCardExpiredError           (kiosk.idcard_expired, 422)
+        ├── IdCardExpiredError           (kiosk.idcard_expired, 422)
+        └── IdCardReplayError            (kiosk.idcard_replay, 400)
 
 Every error carries ``code``, ``status`` and ``message_zh``. No message ever contains ID-card
 data: they name the rule (GB 11643 check digit, validity period), never the value.
@@ -151,3 +152,11 @@ class KioskForbiddenError(KioskError):
     code = "kiosk.forbidden"
     status = 403
     message_zh = "该终端无权操作其他终端的会话"
+
+
+class IdCardReplayError(PrefillError):
+    """A sealed record issued outside the time window, or whose nonce was already used."""
+
+    code = "kiosk.idcard_replay"
+    status = 400
+    message_zh = "读卡数据已过期或已使用，请重新读卡"

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kiosk_bridge.errors import IdCardFormatError
 from kiosk_bridge.idcard import IdCardData
-from kiosk_bridge.sealing import SealedPayload, Sealer
+from kiosk_bridge.sealing import Direction, SealedPayload, Sealer
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +128,12 @@ class Prefiller:
         Raises:
             IdCardIntegrityError: HMAC-SM3 mismatch.
             IdCardDecryptError: Cannot decrypt.
+            IdCardReplayError: Sealed outside the time window, or already used.
             IdCardFormatError: Not a complete record.
             IdNumberInvalidError: GB 11643 check failed.
             IdCardExpiredError: Validity period over.
         """
-        plaintext = self._sealer.open(sealed)
+        plaintext = self._sealer.open(sealed, direction=Direction.CARD)
         try:
             card = IdCardData.model_validate(json.loads(plaintext.decode("utf-8")))
         except (ValidationError, ValueError, UnicodeDecodeError):
@@ -162,7 +163,8 @@ class Prefiller:
         logger.info("prefill done", extra={"filled": len(keys), "fields": len(fields)})
         return PrefillResponse(
             matter_code=matter_code,
-            sealed_form=self._sealer.seal(form.model_dump_json().encode("utf-8")),
+            sealed_form=self._sealer.seal(form.model_dump_json().encode("utf-8"),
+                                          direction=Direction.FORM),
             filled=keys,
             to_type=[f.key for f in fields if f.key not in keys],
         )

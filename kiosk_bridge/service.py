@@ -13,17 +13,24 @@ import httpx
 from kiosk_bridge.client import DeviceClient
 from kiosk_bridge.errors import PrefillUnavailableError
 from kiosk_bridge.prefill import Prefiller
-from kiosk_bridge.sealing import Sealer
+from kiosk_bridge.sealing import MemoryReplayGuard, RedisReplayGuard, Sealer
 from kiosk_bridge.session import SessionManager
 from kiosk_bridge.settings import KioskBridgeSettings
 
 
-def sealer_from(settings: KioskBridgeSettings) -> Sealer | None:
-    """The SM4/HMAC-SM3 sealer from the configured keys, or None when a key is missing."""
+def sealer_from(settings: KioskBridgeSettings, redis_url: str | None = None) -> Sealer | None:
+    """The SM4/HMAC-SM3 sealer from the configured keys, or None when a key is missing.
+
+    Seen nonces are kept in Redis when ``redis_url`` is given (a replay refused by every
+    worker), in this process otherwise.
+    """
     if settings.sm4_key_hex is None or settings.mac_key_hex is None:
         return None
+    replay = RedisReplayGuard(redis_url) if redis_url else MemoryReplayGuard()
     return Sealer(sm4_key=bytes.fromhex(settings.sm4_key_hex.get_secret_value()),
-                  mac_key=bytes.fromhex(settings.mac_key_hex.get_secret_value()))
+                  mac_key=bytes.fromhex(settings.mac_key_hex.get_secret_value()),
+                  key_id=settings.seal_key_id, window_s=settings.replay_window_s,
+                  replay=replay)
 
 
 @dataclass
@@ -49,7 +56,9 @@ class KioskBridge:
         """(available, detail) for ``/health``."""
         if self.prefiller is None:
             return False, "no SM4/SM3 keys configured (DAOBAN_KIOSK__SM4_KEY_HEX, MAC_KEY_HEX)"
-        return True, "SM4-CBC + HMAC-SM3"
+        return True, (f"SM4-CBC + HMAC-SM3, per-direction keys, key id "
+                      f"{self.settings.seal_key_id}, "
+                      f"replay window {self.settings.replay_window_s} s")
 
     async def aclose(self) -> None:
         """Close the device client."""
@@ -57,9 +66,10 @@ class KioskBridge:
 
 
 def build(settings: KioskBridgeSettings, *,
-          transport: httpx.AsyncBaseTransport | None = None) -> KioskBridge:
+          transport: httpx.AsyncBaseTransport | None = None,
+          redis_url: str | None = None) -> KioskBridge:
     """Build the bridge (cheap: no connection is opened until the first device call)."""
-    sealer = sealer_from(settings)
+    sealer = sealer_from(settings, redis_url)
     return KioskBridge(
         settings=settings,
         client=DeviceClient(settings.device_url, transport=transport,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from kiosk_bridge.sealing import check_key
 
 
 class AnonymousKiosks(StrEnum):
@@ -31,6 +33,8 @@ class KioskCredential(BaseModel):
 
 class KioskBridgeSettings(BaseModel):
     """Kiosk device-interface settings (GB/T 47483 §8.3, §8.4, §9.3.2)."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)  # keys never appear in errors
 
     device_url: str = Field(
         default="http://127.0.0.1:8801", description="Kiosk device service, loopback only (§8.3)"
@@ -66,6 +70,10 @@ class KioskBridgeSettings(BaseModel):
         description="Kiosk calls without a credential: loopback (default, same machine only), "
         "allow (anyone) or deny",
     )
+    seal_key_id: str = Field(
+        default="default", pattern=r"^[A-Za-z0-9_.\-]{1,32}$",
+        description="Id of the SM4/MAC key pair, bound into every seal (rotation)",
+    )
     replay_window_s: int = Field(
         default=120, ge=5, le=3600,
         description="Sealed ID-card records older or newer than this (s) are refused; their "
@@ -81,8 +89,7 @@ class KioskBridgeSettings(BaseModel):
             raw = value.get_secret_value()
             if len(raw) != 32 or any(c not in "0123456789abcdefABCDEF" for c in raw):
                 raise ValueError("sm4_key_hex must be 32 hexadecimal characters (16 bytes)")
-            if set(raw) == {"0"}:
-                raise ValueError("sm4_key_hex must not be all zeros")
+            check_key(bytes.fromhex(raw), name="sm4_key_hex", min_bytes=16)
         return value
 
     @field_validator("mac_key_hex")
@@ -94,4 +101,5 @@ class KioskBridgeSettings(BaseModel):
                 c not in "0123456789abcdefABCDEF" for c in raw
             ):
                 raise ValueError("mac_key_hex must be 32–128 hexadecimal characters")
+            check_key(bytes.fromhex(raw), name="mac_key_hex", min_bytes=16)
         return value

@@ -37,7 +37,7 @@ from kiosk_bridge.schemas import (
     RecordingStopped,
     StartRecording,
 )
-from kiosk_bridge.sealing import Sealer
+from kiosk_bridge.sealing import Direction, Sealer
 
 
 def wav_to_pcm16k(data: bytes) -> bytes:
@@ -140,7 +140,8 @@ def _id_card(state: SimulatorState) -> JSONResponse:
     if state.sealer is None:
         return _reply(False, "no_key", "reader has no SM4 key configured", status=500)
     card = state.identities[state.inserted]
-    return _reply(data=state.sealer.seal(card.model_dump_json().encode("utf-8")))
+    return _reply(data=state.sealer.seal(card.model_dump_json().encode("utf-8"),
+                                         direction=Direction.CARD))
 
 
 def create_simulator(state: SimulatorState) -> FastAPI:

@@ -8,20 +8,20 @@ from fastapi.testclient import TestClient
 
 from assistant.app import create_app
 from assistant.settings import Settings
-from kiosk_bridge.sealing import Sealer
+from kiosk_bridge.sealing import Direction, Sealer
 from kiosk_bridge.testdata import synthetic_identities
 
 pytestmark = pytest.mark.integration
 
 SM4 = "0123456789abcdeffedcba9876543210"
-MAC = "6b" * 32
+MAC = bytes(range(1, 33)).hex()
 
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('voice')}/daoban.db"
     settings = Settings(database_url=url, speech={"tts_engine": "espeak"},
-                        kiosk={"sm4_key_hex": SM4, "mac_key_hex": MAC})
+                        kiosk={"sm4_key_hex": SM4, "mac_key_hex": MAC, "anonymous": "allow"})
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -66,7 +66,8 @@ def test_prefill_round_trip_and_tamper(app_client):
     matters = app_client.get("/v1/matters").json()
     items = matters["data"] if isinstance(matters, dict) else matters
     code = items[0]["code"]
-    card = sealer.seal(synthetic_identities()[0].model_dump_json().encode())
+    card = sealer.seal(synthetic_identities()[0].model_dump_json().encode(),
+                       direction=Direction.CARD)
     response = app_client.post("/v1/prefill", json={"matter_code": code,
                                                     "card": card.model_dump()})
     assert response.status_code == 200, response.text

@@ -34,7 +34,7 @@ from assistant.app import create_app
 from assistant.cli import app as daoban_cli
 from assistant.settings import Settings
 from kiosk_bridge.idcard import IdCardData
-from kiosk_bridge.sealing import Sealer
+from kiosk_bridge.sealing import Direction, Sealer
 from speech.asr import ScriptedRecognizer
 from speech.audio import decode_wav
 from speech.service import SpeechService
@@ -53,7 +53,7 @@ pytestmark = [
 
 REVIEWER = "reviewer-token-0123456789"
 SM4 = "0123456789abcdeffedcba9876543210"
-MAC = "6b" * 32
+MAC = bytes(range(1, 33)).hex()
 SPOKEN = [
     f"我叫{VALUES['name']}，身份证号{VALUES['id']}，电话{VALUES['phone']}，我想办居住证",
     f"身份证{VALUES['id_spaced']}丢了怎么补办，联系电话{VALUES['phone']}",
@@ -98,7 +98,7 @@ def client(db_url: str, patched_speech: None) -> Iterator[TestClient]:
     settings = Settings(
         database_url=db_url, log_level="DEBUG",
         speech={"tts_engine": "espeak"},  # prompt cache on: it is scanned too
-        kiosk={"sm4_key_hex": SM4, "mac_key_hex": MAC},
+        kiosk={"sm4_key_hex": SM4, "mac_key_hex": MAC, "anonymous": "allow"},
         guardrails={"tokens": [{"token": REVIEWER, "role": "reviewer", "name": "alice"}]},
     )  # fmt: skip
     with TestClient(create_app(settings)) as test_client:
@@ -215,10 +215,11 @@ def test_voice_paths_never_store_or_log_personal_data(
     cards = [_card(), _card(valid_until=date(2021, 1, 1)),
              _card(id_number=VALUES["id"][:-1] + "0"), _card(birth_date=date(1991, 1, 1))]
     for card in cards:
-        sealed = sealer.seal(card.model_dump_json().encode())
+        sealed = sealer.seal(card.model_dump_json().encode(), direction=Direction.CARD)
         responses.append(client.post("/v1/prefill", json={"matter_code": code,
                                                           "card": sealed.model_dump()}).text)
-    tampered = sealer.seal(_card().model_dump_json().encode()).model_copy(
+    tampered = sealer.seal(_card().model_dump_json().encode(),
+                           direction=Direction.CARD).model_copy(
         update={"mac_hex": "0" * 64})
     responses.append(client.post("/v1/prefill", json={"matter_code": code,
                                                       "card": tampered.model_dump()}).text)

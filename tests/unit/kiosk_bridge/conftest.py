@@ -13,7 +13,8 @@ TODAY = date(2026, 11, 21)
 
 @pytest.fixture
 def sealer():
-    return Sealer(sm4_key=bytes.fromhex("0123456789abcdeffedcba9876543210"), mac_key=b"k" * 32)
+    return Sealer(sm4_key=bytes.fromhex("0123456789abcdeffedcba9876543210"),
+                  mac_key=bytes(range(1, 33)))
 
 
 @pytest.fixture

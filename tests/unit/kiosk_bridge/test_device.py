@@ -14,6 +14,7 @@ from kiosk_bridge.errors import (
     SessionEndedError,
 )
 from kiosk_bridge.schemas import Device, KeyboardPopup, PlayPrompt, json_schemas
+from kiosk_bridge.sealing import Direction
 from kiosk_bridge.session import EndReason, SessionManager
 from kiosk_bridge.testdata import synthetic_identities
 
@@ -46,7 +47,7 @@ async def test_prompt_keyboard_and_card_reader(device, sim, sealer):
     await device.keyboard_popup(KeyboardPopup())
     await device.id_card_open()
     sealed = await device.id_card_read()
-    assert b"330106" in sealer.open(sealed)
+    assert b"330106" in sealer.open(sealed, direction=Direction.CARD)
     assert sim.prompts[0].text == "请放置证件" and len(sim.keyboard) == 1
 
 

@@ -13,7 +13,7 @@ from kiosk_bridge.errors import (
 from kiosk_bridge.idcard import id_number_valid
 from kiosk_bridge.prefill import CardSource, FormFieldSpec, PrefilledForm, Prefiller
 from kiosk_bridge.regions import region_name
-from kiosk_bridge.sealing import hmac_sm3, sm3_digest
+from kiosk_bridge.sealing import Direction, hmac_sm3, sm3_digest
 from kiosk_bridge.testdata import synthetic_id_number, synthetic_identities
 
 from .conftest import TODAY
@@ -58,7 +58,7 @@ def test_regions():
 
 def prefill_card(sealer, index, fields=FIELDS):
     card = synthetic_identities()[index]
-    sealed = sealer.seal(card.model_dump_json().encode())
+    sealed = sealer.seal(card.model_dump_json().encode(), direction=Direction.CARD)
     return Prefiller(sealer, clock=lambda: TODAY).prefill("HJ-0001", sealed, fields)
 
 
@@ -67,7 +67,8 @@ def test_prefill_maps_fields_and_derives_and_seals(sealer):
     assert response.filled == ["applicant", "gender", "age", "hukou", "valid"]
     assert response.to_type == ["phone"]
     assert "测试甲" not in response.model_dump_json()  # sealed, not in clear
-    form = PrefilledForm.model_validate_json(sealer.open(response.sealed_form))
+    form = PrefilledForm.model_validate_json(
+        sealer.open(response.sealed_form, direction=Direction.FORM))
     values = {f.key: f.value for f in form.fields}
     assert values == {"applicant": "测试甲", "gender": "男", "age": "36",
                       "hukou": "浙江省杭州市", "valid": "2040-05-01"}
@@ -75,7 +76,8 @@ def test_prefill_maps_fields_and_derives_and_seals(sealer):
 
 
 def test_long_validity_card(sealer):
-    form = PrefilledForm.model_validate_json(sealer.open(prefill_card(sealer, 1).sealed_form))
+    form = PrefilledForm.model_validate_json(sealer.open(prefill_card(sealer, 1).sealed_form,
+                                                          direction=Direction.FORM))
     assert {f.key: f.value for f in form.fields}["valid"] == "长期"
 
 
@@ -86,18 +88,18 @@ def test_expired_card_is_refused(sealer):
 
 def test_tampered_or_malformed_payloads(sealer):
     card = synthetic_identities()[0]
-    sealed = sealer.seal(card.model_dump_json().encode())
+    sealed = sealer.seal(card.model_dump_json().encode(), direction=Direction.CARD)
     prefiller = Prefiller(sealer, clock=lambda: TODAY)
     with pytest.raises(IdCardIntegrityError):
         prefiller.open_card(sealed.model_copy(update={"mac_hex": "0" * 64}))
     with pytest.raises(IdCardDecryptError):
         prefiller.open_card(sealed.model_copy(update={"ciphertext_base64": "!!"}))
     with pytest.raises(IdCardFormatError):
-        prefiller.open_card(sealer.seal(b'{"name": "x"}'))
+        prefiller.open_card(sealer.seal(b'{"name": "x"}', direction=Direction.CARD))
     bad = json.loads(card.model_dump_json())
     bad["id_number"] = bad["id_number"][:17] + ("0" if bad["id_number"][17] != "0" else "1")
     with pytest.raises(IdNumberInvalidError) as exc:
-        prefiller.open_card(sealer.seal(json.dumps(bad).encode()))
+        prefiller.open_card(sealer.seal(json.dumps(bad).encode(), direction=Direction.CARD))
     assert bad["id_number"] not in str(exc.value)
 
 
