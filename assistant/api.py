@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, ConfigDict
 
+from assistant import metrics
 from assistant.backoffice import Backoffice
 from assistant.deps import RuntimeDep
 from assistant.models import Turn, TurnResult
@@ -28,6 +29,7 @@ async def ask(
     """
     who.require(turn.kiosk_id)
     result = await runtime.pipeline.run(turn)
+    metrics.count_turn(result, str(turn.channel))
     backoffice = getattr(request.state, "backoffice", None)
     if not isinstance(backoffice, Backoffice):
         return result

@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypedDict
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from assistant import api as assistant_api
-from assistant import kiosk_page, preview, script_api
+from assistant import kiosk_page, metrics, preview, script_api
 from assistant.backoffice import Backoffice, build_backoffice, counted_voice_turn
 from assistant.backoffice import stop as stop_backoffice
 from assistant.composition.node import process_started_at
@@ -81,10 +82,20 @@ def _protection_status(gate: RateGate, settings: Settings) -> tuple[bool, str]:
     return not status["degraded"], detail
 
 
+def _metrics_snapshot(observed: dict[str, object]) -> tuple[int, float, dict[str, bool]]:
+    runtime = observed.get("runtime")
+    if not isinstance(runtime, Runtime):
+        return 0, 0.0, {}
+    components = {name: bool(probe()[0]) for name, probe in runtime.health_probes.items()}
+    built_at = observed.get("built_at")
+    return runtime.retriever.size, float(built_at) if isinstance(built_at, float) else 0.0, \
+        components
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the daoban HTTP service for ``settings`` (environment defaults when ``None``)."""
     settings = settings or load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
@@ -95,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start_following(runtime)
         runtime.health_probes["protection"] = lambda: _protection_status(gate, settings)
         runtime.health_probes["kiosk.credentials"] = lambda: credentials_status(settings.kiosk)
+        observed["runtime"] = runtime
+        observed["built_at"] = time.time()
         backoffice = build_backoffice(runtime)
         back_sweep = asyncio.create_task(backoffice.run_forever())
         logger.info(
@@ -144,5 +157,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     gate = RateGate(settings.protection, settings.redis_url)
     app.state.rate_gate = gate
-    app.add_middleware(ProtectionMiddleware, settings=settings.protection, gate=gate)
+    observed: dict[str, object] = {}
+    metrics.install(app, lambda: _metrics_snapshot(observed))
+    app.add_middleware(ProtectionMiddleware, settings=settings.protection, gate=gate,
+                       observe=metrics.count_rejection)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return app

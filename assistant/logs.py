@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 
+from asgi_correlation_id import CorrelationIdFilter
+from pythonjsonlogger.json import JsonFormatter
+
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
 
@@ -23,8 +26,15 @@ class KeyValueFormatter(logging.Formatter):
         return base + " " + " ".join(f"{k}={v}" for k, v in sorted(extras.items()))
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Configure the root logger once (idempotent): key=value lines on stderr."""
+def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
+    """Configure the root logger once (idempotent) on stderr.
+
+    Args:
+        level: Python logging level name.
+        fmt: ``text`` for key=value lines, ``json`` for one JSON object a line
+            (python-json-logger). Both carry the request id (``X-Request-ID``, set by
+            asgi-correlation-id) of the request being served.
+    """
     root = logging.getLogger()
     root.setLevel(level.upper())
     for noisy in ("jieba", "bm25s", "httpx", "httpcore"):
@@ -32,6 +42,12 @@ def configure_logging(level: str = "INFO") -> None:
     if any(getattr(h, "_daoban", False) for h in root.handlers):
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(CorrelationIdFilter(uuid_length=32, default_value="-"))
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            rename_fields={"correlation_id": "request_id", "levelname": "level"}))
+    else:
+        handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler._daoban = True  # type: ignore[attr-defined]
     root.addHandler(handler)

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: SQLite file by default, postgresql+psycopg://… in production",
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$",
+        description="text (key=value lines) or json (one JSON object a line, with request_id)",
+    )
     snapshot_dir: Path = Field(
         default=Path("var/snapshots"),
         description="Per-node folder of trained-model snapshots shared by the node's workers "

@@ -148,3 +148,16 @@ def test_chat_breaker_opens_after_timeouts_and_answers_at_once(runtime):
     assert third < 0.05  # open: no wait on the model
     available, detail = composer.health()
     assert available is False and "open" in detail
+
+
+def test_metrics_count_routes_and_turns_without_text(settings_factory):
+    with _client(settings_factory) as client:
+        asked = client.post("/v1/ask", json={"question": "我身份证110101199003077777丢了怎么补"})
+        assert asked.status_code == 200
+        assert len(asked.headers["x-request-id"]) >= 16
+        text = client.get("/metrics").text
+        assert 'handler="/v1/ask"' in text
+        assert "daoban_turns_total{" in text
+        assert "daoban_index_matters" in text and "daoban_component_up" in text
+        assert "110101199003077777" not in text and "身份证" not in text
+        assert "/metrics" not in client.get("/openapi.json").json()["paths"]

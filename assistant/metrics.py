@@ -1,0 +1,84 @@
+"""Prometheus metrics (``GET /metrics``): request counts and latency per route, plus daoban's.
+
+The HTTP metrics come from ``prometheus-fastapi-instrumentator`` (per route template, never
+per raw path). daoban adds counts only — never text: turns by intent and reason code,
+refusals, abstentions (answers without a source), rejections by the protection layer, and
+gauges for the index (published matters, age of the last rebuild) and each component of
+``/health`` (1 live, 0 not). With several workers set ``PROMETHEUS_MULTIPROC_DIR`` to an
+empty folder before ``daoban serve``: counters are summed over workers, gauges use the
+latest/maximum value (``prometheus_client`` multi-process mode).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from fastapi import FastAPI, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from assistant.models import TurnResult
+
+TURNS = Counter("daoban_turns", "Dialogue turns by intent and reason code",
+                ["intent", "reason", "channel"])
+REFUSALS = Counter("daoban_refusals", "Turns refused by the guardrails, by reason code",
+                   ["reason"])
+ABSTENTIONS = Counter("daoban_abstentions", "Answers given without any source matter")
+REJECTIONS = Counter("daoban_protection_rejections",
+                     "Requests refused by the protection layer (413/429), by code", ["code"])
+INDEX_SIZE = Gauge("daoban_index_matters", "Published matters in the retrieval index",
+                   multiprocess_mode="max")
+INDEX_AGE = Gauge("daoban_index_age_seconds", "Seconds since this worker built its index",
+                  multiprocess_mode="max")
+COMPONENT = Gauge("daoban_component_up", "1 when a /health component is live, else 0",
+                  ["component"], multiprocess_mode="min")
+
+
+def count_turn(result: TurnResult, channel: str) -> None:
+    """Count one answered turn (labels are enums and codes only)."""
+    reason = result.reason_code or "none"
+    TURNS.labels(intent=str(result.intent), reason=reason, channel=channel).inc()
+    if result.refused:
+        REFUSALS.labels(reason=reason).inc()
+    elif not result.sources and str(result.intent) == "ask_matter":
+        ABSTENTIONS.inc()
+
+
+def count_rejection(code: str) -> None:
+    """Count one 413/429 of the protection middleware."""
+    REJECTIONS.labels(code=code).inc()
+
+
+def install(app: FastAPI, snapshot: Callable[[], tuple[int, float, dict[str, bool]]]) -> None:
+    """Instrument ``app`` and expose ``/metrics`` (not in the OpenAPI schema).
+
+    Args:
+        app: The FastAPI app.
+        snapshot: Returns (published matters, index build time as Unix seconds, component
+            name → live) at scrape time; raises nothing.
+    """
+    Instrumentator(excluded_handlers=["/metrics"],
+                   should_group_status_codes=False).instrument(app)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        size, built_at, components = snapshot()
+        INDEX_SIZE.set(size)
+        INDEX_AGE.set(max(0.0, time.time() - built_at) if built_at else 0.0)
+        for name, live in components.items():
+            COMPONENT.labels(component=name).set(1 if live else 0)
+        registry = REGISTRY
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
