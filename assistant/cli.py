@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -78,8 +79,19 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes (PostgreSQL + Redis for >1)")
     ] = 1,
+    tls_certfile: Annotated[
+        Path | None,
+        typer.Option(help="PEM certificate chain (default DAOBAN_PROTECTION__TLS_CERTFILE)"),
+    ] = None,
+    tls_keyfile: Annotated[
+        Path | None, typer.Option(help="PEM private key (default DAOBAN_PROTECTION__TLS_KEYFILE)")
+    ] = None,
 ) -> None:
     """Run the HTTP service (OpenAPI docs at /docs) on the configured database.
+
+    With a certificate and key (options or ``DAOBAN_PROTECTION__TLS_*``) it listens with TLS
+    (GB/T 47483 §8.1, §9.2.1 a) and sends Strict-Transport-Security; without them, put a TLS
+    reverse proxy in front (docs/deployment.md).
 
     With several workers the node is prepared once first (migrate, seed the samples under a
     lock on a first start, train and cache the classifiers and vectors), so each worker starts
@@ -88,7 +100,21 @@ def serve(
     import uvicorn
 
     from assistant.composition.node import prepare_node_in_subprocess
+    from assistant.settings import load_settings
 
+    protection = load_settings().protection
+    certfile = tls_certfile or protection.tls_certfile
+    keyfile = tls_keyfile or protection.tls_keyfile
+    if (certfile is None) != (keyfile is None):
+        raise typer.BadParameter("TLS needs both a certificate and a key")
+    tls: dict[str, str] = {}
+    if certfile is not None and keyfile is not None:
+        for path in (certfile, keyfile):
+            if not path.is_file():
+                raise typer.BadParameter(f"TLS file not found: {path}")
+        tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
+        os.environ["DAOBAN_PROTECTION__TLS_CERTFILE"] = str(certfile)  # workers send HSTS
+        os.environ["DAOBAN_PROTECTION__TLS_KEYFILE"] = str(keyfile)
     if workers > 1:
         prepare_node_in_subprocess()
     uvicorn.run(
@@ -99,6 +125,7 @@ def serve(
         workers=workers,
         log_level="warning",
         timeout_worker_healthcheck=60,
+        **tls,  # type: ignore[arg-type]
     )
 
 
