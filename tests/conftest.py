@@ -22,6 +22,13 @@ POSTGRES_URL = os.environ.get(
 
 SettingsFactory = Callable[..., Settings]
 
+SEMANTIC_OFF = ("DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL", "false")
+"""Embedding every sample matter with e5 takes seconds per runtime: tests run the lexical
+channels unless they ask for the semantic one (tests/models does, with the real model). Set
+at import too, so module- and session-scoped runtimes (built before any function-scoped
+fixture runs) see it."""
+os.environ[SEMANTIC_OFF[0]] = SEMANTIC_OFF[1]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,9 +36,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("DAOBAN_") and name != "DAOBAN_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
-    # Embedding every sample matter with e5 takes seconds per runtime: tests run the lexical
-    # channels unless they ask for the semantic one (tests/models does, with the real model).
-    monkeypatch.setenv("DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL", "false")
+    monkeypatch.setenv(*SEMANTIC_OFF)
     # The in-process test client calls from "testclient", not loopback, and a module's tests
     # send hundreds of requests a minute: kiosk credentials and rate limits have their own
     # tests (tests/integration/test_protection.py, test_kiosk_credentials.py).
