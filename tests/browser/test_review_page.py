@@ -46,7 +46,10 @@ FLAGGED_QUESTION = (  # "内部渠道" is in the lexicon's misleading category: 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    process, live = start_server(tmp_path_factory.mktemp("review-page"), review_grants())
+    # sentence embeddings (topic classifier, dense retrieval) are not what this page tests
+    quick = {"DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL": "false",
+             "DAOBAN_GUARDRAILS__TOPIC_CLASSIFIER": "false"}
+    process, live = start_server(tmp_path_factory.mktemp("review-page"), review_grants(), quick)
     try:
         yield live
     finally:
