@@ -48,7 +48,7 @@ CHITCHAT = re.compile(
     r"thanks|thank you|bye|你好呀|在吗)[!！。.?？啊呀]*$"
 )
 DIRECT_LEAD = re.compile(r"^(我要|我想|帮我|请帮我|给我|打开|进入|开始办|去办|open |go to )")
-QUESTION = re.compile(r"[?？吗呢么]|什么|怎么|咋|如何|哪|多久|多少|几|能不能|可不可以|是否|how|what")
+QUESTION = re.compile(r"[?？吗呢么]|什么|怎么|咋|如何|哪|多久|多少|几|能不能|可不可以|是否|how|what")  # noqa: E501 - data/regex/table row kept on one line
 FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|then|and)|^.{0,6}$")
 
 

@@ -156,8 +156,10 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
 
 
 def shared_encoder(embedder: object) -> TextEncoder | None:
-    """The retrieval embedder as the guard's sentence encoder, when it is one and is loaded
-    (None otherwise: the guard then says in ``/health`` that it runs on characters only)."""
+    """The retrieval embedder as the guard's sentence encoder, when it is one and is loaded.
+
+    None otherwise: the guard then says in ``/health`` that it runs on characters only.
+    """
     if not isinstance(embedder, TextEncoder):
         return None
     status = getattr(embedder, "status", None)

@@ -107,6 +107,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Add the YAML file named by ``DAOBAN_CONFIG_FILE`` below the environment."""
+        del dotenv_settings, file_secret_settings  # not used: no .env files, no secrets dir
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = os.environ.get("DAOBAN_CONFIG_FILE")
         if config_file:

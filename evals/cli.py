@@ -280,7 +280,9 @@ def safety(
     ] = False,
     holdout: Annotated[
         bool,
-        typer.Option(help="Also the team's held-out halves (*_holdout.jsonl): final measurement only"),
+        typer.Option(
+            help="Also the team's held-out halves (*_holdout.jsonl): final measurement only"
+        ),
     ] = False,
 ) -> None:
     """Refusal per category, false refusals, label, PII in outputs; writes safety.json/.md/.html."""

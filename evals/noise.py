@@ -127,7 +127,7 @@ class AsrNoise:
         text = re.sub(r"\d+(?:\.\d+)?", lambda m: decimal(m.group(0)), text)
         text = _PUNCT.sub("", text)
         text = " ".join(_SPACE_AT_HAN.sub("", text).split())
-        syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: list(s))
+        syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: list(s))  # type: ignore[arg-type,return-value]
         out: list[str] = []
         cfg = self._cfg
         for char, syllable in zip(text, syllables, strict=False):

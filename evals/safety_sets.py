@@ -98,8 +98,10 @@ def read_safety_set(path: Path, set_name: str | None = None) -> list[SafetyCase]
 
 
 def default_safety_paths(holdout: bool = False) -> list[Path]:
-    """The public safety dev sets that exist here, then the team's own sets (their held-out
-    halves too with ``holdout``: for the final measurement only)."""
+    """The public safety dev sets that exist here, then the team's own sets.
+
+    Their held-out halves too with ``holdout``: for the final measurement only.
+    """
     paths = [PUBLIC_DEV_DIR / name / "dev.jsonl" for name in PUBLIC_SAFETY_SETS]
     paths += [TEAM_DATA_DIR / name for name in TEAM_SAFETY_SETS]
     if holdout:

@@ -78,8 +78,11 @@ class ActKind(StrEnum):
 
 
 class ActRequest(_Frozen):
-    """A request that the kiosk act, found in citizen text: its kind, the ``scope.*`` reason
-    it is declined for, and its span in characters of the screened (redacted) text."""
+    """A request that the kiosk act, found in citizen text.
+
+    Its kind, the ``scope.*`` reason it is declined for, and its span in characters of the
+    screened (redacted) text.
+    """
 
     kind: ActKind
     reason_code: str
@@ -134,7 +137,7 @@ class ScreenedQuery(_Frozen):
 
     @property
     def question_text(self) -> str:
-        """What the assistant answers: ``answerable_text`` when acts were declined, else ``text``."""
+        """What the assistant answers: ``answerable_text`` when acts were declined, else text."""
         return self.answerable_text if self.answerable_text is not None else self.text
 
     @property
@@ -321,7 +324,7 @@ class AuditEntry(_Frozen):
 
 
 class LexiconTerm(_Frozen):
-    """A sensitive (or allowed) term with its category; ``source`` is ``bundled`` or ``reviewer``."""
+    """A sensitive (or allowed) term with its category; ``source``: ``bundled``/``reviewer``."""
 
     term: str
     category: str

@@ -1,5 +1,6 @@
-"""The guard: input and output rail chains built from the policy file, plus the services
-around them (review queue, lexicon changes, counters, matter-text scanning).
+r"""The guard: input and output rail chains built from the policy file, plus their services.
+
+The services around them: review queue, lexicon changes, counters, matter-text scanning.
 
 ``build_guardrails(settings, session_factory)`` is the package's composition function: it is
 cheap (folding tables, regexes, the lexicon automaton); :meth:`Guardrails.warm_up` trains the
@@ -22,15 +23,17 @@ from __future__ import annotations
 import logging
 import random
 import time
-from functools import partial
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from guardrails.act_classifier import ActClassifier, read_act_examples
 from guardrails.audit import AuditLog
+from guardrails.encoder import TextEncoder
 from guardrails.errors import LexiconTermError
 from guardrails.folding import Folder
 from guardrails.lexicon import ALLOW, HomophoneRules, Lexicon, bundled_terms, read_lexicon_file
@@ -68,8 +71,6 @@ from guardrails.review import ReviewQueue
 from guardrails.scope_classifier import TRAIN_PATH, ScopeClassifier, read_scope_examples
 from guardrails.settings import GuardrailSettings
 from guardrails.tables import GuardrailsBase
-from guardrails.act_classifier import ActClassifier, read_act_examples
-from guardrails.encoder import TextEncoder
 from guardrails.topic_classifier import TopicClassifier, TopicCorpus, TopicExample
 from guardrails.topic_data import available_sets, read_public_examples
 
@@ -398,9 +399,10 @@ class Guardrails:
         return found
 
     def add_domain_terms(self, terms: Iterable[str]) -> int:
-        """Register government-service words (matter names, aliases, situations) with the topic
-        gate: the vocabulary takes them, and the topic classifier learns them as guidance
-        examples — at :meth:`warm_up`, or retrained now when already warm (a few seconds).
+        """Register government-service words (matter names, aliases, situations).
+
+        The topic gate's vocabulary takes them, and the topic classifier learns them as
+        guidance examples — at :meth:`warm_up`, or retrained now when already warm (a few seconds).
 
         Returns:
             How many words were new to the vocabulary.
@@ -414,8 +416,10 @@ class Guardrails:
         return added
 
     def _fit_topic_classifier(self, corpus: TopicCorpus) -> None:
-        """Train on the corpus and the scope questions read at warm-up, plus the matter words
-        and the trainable public dev halves (when present)."""
+        """Train on the corpus and the scope questions read at warm-up.
+
+        Plus the matter words and the trainable public dev halves (when present).
+        """
         examples = corpus.examples(self._matter_terms, self._scope_texts)
         self._topic_classifier.fit([*examples, *self._public_examples])
 
@@ -448,7 +452,8 @@ class Guardrails:
             benign = sum(r.get("benign", 0) for r in held.values())
             false = sum(r.get("false_harm", 0) for r in held.values())
             notes.append(
-                f"topic thresholds calibrated on held-out data: harm {calibration.harm_threshold:.3f},"
+                "topic thresholds calibrated on held-out data: "
+                f"harm {calibration.harm_threshold:.3f},"
                 f" guidance {calibration.guidance_threshold:.3f}; held-out harmful stopped "
                 f"{stopped}/{harmful}, benign refused as unsafe {false}/{benign}"
             )
@@ -581,7 +586,8 @@ def build_guardrails(
     )  # fmt: skip
     scope_rail = ScopeRail(
         ScopeRules(folder), classifier, policy.scope.mode, policy.scope.classifier_threshold,
-        messages, in_domain=lambda text: topic_classifier.is_guidance(text, meaning.thresholds()[1]),
+        messages,
+        in_domain=lambda text: topic_classifier.is_guidance(text, meaning.thresholds()[1]),
         acts=ActClassifier(encoder, settings.topic_cache_dir),
         act_threshold=policy.scope.act_threshold,
     )  # fmt: skip
@@ -614,7 +620,8 @@ def build_guardrails(
     guard = Guardrails(
         settings=settings, policy=policy, folder=folder, analyzer=analyzer, lexicon=holder,
         bundled=bundled, injection=injection, scope_classifier=classifier, scope_rail=scope_rail,
-        vocabulary=vocabulary, topic_classifier=topic_classifier, input_rails=input_rails, output_rails=output_rails,
+        vocabulary=vocabulary, topic_classifier=topic_classifier, input_rails=input_rails,
+        output_rails=output_rails,
         review=ReviewQueue(sessions, redact=redact, audit=audit, policy_version=policy.version),
         lexicon_store=LexiconStore(sessions, audit), audit=audit, tc260=load_tc260(),
         review_store=review_store, redact=redact,

@@ -42,7 +42,8 @@ class GuardrailSettings(BaseModel):
     )
     extra_lexicon_path: Path | None = Field(
         default=None,
-        description="Extra lexicon file (one 'category<TAB>term' per line) added to the bundled one",
+        description="Extra lexicon file (one 'category<TAB>term' per line) added to the "
+        "bundled one",
     )
     tokens: list[TokenGrant] = Field(
         default_factory=list,

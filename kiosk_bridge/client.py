@@ -141,7 +141,7 @@ class DeviceClient:
                            max_duration_ms: int = 15_000) -> None:
         """开始录音 at ``sample_rate_hz`` (Hz) for at most ``max_duration_ms`` (ms)."""
         await self.call(Device.PICKUP, "start", StartRecording(
-            sample_rate_hz=sample_rate_hz,  # type: ignore[arg-type]
+            sample_rate_hz=sample_rate_hz,
             max_duration_ms=max_duration_ms))
 
     async def pickup_read(self, max_bytes: int = 9600) -> AudioChunk:

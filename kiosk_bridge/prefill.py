@@ -34,8 +34,11 @@ NOT_FOR_ELIGIBILITY = "预填信息仅用于减少输入，不作为资格审核
 
 
 class CardSource(StrEnum):
-    """Card fields and derived values a form field can take (same values as the matter model's
-    ``IdCardField``, so the composition root maps one onto the other by value)."""
+    """Card fields and derived values a form field can take.
+
+    The same values as the matter model's ``IdCardField``, so the composition root maps one
+    onto the other by value.
+    """
 
     NAME = "name"
     SEX = "sex"

@@ -18,8 +18,10 @@ def synthetic_id_number(region6: str, born: date, sequence: int) -> str:
 
 
 def synthetic_identities() -> list[IdCardData]:
-    """Three synthetic cards: a 36-year-old man (杭州), an elderly woman (长期 validity, 北京),
-    and an expired card (成都)."""
+    """Three synthetic cards.
+
+    A 36-year-old man (杭州), an elderly woman (长期 validity, 北京) and an expired card (成都).
+    """
     return [
         IdCardData(
             name="测试甲", sex="男", ethnicity="汉", birth_date=date(1990, 3, 7),

@@ -238,7 +238,7 @@ class VoiceTurnRunner:
         media = spoken.media_type if spoken.media_type in ("audio/wav", "audio/mpeg") else None
         await self._client.voice_play(PlayPrompt(
             text=text[:2000], audio_base64=base64.b64encode(spoken.audio).decode("ascii"),
-            media_type=media,  # type: ignore[arg-type]
+            media_type=media,
             rate=ELDERLY_RATE if session.elderly else 1.0))
         if steps is not None:
             steps.append(Step(name="voice_prompt", ms=(time.perf_counter() - t) * 1000

@@ -46,7 +46,7 @@ from knowledge.tables import MatterRow, MatterVersionRow
 
 logger = logging.getLogger(__name__)
 
-ChangeListener = Callable[[list[Matter]], None]
+ChangeListener = Callable[[list[Matter]], object]
 """Called with the full list of published matters after it changed."""
 
 ContentCheck = Callable[[MatterContent], list[str]]

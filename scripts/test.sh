@@ -12,5 +12,10 @@ fi
 # The local CPU build of torch first, so sentence-transformers does not pull CUDA wheels.
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
 .venv/bin/python -m pip install --quiet -e ".[dense,bench,voice,test]"
+if [ "${DAOBAN_LINT:-0}" = 1 ]; then
+  # The house kept tidy (issue 12): the project's own ruff and mypy configuration, whole tree.
+  .venv/bin/ruff check .
+  .venv/bin/mypy .
+fi
 export DAOBAN_TEST_POSTGRES_URL=${DAOBAN_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 exec .venv/bin/python -m pytest "$@"

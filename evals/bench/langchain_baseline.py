@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-import jieba  # type: ignore[import-untyped]
+import jieba
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 

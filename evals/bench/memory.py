@@ -7,7 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
-import psutil  # type: ignore[import-untyped]
+import psutil
 
 _MB = 1024 * 1024
 

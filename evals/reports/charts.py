@@ -18,7 +18,9 @@ def cjk_font_family() -> str | None:
     try:
         import noto_cjk_sans_otc  # type: ignore[import-untyped]
     except ImportError:
-        logging.getLogger(__name__).warning("noto-cjk-sans-otc not installed: CJK labels may not render")
+        logging.getLogger(__name__).warning(
+            "noto-cjk-sans-otc not installed: CJK labels may not render"
+        )
         return None
     from matplotlib import font_manager
 

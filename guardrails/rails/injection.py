@@ -1,5 +1,7 @@
-"""Input rail ``injection``: prompt injection and jailbreak attempts, in citizen text and in
-matter text (a tampered guide must not carry instructions to the model or to citizens).
+"""Input rail ``injection``: prompt injection and jailbreak attempts.
+
+In citizen text and in matter text (a tampered guide must not carry instructions to the model
+or to citizens).
 
 Patterns cover instruction override (忽略以上指令, ignore previous instructions), role-play and
 persona wrappers (扮演, 你现在是, DAN, developer mode), and system-prompt extraction
@@ -29,11 +31,11 @@ INJECTION_PATTERNS: tuple[str, ...] = (
     r"(角色扮演|以.{1,12}的(口吻|语气|态度)(来)?(回答|回复|说)|用.{1,12}的(口吻|语气))",
     r"(不受|摆脱|解除|突破)(任何)?(限制|约束|道德|规则|审查|过滤)",
     r"没有(任何)?(道德|审查|过滤|底线)",
-    r"(开发者模式|developer mode|越狱|jailbreak|\bdan\b|do anything now|condition red|aim模式|evil|无限制模式|上帝模式)",
+    r"(开发者模式|developer mode|越狱|jailbreak|\bdan\b|do anything now|condition red|aim模式|evil|无限制模式|上帝模式)",  # noqa: E501 - data/regex/table row kept on one line
     r"(虚构|假设|想象)(的)?(故事|世界|场景|情境|小说)",
     r"(写|创作|编)(一个|一篇|一段)?(小说|故事|剧本|对话)",
     # system-prompt extraction
-    r"(输出|告诉我|显示|打印|泄露|重复|复述|说出|给我看)(一下)?(你的|你)?(系统)?(提示词|提示语|指令|设定|初始|system ?prompt|prompt|规则)",
+    r"(输出|告诉我|显示|打印|泄露|重复|复述|说出|给我看)(一下)?(你的|你)?(系统)?(提示词|提示语|指令|设定|初始|system ?prompt|prompt|规则)",  # noqa: E501 - data/regex/table row kept on one line
     r"(system prompt|系统提示|系统消息|system message)",
     r"(重复|复述)(上面|以上|前面)(的)?(内容|文字|话)",
     r"repeat (the|everything) (text )?above",

@@ -1,5 +1,6 @@
-"""Input rail ``intent``: harmful-intent recognition beyond single keywords (§9.4.1 b
-"意图识别"): how-to requests for illegal acts, privacy invasion, sweeping generalisations
+"""Input rail ``intent``: harmful-intent recognition beyond single keywords (§9.4.1 b).
+
+"意图识别": how-to requests for illegal acts, privacy invasion, sweeping generalisations
 about groups, and requests to produce false or extremist material.
 
 Each pattern is a (reason code, regex) pair matched on the folded text; the first match
@@ -24,7 +25,7 @@ from guardrails.reasons import ReasonCode
 if TYPE_CHECKING:
     from guardrails.rails.topic import MeaningCheck
 
-_HOW = r"(如何|怎么|怎样|怎么样|有什么办法|有没有办法|教我|教人|帮我|告诉我|方法|技巧|步骤|计划|策略|建议|能不能|你能)"
+_HOW = r"(如何|怎么|怎样|怎么样|有什么办法|有没有办法|教我|教人|帮我|告诉我|方法|技巧|步骤|计划|策略|建议|能不能|你能)"  # noqa: E501 - data/regex/table row kept on one line
 _GROUPS = (
     r"(女人|女性|男人|男性|老人|老年人|年轻人|残疾人|农民|农村人|外地人|穷人|胖子|黑人|白人|"
     r"穆斯林|基督徒|少数民族|[\u4e00-\u9fa5]{1,4}人|同性恋|病人|患者|员工|工人|水管工|司机|保姆|"
@@ -38,7 +39,7 @@ HARMFUL_INTENT: tuple[tuple[ReasonCode, str], ...] = (
      r"隐藏|掩盖|销毁证据|作弊|逃脱|越狱|潜入|闯入)"),
     (ReasonCode.ILLEGAL, r"(不引起怀疑|不被发现|不被警察|警方不知情|神不知鬼不觉|不留痕迹|逃避警察|"
      r"躲过警察|避免被抓|避免被查|不被抓|瞒过|不被追踪|逃避法律|钻法律空子|钻空子)"),
-    (ReasonCode.ILLEGAL, r"(内幕消息|内幕交易|商业秘密|商业机密|机密文件|机密信息|敏感信息|薪资信息|"
+    (ReasonCode.ILLEGAL, r"(内幕消息|内幕交易|商业秘密|商业机密|机密文件|机密信息|敏感信息|薪资信息|"  # noqa: E501 - data/regex/table row kept on one line
      r"银行卡里|别人的账户|他人的账户|私人信息|个人隐私|隐私信息|私密照片|他人肖像|版权|盗用)"),
     (ReasonCode.VIOLENCE_TERROR, r"(武器|枪|炸|爆炸|毒药|毒死|杀死|杀掉|弄死|打死|伤害他人|报复|"
      r"恐怖分子|极端信仰|极端主义|暴力和死亡|生化|化学武器|虐待|折磨|自杀|自残|轻生)"),

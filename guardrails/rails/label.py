@@ -1,5 +1,6 @@
-"""Output rail ``label``: every answer says "AI生成，仅供参考" on screen and in speech
-(GB/T 47483 §9.4.1 c).
+"""Output rail ``label``: every answer says "AI生成，仅供参考" on screen and in speech.
+
+GB/T 47483 §9.4.1 c.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Output rail ``official``: no wording that presents the answer as an official decision
-(GB/T 47483 §9.4.1 c: "避免用户将其误解为官方权威结论").
+"""Output rail ``official``: no wording that presents the answer as an official decision.
+
+GB/T 47483 §9.4.1 c: "避免用户将其误解为官方权威结论".
 """
 
 from __future__ import annotations

@@ -132,7 +132,8 @@ def test_unknown_matter_is_404_with_code(client):
 
 
 def test_malformed_json_is_4xx(client):
-    response = client.post("/v1/ask", content=b"{not json", headers={"content-type": "application/json"})
+    response = client.post("/v1/ask", content=b"{not json",
+                           headers={"content-type": "application/json"})
     assert response.status_code == 422
 
 

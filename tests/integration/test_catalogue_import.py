@@ -69,7 +69,7 @@ def cli(db_url, monkeypatch):
     monkeypatch.setenv("DAOBAN_DATABASE_URL", db_url)
     runner = CliRunner()
 
-    def run(*args: str):
+    def run(*args):
         return runner.invoke(app, list(args), catch_exceptions=False)
 
     return run
@@ -110,7 +110,7 @@ def test_import_report_then_reimport_is_idempotent(cli, db_url, tmp_path):
     third = cli("kb", "import", str(changed))
     assert "更新发布 1" in third.output and "未变化 2" in third.output
     assert version_rows(db_url) == 4
-    assert store_of(db_url).get(record(2)["id"]).version == 2
+    assert store_of(db_url).get(str(record(2)["id"])).version == 2
 
 
 def test_flagged_matter_is_held_as_a_draft_and_the_rest_publish(cli, db_url, tmp_path):
@@ -213,7 +213,7 @@ def test_guangdong_imports_with_index_in_time_postgres(postgres_url, monkeypatch
     monkeypatch.setenv("DAOBAN_DATABASE_URL", postgres_url)
     runner = CliRunner()
 
-    def run(*args: str):
+    def run(*args):
         return runner.invoke(app, list(args), catch_exceptions=False)
 
     check_real_import(run, postgres_url, REALDATA / "matters_guangdong.jsonl")

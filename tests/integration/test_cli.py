@@ -19,7 +19,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("DAOBAN_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     runner = CliRunner()
 
-    def run(*args: str):
+    def run(*args):
         return runner.invoke(app, list(args), catch_exceptions=False)
 
     return run
@@ -29,7 +29,8 @@ def test_ask_json_has_the_documented_shape(cli):
     result = cli("ask", "--json", "身份证丢了怎么补办")
     assert result.exit_code == 0
     body = json.loads(result.stdout.strip().splitlines()[-1])
-    for key in ["intent", "refused", "reason_code", "answer", "sources", "routes", "follow_ups", "latency_ms"]:
+    for key in ["intent", "refused", "reason_code", "answer", "sources", "routes", "follow_ups",
+                "latency_ms"]:
         assert key in body
     assert body["answer"]["label"] == AI_LABEL
     assert body["routes"][0]["matter_code"] == "HJ-0004"
@@ -63,7 +64,8 @@ def test_ask_needs_exactly_one_input(cli):
 
 def test_kb_import_list_export(cli, tmp_path):
     good = tmp_path / "good.json"
-    good.write_text(json.dumps([make_content("TS-0001").model_dump(mode="json")], ensure_ascii=False))
+    good.write_text(json.dumps([make_content("TS-0001").model_dump(mode="json")],
+                               ensure_ascii=False))
     result = cli("kb", "import", str(good), "--editor", "ed1")
     assert result.exit_code == 0, result.output
     listing = cli("kb", "list")

@@ -21,7 +21,7 @@ def remote(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('kc')}/daoban.db"
     from assistant.settings import Settings
 
-    settings = Settings(database_url=url,  # type: ignore[arg-type]
+    settings = Settings(database_url=url,
                         kiosk={"credentials": CREDENTIALS, "anonymous": "loopback"})
     with TestClient(create_app(settings), client=("203.0.113.7", 40000)) as client:
         yield client

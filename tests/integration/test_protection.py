@@ -50,7 +50,8 @@ def test_each_kiosk_and_token_has_its_own_budget(settings_factory):
 def test_failed_token_attempts_are_throttled(settings_factory):
     with _client(settings_factory, failed_auth_rate="5/minute") as client:
         codes = [
-            client.get("/v1/review/items", headers={"Authorization": f"Bearer wrong-{i}"}).status_code
+            client.get("/v1/review/items",
+                       headers={"Authorization": f"Bearer wrong-{i}"}).status_code
             for i in range(8)
         ]
         assert codes[:5] == [401] * 5
@@ -120,7 +121,7 @@ def test_gate_fails_open_when_redis_is_down():
 
 
 class _Hanging(GenericFakeChatModel):
-    async def _agenerate(self, *args, **kwargs):  # type: ignore[override]
+    async def _agenerate(self, *args, **kwargs):
         await asyncio.sleep(10)
         raise AssertionError("not reached")
 

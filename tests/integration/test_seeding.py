@@ -26,7 +26,7 @@ def test_concurrent_first_starts_seed_once(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=3) as pool:
         loaded = list(
             pool.map(
-                lambda pair: seed_samples_once(*pair, KnowledgeSettings()),
+                lambda pair: seed_samples_once(pair[0], pair[1], KnowledgeSettings()),
                 zip(engines, stores, strict=True),
             )
         )

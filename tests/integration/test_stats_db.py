@@ -159,7 +159,7 @@ def check_answer_ids(sessions: sessionmaker[Session]) -> None:
 
 
 @pytest.fixture
-def sqlite_sessions(tmp_path) -> Iterator[sessionmaker[Session]]:  # type: ignore[no-untyped-def]
+def sqlite_sessions(tmp_path) -> Iterator[sessionmaker[Session]]:
     """A migrated SQLite file."""
     engine = create_db_engine(f"sqlite:///{tmp_path}/stats.db")
     migrate(engine)
@@ -183,7 +183,7 @@ def test_answer_ids_shared_and_unforgeable(sqlite_sessions: sessionmaker[Session
     check_answer_ids(sqlite_sessions)
 
 
-def test_a_failed_write_is_swallowed_and_counted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_write_is_swallowed_and_counted(tmp_path) -> None:
     """Without the table the recorder reports failure instead of raising."""
     engine = create_db_engine(f"sqlite:///{tmp_path}/empty.db")
     recorder = StatsRecorder(make_sessionmaker(engine))

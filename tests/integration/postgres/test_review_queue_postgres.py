@@ -135,7 +135,7 @@ def test_simultaneous_corrections_of_one_matter_aspect_give_409_not_500(pg_db: D
     proposed = pg_db.guard.review.correct(first.id, ALICE, "请带户口簿和准迁证")
     assert proposed.proposal_id is not None
 
-    def other_reviewer_commits_first(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
+    def other_reviewer_commits_first(mapper, connection, target) -> None:
         # Fired just before our INSERT: the other reviewer's transaction inserts and commits
         # its row after our read of the corrections table, the real interleaving of the race.
         with pg_db.sessions.begin() as other:

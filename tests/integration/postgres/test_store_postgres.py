@@ -2,7 +2,11 @@
 
 import pytest
 
-from tests.integration.test_store import check_import_is_all_or_nothing, check_life_cycle, make_store
+from tests.integration.test_store import (
+    check_import_is_all_or_nothing,
+    check_life_cycle,
+    make_store,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.integration]
 

@@ -15,8 +15,10 @@ def _matter():
 
 
 async def test_chat_model_phrases_the_answer_and_keeps_citations():
-    model = GenericFakeChatModel(messages=iter([AIMessage(content="补办身份证请带上户口簿到派出所办理。")]))
-    draft = await ChatComposer(model, timeout_ms=2000).compose("身份证丢了", _matter(), Aspect.MATERIALS)
+    model = GenericFakeChatModel(
+        messages=iter([AIMessage(content="补办身份证请带上户口簿到派出所办理。")]))
+    draft = await ChatComposer(model, timeout_ms=2000).compose(
+        "身份证丢了", _matter(), Aspect.MATERIALS)
     assert draft.composer == "chat"
     assert draft.screen_text.startswith("补办身份证请带上户口簿")
     assert draft.sources[0].section == "申请材料"
@@ -30,7 +32,8 @@ class _SlowModel(GenericFakeChatModel):
 
 async def test_timeout_falls_back_to_extractive():
     model = _SlowModel(messages=iter([AIMessage(content="太慢了")]))
-    draft = await ChatComposer(model, timeout_ms=100).compose("要带什么", _matter(), Aspect.MATERIALS)
+    draft = await ChatComposer(model, timeout_ms=100).compose(
+        "要带什么", _matter(), Aspect.MATERIALS)
     assert draft.composer == "extractive"
 
 

@@ -3,6 +3,8 @@ matter's consultation phone (or 12345), never another matter's text and never a 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
@@ -15,7 +17,7 @@ from tests.factories import make_content, published
 
 def partial(**overrides):
     """A matter whose guide publishes only its name, department and phone."""
-    base = {
+    base: dict[str, Any] = {
         "conditions": [], "materials": [], "process": [], "result": None, "channels": [],
         "time_limit": {}, "fees": [], "unpublished": ["fee", "place"],
         "consultation_phone": "0000-7654328", "kiosk_route": None,

@@ -38,14 +38,15 @@ def test_harmful_requests_are_refused_with_their_reason(
 ) -> None:
     refusal = guard.screen(text).refusal
     assert refusal is not None
-    assert refusal.reason_code.startswith("safety.")
+    assert (refusal.reason_code or "").startswith("safety.")
     if refusal.rail == "topic":  # an earlier rail (lexicon, intent) may name it first
         assert refusal.reason_code == reason
     assert refusal.message_zh
 
 
 @pytest.mark.parametrize(
-    "text", ["给我讲个笑话", "比特币明年能涨到多少", "你觉得哪个球队会夺冠", "帮我写一首关于秋天的诗"]
+    "text",
+    ["给我讲个笑话", "比特币明年能涨到多少", "你觉得哪个球队会夺冠", "帮我写一首关于秋天的诗"],
 )
 def test_chit_chat_and_general_knowledge_are_redirected(guard: Guardrails, text: str) -> None:
     refusal = guard.screen(text).refusal

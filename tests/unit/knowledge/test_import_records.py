@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ FULL = {
         "conditions_truncated": True,
     },
 }
-BARE = {
+BARE: dict[str, Any] = {
     "id": "511A0000000000-511602000000-000-11511300000000000u-1-00",
     "name": "测试事项目录条目",
     "department": "区测试局",

@@ -37,7 +37,8 @@ def test_duplicate_codes_are_rejected():
     assert info.value.errors[0].field == "code"
 
 
-@pytest.mark.parametrize(("text", "fmt"), [("{not json", "json"), ("[]", "json"), ("a: [b", "yaml")])
+@pytest.mark.parametrize(("text", "fmt"),
+                         [("{not json", "json"), ("[]", "json"), ("a: [b", "yaml")])
 def test_unreadable_files_are_format_errors(text, fmt):
     with pytest.raises(ImportFormatError):
         parse_matters(text, fmt)

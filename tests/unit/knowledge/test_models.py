@@ -12,9 +12,10 @@ def test_sample_knowledge_base_is_complete_on_the_6_2_elements():
     for c in contents:
         assert c.source == "sample"
         assert c.name and c.type and c.service_objects and c.conditions
-        assert c.process and c.materials and c.result.name
+        assert c.process and c.materials and c.result and c.result.name
         limit = c.time_limit
-        assert limit.legal_working_days is not None or limit.promised_working_days is not None or limit.notes
+        assert (limit.legal_working_days is not None
+                or limit.promised_working_days is not None or limit.notes)
         assert c.colloquial_names, c.code
 
 

@@ -14,7 +14,7 @@ def thesaurus() -> Thesaurus:
     return Thesaurus.load()
 
 
-def _official(code: str, name: str, department: str = "市人力资源和社会保障局", **extra):
+def _official(code, name, department="市人力资源和社会保障局", **extra):
     """A matter as a real catalogue has it: official name only, no hand-written names."""
     fields = {"aliases": [], "colloquial_names": [], **extra}
     return published(make_content(code, name=name, department=department, **fields))

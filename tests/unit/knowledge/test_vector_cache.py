@@ -20,7 +20,7 @@ class CountingEmbedder(HashingEmbedder):
         super().__init__(dimension=64)
         self.passages = 0
 
-    def encode_passages(self, texts: list[str]):
+    def encode_passages(self, texts):
         self.passages += len(texts)
         return super().encode_passages(texts)
 

@@ -48,7 +48,7 @@ class Recording:
 @pytest.mark.parametrize(("hang", "reason"), [(False, "edge_error"), (True, "edge_timeout")])
 async def test_falls_back_on_error_or_timeout_then_cools_down(hang, reason):
     online, offline = Broken(hang), Recording()
-    output = SpeechOutput([online, offline], timeout_ms=100)
+    output = SpeechOutput([online, offline], timeout_ms=100)  # type: ignore[list-item]
     first = await output.speak("请放置证件", own_text=True)
     assert first.engine is TtsEngine.ESPEAK and first.fallback_reason == reason
     await output.speak("请取走证件", own_text=True)
@@ -57,7 +57,7 @@ async def test_falls_back_on_error_or_timeout_then_cools_down(hang, reason):
 
 async def test_text_is_normalized_and_cached():
     offline = Recording()
-    output = SpeechOutput([offline])
+    output = SpeechOutput([offline])  # type: ignore[list-item]
     one = await output.speak("20个工作日", pace=Pace.ELDERLY, cache=True)
     two = await output.speak("20个工作日", pace=Pace.ELDERLY, cache=True)
     assert one.spoken_text == "二十个工作日" and two.cached and len(offline.seen) == 1
@@ -65,7 +65,7 @@ async def test_text_is_normalized_and_cached():
 
 async def test_client_text_is_not_kept_but_may_hit_a_system_prompt():
     offline = Recording()
-    output = SpeechOutput([offline])
+    output = SpeechOutput([offline])  # type: ignore[list-item]
     client_text = "我叫王小明，电话13812345678"
     await output.speak(client_text)
     again = await output.speak(client_text)
@@ -76,7 +76,7 @@ async def test_client_text_is_not_kept_but_may_hit_a_system_prompt():
 
 
 async def test_limits_and_total_failure():
-    output = SpeechOutput([Broken()], max_chars=10)
+    output = SpeechOutput([Broken()], max_chars=10)  # type: ignore[list-item]
     with pytest.raises(TextError):
         await output.speak("  ")
     with pytest.raises(TextTooLongError):
@@ -106,7 +106,7 @@ class Online(Recording):
 
 async def test_client_text_never_reaches_the_online_voice():
     online, offline = Online(), Recording()
-    output = SpeechOutput([online, offline])
+    output = SpeechOutput([online, offline])  # type: ignore[list-item]
     citizen = await output.speak("我叫王小明，身份证1101 0119 9003 0775 78")
     assert online.seen == [] and citizen.engine is TtsEngine.ESPEAK
     assert citizen.fallback_reason == "edge_client_text"
