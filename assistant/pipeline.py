@@ -249,7 +249,7 @@ class Pipeline:
         topicless = self._topicless(screened.question_text, intent)
         matter = self._resolve(intent, state, confident, topicless=topicless)
         same_name = self._same_name(confident)
-        if matter is not None and same_name and matter.code == same_name[0].matter.code:
+        if same_name and (matter is None or matter.code == same_name[0].matter.code):
             return self._clarify(
                 intent, screened, same_name, labelled=True, session_id=turn.session_id
             )
