@@ -67,8 +67,11 @@ def install(app: FastAPI, snapshot: Callable[[], tuple[int, float, dict[str, boo
         snapshot: Returns (published matters, index build time as Unix seconds, component
             name → live) at scrape time; raises nothing.
     """
-    Instrumentator(excluded_handlers=["/metrics"],
-                   should_group_status_codes=False).instrument(app)
+    # Each app has its own registry for the HTTP metrics (several apps in one process, as in
+    # tests, would otherwise share the first app's); daoban's counters are process-wide.
+    http_registry = CollectorRegistry()
+    Instrumentator(excluded_handlers=["/metrics"], should_group_status_codes=False,
+                   registry=http_registry).instrument(app)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
@@ -77,8 +80,10 @@ def install(app: FastAPI, snapshot: Callable[[], tuple[int, float, dict[str, boo
         INDEX_AGE.set(max(0.0, time.time() - built_at) if built_at else 0.0)
         for name, live in components.items():
             COMPONENT.labels(component=name).set(1 if live else 0)
-        registry = REGISTRY
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # every worker's values, from files
             registry = CollectorRegistry()
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+            body = generate_latest(registry)
+        else:
+            body = generate_latest(http_registry) + generate_latest(REGISTRY)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
