@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from guardrails.errors import AuthenticationRequiredError, ForbiddenRoleError, GuardrailsError
@@ -32,6 +32,10 @@ from guardrails.models import (
 from guardrails.policy import Guardrails
 
 router = APIRouter(prefix="/v1", tags=["review"])
+
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL integer; larger ids gave a 500 (issue 12)
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Row id (1 … 2³¹−1)")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="Rows to skip")]
 
 
 def get_guardrails(request: Request) -> Guardrails:
@@ -145,7 +149,7 @@ def list_items(
     reason_code: Annotated[str | None, Query(max_length=64)] = None,
     kiosk_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ReviewPage:
     """Flagged turns, newest first, filtered by status, reason code and kiosk."""
     return guard.review.list(
@@ -154,31 +158,32 @@ def list_items(
 
 
 @router.get("/review/items/{item_id}", response_model=ReviewItem)
-def get_item(item_id: int, guard: GuardDep, _who: ReaderDep) -> ReviewItem:
+def get_item(item_id: RowId, guard: GuardDep, _who: ReaderDep) -> ReviewItem:
     """One flagged turn."""
     return guard.review.get(item_id)
 
 
 @router.post("/review/items/{item_id}/claim", response_model=ReviewItem)
-def claim_item(item_id: int, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+def claim_item(item_id: RowId, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
     """Take an item to review."""
     return guard.review.claim(item_id, who)
 
 
 @router.post("/review/items/{item_id}/approve", response_model=ReviewItem)
-def approve_item(item_id: int, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+def approve_item(item_id: RowId, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
     """Approve the answer as given."""
     return guard.review.approve(item_id, who)
 
 
 @router.post("/review/items/{item_id}/reject", response_model=ReviewItem)
-def reject_item(item_id: int, body: RejectBody, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+def reject_item(item_id: RowId, body: RejectBody, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
     """Reject the answer."""
     return guard.review.reject(item_id, who, body.note)
 
 
 @router.post("/review/items/{item_id}/correct", response_model=ReviewItem)
-def correct_item(item_id: int, body: CorrectBody, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+def correct_item(item_id: RowId, body: CorrectBody, guard: GuardDep,
+                 who: ReviewerDep) -> ReviewItem:
     """Propose a corrected answer; it goes live when a second reviewer approves it."""
     return guard.review.correct(
         item_id, who, body.text, matter_code=body.matter_code, aspect=body.aspect
@@ -187,7 +192,7 @@ def correct_item(item_id: int, body: CorrectBody, guard: GuardDep, who: Reviewer
 
 @router.post("/review/items/{item_id}/overturn", response_model=ReviewItem)
 def overturn_item(
-    item_id: int, body: OverturnBody, guard: GuardDep, who: ReviewerDep
+    item_id: RowId, body: OverturnBody, guard: GuardDep, who: ReviewerDep
 ) -> ReviewItem:
     """Propose that a refusal (``review.refusal``) was wrong; a second reviewer approves it."""
     term = body.allow_term.strip() if body.allow_term else None
@@ -201,9 +206,9 @@ def list_proposals(
     status: ProposalStatus | None = None,
     kind: ProposalKind | None = None,
     matter_code: Annotated[str | None, Query(max_length=64)] = None,
-    review_item_id: Annotated[int | None, Query(ge=1)] = None,
+    review_item_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ProposalPage:
     """Corrections and overturns, newest first: awaiting a second reviewer, live or past."""
     return guard.review.proposals.list(
@@ -213,20 +218,20 @@ def list_proposals(
 
 
 @router.get("/review/proposals/{proposal_id}", response_model=Proposal)
-def get_proposal(proposal_id: int, guard: GuardDep, _who: ReaderDep) -> Proposal:
+def get_proposal(proposal_id: RowId, guard: GuardDep, _who: ReaderDep) -> Proposal:
     """One proposal."""
     return guard.review.proposals.get(proposal_id)
 
 
 @router.post("/review/proposals/{proposal_id}/approve", response_model=Proposal)
-def approve_proposal(proposal_id: int, guard: GuardDep, who: ReviewerDep) -> Proposal:
+def approve_proposal(proposal_id: RowId, guard: GuardDep, who: ReviewerDep) -> Proposal:
     """Put a proposal live (four-eyes: 403 for its own proposer, 409 when not proposed)."""
     return guard.review.proposals.approve(proposal_id, who)
 
 
 @router.post("/review/proposals/{proposal_id}/reject", response_model=Proposal)
 def reject_proposal(
-    proposal_id: int, body: NoteBody, guard: GuardDep, who: ReviewerDep
+    proposal_id: RowId, body: NoteBody, guard: GuardDep, who: ReviewerDep
 ) -> Proposal:
     """Turn a proposal down; its item goes back to the queue."""
     return guard.review.proposals.reject(proposal_id, who, body.note)
@@ -234,7 +239,7 @@ def reject_proposal(
 
 @router.post("/review/proposals/{proposal_id}/withdraw", response_model=Proposal)
 def withdraw_proposal(
-    proposal_id: int, body: NoteBody, guard: GuardDep, who: ReviewerDep
+    proposal_id: RowId, body: NoteBody, guard: GuardDep, who: ReviewerDep
 ) -> Proposal:
     """Withdraw one's own proposal, or any live one (it stops applying at once)."""
     return guard.review.proposals.withdraw(proposal_id, who, body.note)
@@ -245,7 +250,7 @@ def training_examples(
     guard: GuardDep,
     _who: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[TrainingExample]:
     """Overturned refusals (redacted, label ``benign``): training data for the classifiers."""
     return guard.review.proposals.training_examples(limit=limit, offset=offset)

@@ -119,7 +119,9 @@ async def recognize(
     request: Request,
     speech: SpeechDep,
     _who: KioskIdentityDep,
-    sample_rate_hz: Annotated[int | None, Query(description="Rate of raw PCM bodies (Hz)")] = None,
+    sample_rate_hz: Annotated[
+        int | None, Query(ge=1, le=192_000, description="Rate of raw PCM bodies (Hz)")
+    ] = None,
 ) -> AsrResponse:
     """Recognize one utterance (WAV, or raw PCM with ``sample_rate_hz``)."""
     body = await _read_body(request, speech.settings.max_upload_bytes)

@@ -162,3 +162,20 @@ def test_metrics_count_routes_and_turns_without_text(settings_factory):
         assert "daoban_index_matters" in text and "daoban_component_up" in text
         assert "110101199003077777" not in text and "身份证" not in text
         assert "/metrics" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_ids_and_offsets_beyond_the_integer_range_are_422_not_500(settings_factory):
+    token = "auditor-token-0123456789"
+    settings = settings_factory(
+        guardrails={"tokens": [{"name": "审计员", "role": "auditor", "token": token}]})
+    paths = ["/v1/review/items/2147483648", "/v1/review/items/9223372036854775808",
+             "/v1/review/items/0", "/v1/review/proposals/99999999999999999999",
+             "/v1/review/items?offset=9223372036854775808",
+             "/v1/review/training-examples?offset=2147483648"]
+    with TestClient(create_app(settings)) as client:
+        for path in paths:
+            response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 422, (path, response.text)
+            assert response.json()["code"] == "request.invalid"
+        assert client.get("/v1/review/items/2147483647",
+                          headers={"Authorization": f"Bearer {token}"}).status_code == 404
