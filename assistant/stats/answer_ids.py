@@ -105,6 +105,8 @@ class AnswerIds:
         Raises:
             InvalidAnswerIdError: malformed, bad signature, or older than the window.
         """
+        if not answer_id.isascii():  # ids are base64url + hex: anything else is not one of ours
+            raise InvalidAnswerIdError
         payload, _, mac = answer_id.partition(".")
         if not payload or not hmac.compare_digest(mac.encode(), self._mac(payload).encode()):
             raise InvalidAnswerIdError
