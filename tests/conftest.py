@@ -27,7 +27,17 @@ SEMANTIC_OFF = ("DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL", "false")
 channels unless they ask for the semantic one (tests/models does, with the real model). Set
 at import too, so module- and session-scoped runtimes (built before any function-scoped
 fixture runs) see it."""
-os.environ[SEMANTIC_OFF[0]] = SEMANTIC_OFF[1]
+TEST_DEFAULTS = (
+    SEMANTIC_OFF,
+    # The in-process test client calls from "testclient", not loopback, and a module's tests
+    # send hundreds of requests a minute: kiosk credentials and rate limits have their own
+    # tests (tests/integration/test_protection.py, test_kiosk_credentials.py).
+    ("DAOBAN_KIOSK__ANONYMOUS", "allow"),
+    ("DAOBAN_PROTECTION__ENABLED", "false"),
+)
+"""Set at import as well as per test, so module-scoped apps see them too."""
+for _name, _value in TEST_DEFAULTS:
+    os.environ[_name] = _value
 
 
 @pytest.fixture(autouse=True)
@@ -36,12 +46,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("DAOBAN_") and name != "DAOBAN_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
-    monkeypatch.setenv(*SEMANTIC_OFF)
-    # The in-process test client calls from "testclient", not loopback, and a module's tests
-    # send hundreds of requests a minute: kiosk credentials and rate limits have their own
-    # tests (tests/integration/test_protection.py, test_kiosk_credentials.py).
-    monkeypatch.setenv("DAOBAN_KIOSK__ANONYMOUS", "allow")
-    monkeypatch.setenv("DAOBAN_PROTECTION__ENABLED", "false")
+    for name, value in TEST_DEFAULTS:
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture

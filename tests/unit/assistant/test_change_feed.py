@@ -9,7 +9,7 @@ from assistant.composition.change_feed import ChangeFeed, ChangeKind
 from assistant.database import create_db_engine, make_sessionmaker, migrate
 
 
-def _sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _sessions(tmp_path: Path):
     engine = create_db_engine(f"sqlite:///{tmp_path}/feed.db")
     migrate(engine)
     return make_sessionmaker(engine)
