@@ -27,6 +27,8 @@ SEMANTIC_OFF = ("DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL", "false")
 channels unless they ask for the semantic one (tests/models does, with the real model). Set
 at import too, so module- and session-scoped runtimes (built before any function-scoped
 fixture runs) see it."""
+TEST_CACHE = Path(__file__).resolve().parents[1] / "var" / "test-cache"
+
 TEST_DEFAULTS = (
     SEMANTIC_OFF,
     # The in-process test client calls from "testclient", not loopback, and a module's tests
@@ -34,6 +36,10 @@ TEST_DEFAULTS = (
     # tests (tests/integration/test_protection.py, test_kiosk_credentials.py).
     ("DAOBAN_KIOSK__ANONYMOUS", "allow"),
     ("DAOBAN_PROTECTION__ENABLED", "false"),
+    # Trained classifiers and snapshots are keyed by their data: one folder for the whole run,
+    # so each app (in process or a browser test's server, whatever its cwd) trains once.
+    ("DAOBAN_GUARDRAILS__TOPIC_CACHE_DIR", str(TEST_CACHE / "guardrails")),
+    ("DAOBAN_SNAPSHOT_DIR", str(TEST_CACHE / "snapshots")),
 )
 """Set at import as well as per test, so module-scoped apps see them too."""
 for _name, _value in TEST_DEFAULTS:

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from evals.bench.http import free_port, stop_service
+from tests.conftest import TEST_DEFAULTS
 
 CHROMIUM = os.environ.get("DAOBAN_TEST_CHROMIUM", "/usr/bin/chromium")
 START_TIMEOUT_S = float(os.environ.get("DAOBAN_TEST_SERVER_START_S", "240"))
@@ -49,6 +50,7 @@ def start_server(
     port = free_port()
     database_url = f"sqlite:///{workdir}/daoban.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAOBAN_")}
+    env.update(TEST_DEFAULTS)
     env.update(
         DAOBAN_DATABASE_URL=database_url,
         DAOBAN_LOG_LEVEL="DEBUG",
