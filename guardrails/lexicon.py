@@ -276,6 +276,11 @@ class Lexicon:
         """Every term and allow phrase, in insertion order."""
         return list(self._terms.values())
 
+    def source_of(self, term: str, category: str) -> str:
+        """Where ``term`` of ``category`` came from: ``bundled`` (also if unknown) or ``reviewer``."""
+        item = self._terms.get((term, category))
+        return item.source if item is not None else "bundled"
+
     def __len__(self) -> int:
         return sum(1 for term, category in self._terms if category != ALLOW)
 

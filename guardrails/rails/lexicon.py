@@ -52,12 +52,23 @@ class LexiconInputRail:
         ``via`` tells which kind decided. Hits of the categories the policy has confirmed by
         meaning (``lexicon.meaning_confirmed``: words with legitimate government uses, such
         as 枪支 in a licensing matter's name) are dropped when the text reads as a guidance
-        request with low harm.
+        request with low harm, except terms a reviewer added (they always apply).
         """
-        hits = self._source.lexicon.scan(state.text)
-        confirmable = any(h.category in self._confirmed for h in hits)
+        lexicon = self._source.lexicon
+        hits = lexicon.scan(state.text)
+        # A term a reviewer added is a person's decision: it binds whatever the meaning check
+        # says; only the bundled terms of confirmed categories yield to it.
+        confirmable = any(
+            h.category in self._confirmed and lexicon.source_of(h.term, h.category) == "bundled"
+            for h in hits
+        )
         if confirmable and self._meaning is not None and self._meaning.benign_guidance(state):
-            hits = [h for h in hits if h.category not in self._confirmed]
+            hits = [
+                h
+                for h in hits
+                if h.category not in self._confirmed
+                or lexicon.source_of(h.term, h.category) != "bundled"
+            ]
         if not hits:
             return verdict("input", self.name)
         refusing = [h for h in hits if self._decisions.get(h.category, "refuse") == "refuse"]
