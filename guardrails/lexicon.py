@@ -277,7 +277,7 @@ class Lexicon:
         return list(self._terms.values())
 
     def source_of(self, term: str, category: str) -> str:
-        """Where ``term`` of ``category`` came from: ``bundled`` (also if unknown) or ``reviewer``."""
+        """Where ``term`` of ``category`` came from: ``bundled`` (or unknown), ``reviewer``."""
         item = self._terms.get((term, category))
         return item.source if item is not None else "bundled"
 
