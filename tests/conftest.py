@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,10 +41,18 @@ TEST_DEFAULTS = (
     # so each app (in process or a browser test's server, whatever its cwd) trains once.
     ("DAOBAN_GUARDRAILS__TOPIC_CACHE_DIR", str(TEST_CACHE / "guardrails")),
     ("DAOBAN_SNAPSHOT_DIR", str(TEST_CACHE / "snapshots")),
+    # No recognizer unless a test names one (asr_model_path for vosk; the Whisper tests build
+    # theirs): "auto" would load Whisper in the background of every test app.
+    ("DAOBAN_SPEECH__ASR_ENGINE", "vosk"),
 )
 """Set at import as well as per test, so module-scoped apps see them too."""
 for _name, _value in TEST_DEFAULTS:
     os.environ[_name] = _value
+
+# libvosk's initialiser blocked forever on a mutex when it was first loaded after
+# ctranslate2 (faster-whisper) in the same process: load it first, in the main thread.
+with contextlib.suppress(ImportError):
+    import vosk  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
