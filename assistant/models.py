@@ -73,7 +73,10 @@ class Answer(_Frozen):
     lang: Literal["zh", "en"] = Field(default="zh", description="Language of the answer's lead")
     language_note: str | None = Field(
         default=None,
-        description="English mode: says plainly that the content below is Chinese only",
+        description=(
+            "English mode: says plainly that the content below is Chinese only; the same "
+            "sentence is also inside screen_text, so a client showing it apart removes it there"
+        ),
     )
 
 

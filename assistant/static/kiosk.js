@@ -227,10 +227,17 @@
   function render(result) {
     const answer = result.answer;
     $("route-panel").hidden = true;
-    $("answer-text").textContent = answer.screen_text;
+    /* English mode: the API's screen_text is complete on its own and already says the note
+       (clients that show only screen_text never switch language silently); the page shows
+       the note once, in its own box, so it is taken out of the text here. */
+    const noteText = answer.language_note || "";
+    const screenText = noteText && answer.screen_text.includes(noteText)
+      ? answer.screen_text.replace(noteText, "").replace(/\n{3,}/g, "\n\n").trim()
+      : answer.screen_text;
+    $("answer-text").textContent = screenText;
     const note = $("answer-note");
-    note.textContent = answer.language_note || "";
-    note.hidden = !answer.language_note;
+    note.textContent = noteText;
+    note.hidden = !noteText;
     $("sources").textContent = (result.sources || []).length
       ? `${t("source")}：` + result.sources.map((s) => `${s.matter_name}（${s.section}）`).join("；")
       : "";

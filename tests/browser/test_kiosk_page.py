@@ -133,7 +133,12 @@ def test_english_mode_interface_and_answer(page):
     assert page.is_visible("#label-en")
     text = ask(page, "How do I apply for a passport")
     assert page.is_visible("#answer-note")
-    assert "Chinese only" in page.inner_text("#answer-note")
+    note = page.inner_text("#answer-note")
+    assert "Chinese only" in note
+    # the API's screen_text also carries the note (for clients without a note box): once here
+    assert page.inner_text("#answer").count("Chinese only") == 1
+    assert page.inner_text("body").count(note) == 1
+    assert text.splitlines()[0].isascii(), "the English lead stays first"
     assert "AI生成，仅供参考" in text
     route = page.locator("#routes button.route").first.inner_text()
     assert route.isascii(), "matters are named in English where they have an English name"
