@@ -34,6 +34,7 @@ from assistant.settings import Settings, load_settings
 from assistant.stats import api as stats_api
 from assistant.stats import web as stats_web
 from assistant.voice import build_voice, form_fields, voice_turn_handler
+from daoban import pages
 from guardrails import api as guardrails_api
 from guardrails import web as guardrails_web
 from kiosk_bridge import api as kiosk_api
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assistant_api.router)
     app.include_router(knowledge_api.router)
     app.include_router(guardrails_api.router)
+    app.include_router(pages.shared_router())  # the back-office pages' shared style sheet
     app.include_router(guardrails_web.build_router())
     app.include_router(kiosk_page.build_router(settings.assistant.hotline))
     app.include_router(speech_api.router)

@@ -1,10 +1,11 @@
 """The content reviewer's web page (GB/T 47483 §9.4.1 b human review, §9.3.3 b audit).
 
-``GET /review`` serves one Jinja2 page and ``GET /review/static/{name}`` its script and style
-sheet, all from this package (no build step, no CDN). The page holds no data of its own: it
-calls the reviewer API (``/v1/review/*``, ``/v1/lexicon/*``) with the role token the reviewer
-types, kept in ``sessionStorage`` only, and shows only what that API returns — review items are
-stored redacted, so the page never sees personal data.
+``GET /review`` serves one Jinja2 page and ``GET /review/static/{name}`` its script, all from
+this package; its style sheet is the back office's shared one (:mod:`daoban.pages`). No build
+step, no CDN. The page holds no data of its own: it calls the reviewer API (``/v1/review/*``,
+``/v1/lexicon/*``) with the role token the reviewer types, kept in ``sessionStorage`` only, and
+shows only what that API returns — review items are stored redacted, so the page never sees
+personal data.
 
 The HTML is sent with a strict Content-Security-Policy (scripts and styles from this origin
 only, no inline script) and ``Cache-Control: no-store``.
@@ -24,12 +25,13 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from daoban.pages import shared_asset
+
 PAGE_PATH = "/review"
 """Where the reviewer page is served."""
 
 ASSETS: dict[str, str] = {
     "review.js": "text/javascript; charset=utf-8",
-    "review.css": "text/css; charset=utf-8",
 }
 """Static files of the page (in ``guardrails/static/``) and their media types."""
 
@@ -48,7 +50,7 @@ def build_router() -> APIRouter:
     """Router of the reviewer page: the template and the static files, read once here.
 
     Returns:
-        A router with ``GET /review`` (HTML) and ``GET /review/static/{name}`` (JS, CSS),
+        A router with ``GET /review`` (HTML) and ``GET /review/static/{name}`` (JS),
         left out of the OpenAPI schema; include it in the app next to ``guardrails.api.router``.
 
     Raises:
@@ -63,6 +65,7 @@ def build_router() -> APIRouter:
     )
     page = environment.get_template("review.html").render(
         asset=lambda name: f"{PAGE_PATH}/static/{name}?v={versions[name]}",
+        shared_asset=shared_asset,
         api_prefix="/v1",
     )
     router = APIRouter(tags=["review-page"], include_in_schema=False)

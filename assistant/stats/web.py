@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from daoban.pages import shared_asset
 from guardrails.web import SECURITY_HEADERS
 
 PAGE_PATH = "/stats"
@@ -42,7 +43,9 @@ def build_router() -> APIRouter:
         autoescape=select_autoescape(["html"]),
     )
     page = environment.get_template("stats.html").render(
-        asset=lambda name: f"{PAGE_PATH}/static/{name}?v={versions[name]}", api_prefix="/v1"
+        asset=lambda name: f"{PAGE_PATH}/static/{name}?v={versions[name]}",
+        shared_asset=shared_asset,
+        api_prefix="/v1",
     )
     router = APIRouter(tags=["stats-page"], include_in_schema=False)
 

@@ -129,6 +129,15 @@ def open_page(cjk_browser: Any, server: LiveServer) -> Iterator[Any]:
     assert problems == []
 
 
+def style_of(page: Any, selector: str, prop: str) -> str:
+    """The computed CSS ``prop`` of the first ``selector``: shows a style sheet was applied."""
+    value: str = page.evaluate(
+        "([s, p]) => getComputedStyle(document.querySelector(s)).getPropertyValue(p)",
+        [selector, prop],
+    )
+    return value
+
+
 def ask(server: LiveServer, question: str) -> str:
     reply = httpx.post(f"{server.url}/v1/ask", json={"question": question}, timeout=30)
     assert reply.status_code == 200
@@ -150,6 +159,8 @@ def test_editor_edit_preview_submit_publish_rollback_retire(
     editor = open_page("/editor", EDITOR)
     expect(editor.locator("#catalogue-count")).to_contain_text("个事项")
     open_matter(editor, "HJ-0004")
+    assert style_of(editor, ".bar", "border-bottom-style") == "solid"  # shared backoffice.css
+    assert style_of(editor, ".form-grid", "display") == "grid"  # the page's editor.css
     conditions = editor.locator("textarea[name=conditions]")
     conditions.fill(conditions.input_value() + "\n" + NEW_CONDITION)
     editor.click("#save-btn")
@@ -266,6 +277,8 @@ def test_statistics_page_draws_charts_from_a_seeded_day(open_page: Any, server: 
     expect(page.locator("body")).to_have_attribute("data-loaded", f"start={day}&end={day}")
     expect(page.locator("#kpis")).to_contain_text("咨询总量")
     expect(page.locator("#matters tbody tr")).to_have_count(5)
+    assert style_of(page, ".bar", "border-bottom-style") == "solid"  # shared backoffice.css
+    assert style_of(page, ".chart", "height") == "320px"  # the page's stats.css
     hourly = page.evaluate(
         "echarts.getInstanceByDom(document.getElementById('chart-hourly'))"
         ".getOption().series[0].data"

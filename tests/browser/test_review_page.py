@@ -144,6 +144,8 @@ def _trail(session: Session, item_id: int) -> list[tuple[str, str]]:
 
 def test_wrong_token_shows_error_and_no_queue(page: Any) -> None:
     login(page, "not-a-valid-token-123456")
+    border = "getComputedStyle(document.querySelector('.bar')).borderBottomStyle"
+    assert page.evaluate(border) == "solid"  # the shared backoffice.css applies
     expect(page.locator("#login-error")).to_contain_text("访问令牌无效或已失效")
     expect(page.locator("#workspace")).to_be_hidden()
     assert page.evaluate("sessionStorage.getItem('daoban.reviewToken')") is None
@@ -154,9 +156,11 @@ def test_page_is_local_and_strict(server: LiveServer) -> None:
     response = httpx.get(f"{server.url}/review")
     assert response.status_code == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    for asset in ("review.js", "review.css"):
-        body = httpx.get(f"{server.url}/review/static/{asset}").text
-        assert "http://" not in body and "https://" not in body  # no CDN, nothing remote
+    for asset in ("/review/static/review.js", "/backoffice/static/backoffice.css"):
+        served = httpx.get(f"{server.url}{asset}")
+        assert served.status_code == 200
+        assert "script-src 'self'" in served.headers["content-security-policy"]
+        assert "http://" not in served.text and "https://" not in served.text  # nothing remote
     assert httpx.get(f"{server.url}/review/static/nothing.js").status_code == 404
 
 

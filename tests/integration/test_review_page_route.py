@@ -38,9 +38,9 @@ def test_page_is_served_with_strict_headers(page_client: TestClient) -> None:
     assert "script-src 'self'" in csp and "default-src 'none'" in csp
     assert response.headers["cache-control"] == "no-store"
     assert "内容审核工作台" in response.text and "访问令牌" in response.text
-    assets = re.findall(r'(?:src|href)="(/review/static/[^"]+)"', response.text)
+    assets = re.findall(r'(?:src|href)="(/(?:review|backoffice)/static/[^"]+)"', response.text)
     assert sorted(a.split("?")[0] for a in assets) == [
-        "/review/static/review.css",
+        "/backoffice/static/backoffice.css",
         "/review/static/review.js",
     ]
     for asset in assets:
@@ -53,6 +53,9 @@ def test_unknown_asset_is_404(page_client: TestClient) -> None:
     response = page_client.get("/review/static/../api.py")
     assert response.status_code == 404
     assert page_client.get("/review/static/other.js").status_code == 404
+    assert page_client.get("/review/static/review.css").status_code == 404  # shared now
+    assert page_client.get("/backoffice/static/../pages.py").status_code == 404
+    assert page_client.get("/backoffice/static/other.css").status_code == 404
 
 
 def test_page_is_not_in_the_api_schema(page_client: TestClient) -> None:
@@ -88,6 +91,7 @@ def test_templates_and_static_files_are_package_data() -> None:
     files = [
         *(ROOT / "guardrails" / "templates").iterdir(),
         *(ROOT / "guardrails" / "static").iterdir(),
+        *(ROOT / "daoban" / "static").iterdir(),
     ]
     assert files
     for path in files:
