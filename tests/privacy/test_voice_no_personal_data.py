@@ -4,9 +4,11 @@ The citizen says their name, ID number and phone number. Recognition is the one 
 cannot be made to hear Chinese here (the only vosk model is Korean), so the transcript enters
 through the recognizer: a :class:`ScriptedRecognizer` hears the personal data, behind the real
 speech service, pipeline, guardrails, TTS, database and kiosk bridge. The audio itself is real
-espeak-ng Mandarin speech of the same sentence. The text then goes through ``POST /v1/asr``
-(WAV and raw PCM), ``POST /v1/tts``, ``WS /v1/voice``, ``POST /v1/prefill`` (a sealed card
-carrying the same name, number and address, accepted and refused) and ``daoban kiosk-demo``,
+espeak-ng Mandarin speech of the same sentence, in the voice the product speaks with (the
+configured ``speech.espeak_voice``, ``cmn-latn-pinyin``). The text then goes through
+``POST /v1/asr`` (WAV and raw PCM), ``POST /v1/tts``, ``WS /v1/voice``, ``POST /v1/prefill``
+(a sealed card carrying the same name, number and address, accepted and refused) and
+``daoban kiosk-demo``,
 all with logging at DEBUG. Then the logs (messages and every ``extra`` field), stdout/stderr,
 every database table, the review queue and the TTS prompt cache are scanned: zero hits is the
 only pass.
@@ -17,10 +19,10 @@ WS sends it back as the ``transcript`` frame; every other response frame is scan
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -37,7 +39,8 @@ from kiosk_bridge.idcard import IdCardData
 from kiosk_bridge.sealing import Direction, Sealer
 from speech.asr import ScriptedRecognizer
 from speech.audio import decode_wav
-from speech.service import SpeechService
+from speech.models import TtsEngine
+from speech.service import SpeechService, build_output
 from speech.spoken_text import normalize_for_speech
 from tests.privacy.test_no_personal_data_stored import (
     VALUES,
@@ -95,23 +98,29 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def client(db_url: str, patched_speech: None) -> Iterator[TestClient]:
-    settings = Settings(
+def settings(db_url: str) -> Settings:
+    return Settings(
         database_url=db_url, log_level="DEBUG",
         speech={"tts_engine": "espeak"},  # prompt cache on: it is scanned too
         kiosk={"sm4_key_hex": SM4, "mac_key_hex": MAC, "anonymous": "allow"},
         guardrails={"tokens": [{"token": REVIEWER, "role": "reviewer", "name": "alice"}]},
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings, patched_speech: None) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="module")
-def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The first sentence spoken by espeak-ng's Mandarin voice (digits read one by one)."""
+def spoken_wav(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first sentence in the product's own offline voice (the configured espeak-ng voice,
+    ``cmn-latn-pinyin`` by default; normalized for speech, so digits are read one by one)."""
+    synthesis = asyncio.run(build_output(settings.speech).speak(SPOKEN[0]))
+    assert synthesis.engine is TtsEngine.ESPEAK and synthesis.media_type == "audio/wav"
     wav = tmp_path_factory.mktemp("spoken") / "citizen.wav"
-    subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(wav)], input=SPOKEN[0].encode(),
-                   check=True, capture_output=True)  # fmt: skip
+    wav.write_bytes(synthesis.audio)
     return wav
 
 
