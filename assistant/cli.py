@@ -193,3 +193,25 @@ def ask(
                 console.print(f"→ {route.matter_name}  {route.kiosk_route}  {route.score:.2f}")
     finally:
         services.close()
+
+
+@app.command("build-release")
+def build_release() -> None:
+    """Train the classifiers once on the embedded defaults and ship them with the release.
+
+    Writes ``assistant/composition/release/`` (fitted snapshots, topic model, training vectors,
+    ``MANIFEST.json`` with sha256 of each): a node's first start then loads them instead of
+    training for minutes. Run it after changing the guardrails' training data or models;
+    ``tests/unit/test_release_artefacts.py`` says when it is due.
+    """
+    from assistant.composition.release import RELEASE_DIR, build_release_artefacts
+    from assistant.logs import configure_logging
+    from assistant.settings import load_settings
+
+    configure_logging(load_settings().log_level)
+    manifest = build_release_artefacts()
+    files = manifest["files"]
+    assert isinstance(files, dict)
+    for name in files:
+        size = (RELEASE_DIR / name).stat().st_size
+        console.print(f"{name}  {size / 1e6:.1f} MB")

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.composition.change_feed import ChangeFeed
+from assistant.composition.release import install_release_artefacts
 from assistant.composition.seeding import seed_samples_once
 from assistant.composition.snapshots import FitSnapshots
 from assistant.composition.wiring import attach_shared_state
@@ -99,19 +100,21 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     embedder = build_embedder(settings.knowledge)
     retriever = build_retriever(settings.knowledge, sessions_db, embedder=embedder)
     retriever.warm_up()
-    guardrails = build_guardrails(
-        settings.guardrails, sessions_db, encoder=shared_encoder(embedder)
-    )
+    encoder = shared_encoder(embedder)
+    if encoder is not None and settings.use_release_artefacts:
+        install_release_artefacts(settings.snapshot_dir, settings.guardrails.topic_cache_dir)
+    guardrails = build_guardrails(settings.guardrails, sessions_db, encoder=encoder)
     guardrails.fit_with = FitSnapshots(settings.snapshot_dir).fit
     store = MatterStore(sessions_db, content_check=matter_content_check(guardrails))
-    # The matter words go in before warm-up, so the topic classifier is trained once, with
-    # them; warm-up still precedes the sample import, whose scan needs the reviewers' lexicon.
+    # A first start loads the samples before warm-up: their scan needs only the lexicon (with
+    # the reviewers' changes) and the injection detector, and the topic classifier is then
+    # trained once, on the catalogue it will serve, not once empty and again seeded.
+    if seed:
+        guardrails.prepare_matter_scan()
+        seed_samples_once(engine, store, settings.knowledge)
     published = store.published()
     guardrails.add_domain_terms(domain_terms(published))
     guardrails.warm_up()
-    if seed and seed_samples_once(engine, store, settings.knowledge):
-        published = store.published()
-        guardrails.add_domain_terms(domain_terms(published))
     retriever.rebuild(published)
     store.subscribe(retriever.rebuild)
     store.subscribe(lambda matters: guardrails.add_domain_terms(domain_terms(matters)))

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="Per-node folder of trained-model snapshots shared by the node's workers "
         "(keyed by model code, policy and catalogue; written by the service only)",
     )
+    use_release_artefacts: bool = Field(
+        default=True,
+        description="Copy the fitted classifiers shipped with the release into the node's "
+        "caches when missing (assistant/composition/release): a first start on the bundled "
+        "samples loads them instead of training for minutes",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis (redis://127.0.0.1:6379/0) for dialogue sessions shared by every "
