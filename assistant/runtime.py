@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.composition.change_feed import ChangeFeed
-from assistant.composition.release import install_release_artefacts
+from assistant.composition.release import install_release_artefacts, install_release_passages
 from assistant.composition.seeding import seed_samples_once
 from assistant.composition.snapshots import FitSnapshots
 from assistant.composition.wiring import attach_shared_state
@@ -37,6 +37,7 @@ from knowledge.models import Matter, MatterContent
 from knowledge.retrieve import HybridRetriever
 from knowledge.semantic import build_embedder, build_retriever
 from knowledge.store import MatterStore
+from knowledge.vectors import MatterVectorCache
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     encoder = shared_encoder(embedder)
     if encoder is not None and settings.use_release_artefacts:
         install_release_artefacts(settings.snapshot_dir, settings.guardrails.topic_cache_dir)
+        install_release_passages(MatterVectorCache(sessions_db), encoder.model_id)
     guardrails = build_guardrails(settings.guardrails, sessions_db, encoder=encoder)
     guardrails.fit_with = FitSnapshots(settings.snapshot_dir).fit
     store = MatterStore(sessions_db, content_check=matter_content_check(guardrails))

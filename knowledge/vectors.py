@@ -106,6 +106,20 @@ class MatterVectorCache:
         except SQLAlchemyError as exc:
             logger.warning("vector cache not written: %s", type(exc).__name__)
 
+    def export(self, model: str) -> dict[str, Vectors]:
+        """Every stored vector of ``model`` (hash → (d,) float32), e.g. to ship with a release."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(MatterVectorRow.text_hash, MatterVectorRow.dimension, MatterVectorRow.vector)
+                .where(MatterVectorRow.model == model)
+                .order_by(MatterVectorRow.text_hash)
+            )
+            return {
+                key: np.frombuffer(blob, dtype="<f4").astype(np.float32)
+                for key, dimension, blob in rows
+                if len(blob) == 4 * dimension
+            }
+
     def count(self, model: str | None = None) -> int:
         """Stored vectors (of ``model`` when given)."""
         with self._sessions() as session:

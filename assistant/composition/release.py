@@ -13,7 +13,10 @@ node's caches (the bundled sample catalogue, the default policy, the e5 model da
   training data, encoder and model version;
 - ``guardrails/vectors-*.npz`` — the e5 vectors of the training texts (float16), keyed per
   text by sha1, so a region that imports its own catalogue re-fits on its matter names after
-  embedding only those names (seconds), not the whole corpus again.
+  embedding only those names (seconds), not the whole corpus again;
+- ``knowledge/passages.npz`` — the e5 passage vectors of the bundled sample matters (the
+  semantic channel's index), keyed by the sha256 of each passage and the model id, loaded into
+  the database's vector cache when it holds none of that model.
 
 :func:`install_release_artefacts` copies into the node's cache folders whatever of these is
 missing there, after checking each file's sha256 against ``MANIFEST.json``. The files are
@@ -39,12 +42,16 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.vectors import MatterVectorCache
+
 logger = logging.getLogger(__name__)
 
 RELEASE_DIR = Path(__file__).parent / "release"
 MANIFEST = "MANIFEST.json"
 SNAPSHOTS = "snapshots"
 GUARDRAILS = "guardrails"
+KNOWLEDGE = "knowledge"
+PASSAGES = "passages.npz"
 
 
 class ReleaseArtefactError(RuntimeError):
@@ -137,6 +144,35 @@ def install_release_artefacts(
     return result
 
 
+def install_release_passages(
+    cache: MatterVectorCache, model_id: str, source: Path = RELEASE_DIR
+) -> int:
+    """Load the shipped passage vectors into an empty vector cache of ``model_id``.
+
+    Returns:
+        How many vectors were stored (0: the cache already had vectors of that model, the
+        release has none for it, or the file fails its sha256 check).
+    """
+    name = f"{KNOWLEDGE}/{PASSAGES}"
+    files = read_manifest(source)["files"]
+    assert isinstance(files, dict)
+    path = source / name
+    if name not in files or not path.is_file() or cache.count(model_id) > 0:
+        return 0
+    if _sha256(path) != files[name]:
+        logger.warning("release artefact fails its sha256 check; embedding instead: %s", name)
+        return 0
+    with np.load(path) as data:
+        if str(data["model"]) != model_id:
+            return 0
+        vectors = {
+            str(key): np.asarray(vector, dtype=np.float32)
+            for key, vector in zip(data["keys"].tolist(), data["vectors"], strict=True)
+        }
+    cache.save(model_id, vectors)
+    return len(vectors)
+
+
 def build_release_artefacts(target: Path = RELEASE_DIR) -> dict[str, object]:
     """Train on the embedded defaults in a scratch folder and ship what a first start leaves.
 
@@ -174,12 +210,19 @@ def build_release_artefacts(target: Path = RELEASE_DIR) -> dict[str, object]:
             if encoder is None:
                 raise ReleaseArtefactError("no sentence encoder loaded: nothing worth shipping")
             model_id = encoder.model_id
+            passages = MatterVectorCache(runtime.sessions_db).export(model_id)
         finally:
             runtime.close()
         if target.exists():
             shutil.rmtree(target)
-        (target / SNAPSHOTS).mkdir(parents=True)
-        (target / GUARDRAILS).mkdir(parents=True)
+        for folder in (SNAPSHOTS, GUARDRAILS, KNOWLEDGE):
+            (target / folder).mkdir(parents=True)
+        np.savez_compressed(
+            target / KNOWLEDGE / PASSAGES,
+            model=np.array(model_id),
+            keys=np.array(list(passages)),
+            vectors=np.vstack(list(passages.values())).astype(np.float32),
+        )
         files: dict[str, str] = {}
         for path in sorted((root / SNAPSHOTS).glob("*.joblib")):
             shutil.copyfile(path, target / SNAPSHOTS / path.name)
