@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import pybreaker
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.generate.base import Composer
 from assistant.generate.extractive import (
@@ -28,6 +27,9 @@ from assistant.settings import ChatModelSettings
 from assistant.spoken import to_spoken
 from guardrails.models import Draft
 from knowledge.models import Aspect, Matter
+
+if TYPE_CHECKING:  # LangChain is imported only when a chat model is configured (seconds)
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,8 @@ class ChatComposer:
         """
         if unpublished_element(matter, aspect) is not None:
             return self._fallback.compose_now(matter, aspect)
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         section = section_text(matter, aspect)
         messages = [
             SystemMessage(content=SYSTEM_PROMPT),
