@@ -20,12 +20,9 @@ Usage example::
 
 from __future__ import annotations
 
-import hashlib
-from importlib import resources
+from fastapi import APIRouter
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from daoban.pages import page_router
 
 PAGE_PATH = "/kiosk"
 """Where the kiosk page is served."""
@@ -62,38 +59,12 @@ def build_router(hotline: str = "12345") -> APIRouter:
     Raises:
         jinja2.TemplateNotFound: The package was installed without its templates.
     """
-    package = resources.files("assistant")
-    assets = {name: (package / "static" / name).read_bytes() for name in ASSETS}
-    versions = {name: hashlib.sha256(body).hexdigest()[:12] for name, body in assets.items()}
-    environment = Environment(
-        loader=PackageLoader("assistant", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    page = environment.get_template("kiosk.html").render(
-        asset=lambda name: f"{PAGE_PATH}/static/{name}?v={versions[name]}",
-        api_prefix="/v1",
+    return page_router(
+        package="assistant",
+        path=PAGE_PATH,
+        template="kiosk.html",
+        assets=ASSETS,
+        headers=SECURITY_HEADERS,
+        tag="kiosk-page",
         hotline=hotline,
     )
-    router = APIRouter(tags=["kiosk-page"], include_in_schema=False)
-
-    @router.get(PAGE_PATH, response_class=HTMLResponse)
-    def kiosk_page() -> HTMLResponse:
-        """The kiosk page (static HTML; answers come from the API)."""
-        return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
-
-    @router.get(PAGE_PATH + "/static/{name}")
-    def kiosk_asset(name: str) -> Response:
-        """One static file of the page, cacheable (its URL carries a content hash).
-
-        Raises:
-            HTTPException: 404 when ``name`` is not one of :data:`ASSETS`.
-        """
-        if name not in assets:
-            raise HTTPException(status_code=404)
-        return Response(
-            assets[name],
-            media_type=ASSETS[name],
-            headers={**SECURITY_HEADERS, "Cache-Control": "public, max-age=3600"},
-        )
-
-    return router

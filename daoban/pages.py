@@ -6,11 +6,19 @@ The kiosk screen (``assistant.kiosk_page``) and the three back-office pages — 
 package: no build step, no CDN, no web font, so they work offline. The back-office pages share
 one stylesheet, ``daoban/static/backoffice.css``, served once by :func:`shared_router` at
 :data:`SHARED_PATH` and linked by each page through ``shared_asset(name)`` in its template.
+:func:`page_router` builds each page's router; the back-office pages send
+:data:`BACKOFFICE_HEADERS`, the kiosk screen its own (it also plays audio and uses the
+microphone).
 
 Usage example::
 
-    app.include_router(daoban.pages.shared_router())
-    # a back-office template: <link rel="stylesheet" href="{{ shared_asset('backoffice.css') }}">
+    router = daoban.pages.page_router(
+        package="guardrails", path="/review", template="review.html",
+        assets={"review.js": "text/javascript; charset=utf-8"},
+        headers=daoban.pages.BACKOFFICE_HEADERS, tag="review-page",
+    )
+    app.include_router(router)
+    app.include_router(daoban.pages.shared_router())  # once, for every back-office page
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ from functools import cache
 from importlib import resources
 
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 SHARED_PATH = "/backoffice/static"
 """Where the back-office pages' shared static files are served."""
@@ -41,6 +50,12 @@ BACKOFFICE_HEADERS: dict[str, str] = {
 
 ASSET_CACHE = "public, max-age=3600"
 """``Cache-Control`` of a static file (its URL carries a content hash, so a change is fetched)."""
+
+PAGE_CACHE = "no-store"
+"""``Cache-Control`` of a page's HTML."""
+
+API_PREFIX = "/v1"
+"""Where the pages' scripts find the API (``api_prefix`` in every template)."""
 
 
 def version(body: bytes) -> str:
@@ -105,4 +120,63 @@ def shared_router() -> APIRouter:
     """
     router = APIRouter(tags=["backoffice-static"], include_in_schema=False)
     add_asset_route(router, SHARED_PATH, _shared_bodies(), SHARED_ASSETS, BACKOFFICE_HEADERS)
+    return router
+
+
+def page_router(
+    *,
+    package: str,
+    path: str,
+    template: str,
+    assets: Mapping[str, str],
+    headers: Mapping[str, str],
+    tag: str,
+    **context: object,
+) -> APIRouter:
+    """Router of one page: ``GET {path}`` (HTML) and ``GET {path}/static/{name}`` (its files).
+
+    The template (``{package}/templates/{template}``) is rendered once here with ``asset(name)``
+    (URL of one of ``assets`` with its content hash), ``shared_asset(name)`` (see
+    :func:`shared_asset`), ``api_prefix`` (:data:`API_PREFIX`) and ``context``; the files
+    (``{package}/static/{name}``) are read once here too. The HTML is sent with ``headers`` and
+    ``no-store``, the files with ``headers`` and :data:`ASSET_CACHE`; both routes are left out
+    of the OpenAPI schema.
+
+    Args:
+        package: The package holding ``templates/`` and ``static/``, e.g. ``"guardrails"``.
+        path: URL path of the page, e.g. ``"/review"``.
+        template: File name of the Jinja2 template (autoescaped as HTML).
+        assets: File name in ``static/`` -> its ``Content-Type``; any other name is 404.
+        headers: Security headers (Content-Security-Policy and the like) of every response.
+        tag: OpenAPI tag of the routes (names their operation ids).
+        **context: Further template variables, e.g. ``hotline="12345"``.
+
+    Returns:
+        A router to include in the app.
+
+    Raises:
+        jinja2.TemplateNotFound: The package was installed without its templates.
+        FileNotFoundError: The package was installed without one of ``assets``.
+    """
+    files = resources.files(package)
+    bodies = {name: (files / "static" / name).read_bytes() for name in assets}
+    versions = {name: version(body) for name, body in bodies.items()}
+    environment = Environment(
+        loader=PackageLoader(package, "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    html = environment.get_template(template).render(
+        asset=lambda name: f"{path}/static/{name}?v={versions[name]}",
+        shared_asset=shared_asset,
+        api_prefix=API_PREFIX,
+        **context,
+    )
+    router = APIRouter(tags=[tag], include_in_schema=False)
+
+    @router.get(path, response_class=HTMLResponse)
+    def page() -> HTMLResponse:
+        """The page: static HTML; its data comes from the API."""
+        return HTMLResponse(html, headers={**headers, "Cache-Control": PAGE_CACHE})
+
+    add_asset_route(router, path + "/static", bodies, assets, headers)
     return router

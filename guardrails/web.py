@@ -7,8 +7,9 @@ step, no CDN. The page holds no data of its own: it calls the reviewer API (``/v
 shows only what that API returns — review items are stored redacted, so the page never sees
 personal data.
 
-The HTML is sent with a strict Content-Security-Policy (scripts and styles from this origin
-only, no inline script) and ``Cache-Control: no-store``.
+The HTML is sent with the back office's strict Content-Security-Policy
+(:data:`daoban.pages.BACKOFFICE_HEADERS`: scripts and styles from this origin only, no inline
+script) and ``Cache-Control: no-store``.
 
 Usage example::
 
@@ -18,14 +19,9 @@ Usage example::
 
 from __future__ import annotations
 
-import hashlib
-from importlib import resources
+from fastapi import APIRouter
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
-
-from daoban.pages import shared_asset
+from daoban.pages import BACKOFFICE_HEADERS, page_router
 
 PAGE_PATH = "/review"
 """Where the reviewer page is served."""
@@ -35,59 +31,23 @@ ASSETS: dict[str, str] = {
 }
 """Static files of the page (in ``guardrails/static/``) and their media types."""
 
-SECURITY_HEADERS: dict[str, str] = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-"""Headers of every response of the page: nothing from elsewhere, nothing inline."""
-
 
 def build_router() -> APIRouter:
     """Router of the reviewer page: the template and the static files, read once here.
 
     Returns:
         A router with ``GET /review`` (HTML) and ``GET /review/static/{name}`` (JS),
-        left out of the OpenAPI schema; include it in the app next to ``guardrails.api.router``.
+        left out of the OpenAPI schema; include it in the app next to ``guardrails.api.router``
+        and :func:`daoban.pages.shared_router` (the style sheet).
 
     Raises:
         jinja2.TemplateNotFound: The package was installed without its templates.
     """
-    package = resources.files("guardrails")
-    assets = {name: (package / "static" / name).read_bytes() for name in ASSETS}
-    versions = {name: hashlib.sha256(body).hexdigest()[:12] for name, body in assets.items()}
-    environment = Environment(
-        loader=PackageLoader("guardrails", "templates"),
-        autoescape=select_autoescape(["html"]),
+    return page_router(
+        package="guardrails",
+        path=PAGE_PATH,
+        template="review.html",
+        assets=ASSETS,
+        headers=BACKOFFICE_HEADERS,
+        tag="review-page",
     )
-    page = environment.get_template("review.html").render(
-        asset=lambda name: f"{PAGE_PATH}/static/{name}?v={versions[name]}",
-        shared_asset=shared_asset,
-        api_prefix="/v1",
-    )
-    router = APIRouter(tags=["review-page"], include_in_schema=False)
-
-    @router.get(PAGE_PATH, response_class=HTMLResponse)
-    def review_page() -> HTMLResponse:
-        """The reviewer page (static HTML; data comes from the reviewer API)."""
-        return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
-
-    @router.get(PAGE_PATH + "/static/{name}")
-    def review_asset(name: str) -> Response:
-        """One static file of the page, cacheable (its URL carries a content hash).
-
-        Raises:
-            HTTPException: 404 when ``name`` is not one of :data:`ASSETS`.
-        """
-        if name not in assets:
-            raise HTTPException(status_code=404)
-        return Response(
-            assets[name],
-            media_type=ASSETS[name],
-            headers={**SECURITY_HEADERS, "Cache-Control": "public, max-age=3600"},
-        )
-
-    return router
