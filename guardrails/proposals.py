@@ -35,6 +35,7 @@ from guardrails.models import (
     Role,
     TrainingExample,
 )
+from guardrails.queries import compare_and_set, counted_page
 from guardrails.reasons import ReasonCode
 from guardrails.tables import CorrectionRow, ProposalRow, ReviewItemRow, TrainingExampleRow
 
@@ -340,10 +341,7 @@ class ProposalBoard:
         if review_item_id is not None:
             query = query.where(ProposalRow.review_item_id == review_item_id)
         with self._sessions() as session:
-            count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(
-                query.order_by(ProposalRow.id.desc()).limit(limit).offset(offset)
-            ).all()
+            rows, count = counted_page(session, query, ProposalRow.id.desc(), limit, offset)
             return ProposalPage(data=[_public(r) for r in rows], count=count)
 
     def training_examples(
@@ -439,15 +437,10 @@ class ProposalBoard:
         to: ProposalStatus,
         values: Mapping[str, object],
     ) -> None:
-        result = session.execute(
-            update(ProposalRow)
-            .where(ProposalRow.id == row.id, ProposalRow.status == expected.value)
-            .values(status=to.value, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ProposalStateError()
-        session.refresh(row)
+        compare_and_set(
+            session, row, (ProposalRow.id == row.id, ProposalRow.status == expected.value),
+            {"status": to.value, **values}, ProposalStateError(),
+        )  # fmt: skip
 
     @staticmethod
     def _row(session: Session, proposal_id: int) -> ProposalRow:

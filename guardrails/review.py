@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from guardrails.audit import AuditLog, Clock, utc_now
 from guardrails.errors import ReviewItemNotFoundError, ReviewStateError
 from guardrails.models import Principal, ProposalKind, ReviewItem, ReviewPage, ReviewStatus, Source
 from guardrails.proposals import ProposalBoard
+from guardrails.queries import compare_and_set, counted_page
 from guardrails.reasons import ReasonCode
 from guardrails.tables import ReviewItemRow
 
@@ -148,10 +149,7 @@ class ReviewQueue:
         if kiosk_id:
             query = query.where(ReviewItemRow.kiosk_id == kiosk_id)
         with self._sessions() as session:
-            count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(
-                query.order_by(ReviewItemRow.id.desc()).limit(limit).offset(offset)
-            ).all()
+            rows, count = counted_page(session, query, ReviewItemRow.id.desc(), limit, offset)
             return ReviewPage(data=[_public(r) for r in rows], count=count)
 
     def counts(self) -> dict[str, int]:
@@ -314,15 +312,10 @@ class ReviewQueue:
                 ReviewItemRow.claimed_by == reviewer.name,
             ),
         )
-        result = session.execute(
-            update(ReviewItemRow)
-            .where(ReviewItemRow.id == row.id, open_to_reviewer)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ReviewStateError(_TAKEN)
-        session.refresh(row)
+        compare_and_set(
+            session, row, (ReviewItemRow.id == row.id, open_to_reviewer), values,
+            ReviewStateError(_TAKEN),
+        )  # fmt: skip
 
     @staticmethod
     def _require_open(row: ReviewItemRow, reviewer: Principal) -> None:
