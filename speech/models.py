@@ -128,6 +128,11 @@ class ComponentStatus(_Frozen):
     available: bool
     engine: str
     reason: str = ""
+    state: Literal["absent", "loading", "ready", ""] = Field(
+        default="",
+        description="A lazily loaded model (Whisper): absent (not in this process's memory), "
+        "loading or ready; empty for components without that lifecycle",
+    )
 
 
 class SpeechStatus(_Frozen):

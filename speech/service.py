@@ -47,15 +47,12 @@ class SpeechService:
     def warm_up(self) -> None:
         """Load the recognition model if the recognizer has one (never raises).
 
-        A recognizer with ``warm_up_in_background`` (faster-whisper: seconds to load) loads in
-        a thread, so the service answers typed questions meanwhile.
+        A recognizer that ``loads_lazily`` (faster-whisper: seconds to load, ~150 MB of
+        weights) is not loaded here: it loads on the first recognition of the process, so a
+        worker that never gets audio never holds the model.
         """
-        background = getattr(self.recognizer, "warm_up_in_background", None)
         warm = getattr(self.recognizer, "warm_up", None)
-        if callable(background):
-            background()
-            return
-        if callable(warm):
+        if callable(warm) and not getattr(self.recognizer, "loads_lazily", False):
             warm()
         status = self.recognizer.status()
         if not status.available:
@@ -170,8 +167,9 @@ def build(settings: SpeechSettings, *, recognizer: Recognizer | None = None,
 
 
 def build_recognizer(settings: SpeechSettings) -> Recognizer:
-    """The recognizer ``settings.asr_engine`` names (cheap: models load in ``warm_up``).
+    """The recognizer ``settings.asr_engine`` names; cheap (Whisper loads on first use).
 
+    vosk loads its model in ``warm_up``; Whisper on its first recognition.
     ``auto`` picks vosk when ``asr_model_path`` is set (a deployment chose that model), else
     faster-whisper over the pinned Whisper base (or ``whisper.model_path``); when the voice
     extra is missing, the whisper recognizer reports itself unavailable with the reason.

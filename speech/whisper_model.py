@@ -79,6 +79,18 @@ def verify_model_bin(path: Path, sha256: str, size: int | None = None) -> None:
         raise ModelIntegrityError(f"model.bin sha256 {actual[:16]}… is not the pinned one: refused")
 
 
+def packaged_whisper_present() -> bool:
+    """Whether both packages and all their files are installed (no copying, no hashing)."""
+    sources = [_data_dir(package) for package, _ in PARTS]
+    if any(s is None for s in sources):
+        return False
+    parts = [folder / name for folder, (_, name) in zip(sources, PARTS, strict=True)
+             if folder is not None]
+    side = sources[-1]
+    return (side is not None and all(p.is_file() for p in parts)
+            and all((side / f).is_file() for f in SIDE_FILES))
+
+
 def packaged_whisper_dir(cache_dir: Path | None = None) -> Path | None:
     """The assembled model folder of the installed packages (assembled on first use).
 

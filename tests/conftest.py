@@ -42,7 +42,8 @@ TEST_DEFAULTS = (
     ("DAOBAN_GUARDRAILS__TOPIC_CACHE_DIR", str(TEST_CACHE / "guardrails")),
     ("DAOBAN_SNAPSHOT_DIR", str(TEST_CACHE / "snapshots")),
     # No recognizer unless a test names one (asr_model_path for vosk; the Whisper tests build
-    # theirs): "auto" would load Whisper in the background of every test app.
+    # theirs). "auto" (Whisper) would be harmless now that it loads on first audio only, but a
+    # test app's /v1/asr should not run a 150 MB model by accident.
     ("DAOBAN_SPEECH__ASR_ENGINE", "vosk"),
 )
 """Set at import as well as per test, so module-scoped apps see them too."""

@@ -1,7 +1,16 @@
-"""Whisper recognizer pieces that need no model: prompt, echo detection, integrity check."""
+"""Whisper recognizer pieces that need no model: prompt, echo detection, integrity check, and
+the model's lifecycle (lazy, once per process) with a stand-in model."""
 
 import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from speech.errors import RecognizerUnavailableError
@@ -70,3 +79,85 @@ def test_missing_model_folder_is_reported(tmp_path):
     recognizer.warm_up()
     assert not recognizer.status().available
     assert "no model.bin" in recognizer.status().reason
+
+
+class _FakeModel:
+    """Stands in for faster-whisper's model: one segment of text, no speech probability 0."""
+
+    def transcribe(self, audio, **_options):  # noqa: ANN001, ANN003, ANN201
+        segment = SimpleNamespace(text="居住证怎么办", no_speech_prob=0.01, avg_logprob=-0.2,
+                                  compression_ratio=1.1)
+        return iter([segment]), None
+
+
+def _speech_clip() -> AudioClip:
+    """One second of a loud 440 Hz tone between silences (webrtcvad hears it as voiced)."""
+    t = np.arange(16_000) / 16_000
+    tone = (8000 * np.sin(2 * np.pi * 440 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t)))
+    silence = np.zeros(8000)
+    pcm = np.concatenate([silence, tone, silence]).astype("<i2").tobytes()
+    return AudioClip(pcm=pcm, sample_rate_hz=16_000)
+
+
+def test_model_loads_on_first_recognition_once_per_process(tmp_path, monkeypatch):
+    loads: list[str] = []
+    started, release = threading.Event(), threading.Event()
+
+    def fake_load(self, slot):  # noqa: ANN001, ANN202
+        loads.append("load")
+        started.set()
+        assert release.wait(5)
+        slot.model, slot.folder, slot.state = _FakeModel(), tmp_path, "ready"
+
+    monkeypatch.setattr(WhisperRecognizer, "_installed", lambda self: "")
+    monkeypatch.setattr(WhisperRecognizer, "_load", fake_load)
+    settings = WhisperSettings(model_path=tmp_path)
+    first, second = WhisperRecognizer(settings), WhisperRecognizer(settings)
+    status = first.status()
+    assert (status.state, status.available) == ("absent", True)
+    assert "first recognition" in status.reason
+    clip = _speech_clip()
+    with ThreadPoolExecutor(3) as pool:
+        results = [pool.submit(r.recognize, clip) for r in (first, second, first)]
+        assert started.wait(5)
+        assert first.status().state == second.status().state == "loading"
+        release.set()
+        texts = [r.result(timeout=10).text for r in results]
+    assert loads == ["load"], "one load for the whole process"
+    assert texts == ["居住证怎么办"] * 3
+    assert second.status().state == "ready" and second.model_dir == tmp_path
+    assert WhisperRecognizer(WhisperSettings(model_path=tmp_path, beam_size=3)).state == "ready"
+
+
+def test_a_refused_model_is_not_retried_on_every_recognition(tmp_path):
+    (tmp_path / "model.bin").write_bytes(b"tampered")
+    recognizer = WhisperRecognizer(WhisperSettings(model_path=tmp_path, model_sha256="b" * 64))
+    assert recognizer.status().available  # the file is there: not checked until first use
+    for _ in range(2):
+        with pytest.raises(RecognizerUnavailableError):
+            recognizer.recognize(_speech_clip())
+    status = recognizer.status()
+    assert (status.available, status.state) == (False, "absent")
+    assert "refused" in status.reason
+
+
+def test_building_the_service_loads_nothing(tmp_path):
+    """The app's start-up path (build + warm_up + status) imports neither faster-whisper nor
+    CTranslate2 and reads no model: checked in a fresh interpreter."""
+    script = (
+        "import json, sys\n"
+        "from speech.service import build\n"
+        "from speech.settings import SpeechSettings\n"
+        "service = build(SpeechSettings(asr_engine='auto'))\n"
+        "service.warm_up()\n"
+        "status = service.status().asr\n"
+        "print(json.dumps({'state': status.state, 'engine': status.engine,\n"
+        "    'heavy': sorted(m for m in ('faster_whisper', 'ctranslate2', 'av', 'opencc',\n"
+        "                                'wetext') if m in sys.modules)}))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, check=True, timeout=120)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"state": "absent", "engine": "faster-whisper", "heavy": []}
+    assert not any(tmp_path.rglob("model.bin*")), "the parts were not even assembled"
