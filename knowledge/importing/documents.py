@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError
 
 from knowledge.errors import FieldIssue, ImportFormatError, ImportValidationError
-from knowledge.importing.guide import safe_code
+from knowledge.importing.guide import MatterValidation
 from knowledge.models import Matter, MatterContent
 
 FileFormat = Literal["json", "yaml"]
@@ -75,43 +74,15 @@ def validate_documents(items: list[Any]) -> list[MatterContent]:
         ImportValidationError: one or more matters are invalid, or codes repeat; ``errors``
             lists every problem as (matter index, code, field, message), without input values.
     """
-    issues: list[FieldIssue] = []
-    contents: list[MatterContent] = []
-    seen: dict[str, int] = {}
+    validation = MatterValidation()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            issues.append(FieldIssue(index=index, code=None, field="", message="not an object"))
-            continue
-        code = safe_code(item.get("code"))
-        payload = {k: v for k, v in item.items() if k not in BOOKKEEPING}
-        try:
-            content = MatterContent.model_validate(payload)
-        except ValidationError as exc:
-            issues.extend(
-                FieldIssue(
-                    index=index,
-                    code=code,
-                    field=".".join(str(part) for part in error["loc"]),
-                    message=error["msg"],
-                )
-                for error in exc.errors(include_input=False, include_url=False)
+            validation.issues.append(
+                FieldIssue(index=index, code=None, field="", message="not an object")
             )
             continue
-        if content.code in seen:
-            issues.append(
-                FieldIssue(
-                    index=index,
-                    code=content.code,
-                    field="code",
-                    message=f"duplicate code, first at index {seen[content.code]}",
-                )
-            )
-            continue
-        seen[content.code] = index
-        contents.append(content)
-    if issues:
-        raise ImportValidationError(issues)
-    return contents
+        validation.add(index, {k: v for k, v in item.items() if k not in BOOKKEEPING})
+    return validation.contents()
 
 
 def parse_matters(text: str, fmt: FileFormat) -> list[MatterContent]:

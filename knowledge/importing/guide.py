@@ -5,13 +5,14 @@ a field mapping) is first read into :class:`GuideFields`: the guide's elements a
 lists, keyed by matter field. :func:`build_payload` normalises them (time limits, phones, lists,
 fees, places) into a :class:`knowledge.models.MatterContent` payload, marks what the guide does
 not publish (fee and place, which the content alone cannot tell) and returns report notes;
-:func:`validate_payloads` validates a whole file and reports every problem of every matter.
+:func:`validate_payloads` validates a whole file and reports every problem of every matter (with
+:class:`MatterValidation`, which the YAML/JSON import uses too).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,6 +223,68 @@ def safe_code(value: object) -> str | None:
     return None if ric.is_valid(value) else value
 
 
+class MatterValidation:
+    """Validates a file's matter payloads one by one, keeping every problem of every matter.
+
+    A payload that fails :class:`MatterContent` adds one issue per failing field; a code seen
+    earlier in the file adds a ``code`` issue naming the first index. Issues carry no input
+    values, and a code only as :func:`safe_code` lets it be shown.
+
+    Usage example::
+
+        validation = MatterValidation()
+        for index, payload in enumerate(payloads):
+            validation.add(index, payload)
+        contents = validation.contents()   # ImportValidationError if any issue
+    """
+
+    def __init__(self) -> None:
+        self.issues: list[FieldIssue] = []
+        self._contents: list[MatterContent] = []
+        self._seen: dict[str, int] = {}
+
+    def add(self, index: int, payload: Mapping[str, Any]) -> MatterContent | None:
+        """Validate the payload at ``index`` (position in the file); None when it is refused."""
+        code = safe_code(payload.get("code"))
+        try:
+            content = MatterContent.model_validate(payload)
+        except ValidationError as exc:
+            self.issues.extend(
+                FieldIssue(
+                    index=index,
+                    code=code,
+                    field=".".join(str(part) for part in error["loc"]),
+                    message=error["msg"],
+                )
+                for error in exc.errors(include_input=False, include_url=False)
+            )
+            return None
+        if content.code in self._seen:
+            self.issues.append(
+                FieldIssue(
+                    index=index,
+                    code=code,
+                    field="code",
+                    message=f"duplicate code, first at index {self._seen[content.code]}",
+                )
+            )
+            return None
+        self._seen[content.code] = index
+        self._contents.append(content)
+        return content
+
+    def contents(self) -> list[MatterContent]:
+        """The valid contents in file order.
+
+        Raises:
+            ImportValidationError: any payload was refused; ``errors`` lists every issue as
+                (index, code, field, message).
+        """
+        if self.issues:
+            raise ImportValidationError(self.issues)
+        return self._contents
+
+
 def validate_payloads(
     payloads: Sequence[dict[str, Any]], *, fmt: str, notes: Sequence[list[str]] | None = None
 ) -> ParsedCatalogue:
@@ -236,39 +299,10 @@ def validate_payloads(
         ImportValidationError: one or more payloads are invalid or codes repeat; ``errors``
             lists each problem as (index, code, field, message) without the input values.
     """
-    issues: list[FieldIssue] = []
-    contents: list[MatterContent] = []
-    seen: dict[str, int] = {}
+    validation = MatterValidation()
     by_code: dict[str, list[str]] = {}
     for index, payload in enumerate(payloads):
-        code = safe_code(payload.get("code"))
-        try:
-            content = MatterContent.model_validate(payload)
-        except ValidationError as exc:
-            issues.extend(
-                FieldIssue(
-                    index=index,
-                    code=code,
-                    field=".".join(str(part) for part in error["loc"]),
-                    message=error["msg"],
-                )
-                for error in exc.errors(include_input=False, include_url=False)
-            )
-            continue
-        if content.code in seen:
-            issues.append(
-                FieldIssue(
-                    index=index,
-                    code=code,
-                    field="code",
-                    message=f"duplicate code, first at index {seen[content.code]}",
-                )
-            )
-            continue
-        seen[content.code] = index
-        contents.append(content)
-        if notes is not None and notes[index]:
+        content = validation.add(index, payload)
+        if content is not None and notes is not None and notes[index]:
             by_code[content.code] = list(notes[index])
-    if issues:
-        raise ImportValidationError(issues)
-    return ParsedCatalogue(format=fmt, contents=contents, notes=by_code)
+    return ParsedCatalogue(format=fmt, contents=validation.contents(), notes=by_code)
