@@ -157,11 +157,7 @@ class ProposalBoard:
         """
         now = self._clock()
         with self._sessions.begin() as session:
-            row = self._row(session, proposal_id)
-            if row.status != ProposalStatus.PROPOSED.value:
-                raise ProposalStateError()
-            if row.proposed_by == reviewer.name:
-                raise SameReviewerError()
+            row = self._second_reviewers(session, proposal_id, reviewer)
             values: dict[str, object] = {"decided_by": reviewer.name, "decided_at": now}
             item = session.get(ReviewItemRow, row.review_item_id)
             if row.kind == ProposalKind.CORRECTION.value:
@@ -201,11 +197,7 @@ class ProposalBoard:
         """
         now = self._clock()
         with self._sessions.begin() as session:
-            row = self._row(session, proposal_id)
-            if row.status != ProposalStatus.PROPOSED.value:
-                raise ProposalStateError()
-            if row.proposed_by == reviewer.name:
-                raise SameReviewerError()
+            row = self._second_reviewers(session, proposal_id, reviewer)
             self._transition(session, row, ProposalStatus.PROPOSED, ProposalStatus.REJECTED, {
                 "decided_by": reviewer.name, "decided_at": now,
                 "note": self._redact(note)[:500] or row.note,
@@ -441,6 +433,24 @@ class ProposalBoard:
             session, row, (ProposalRow.id == row.id, ProposalRow.status == expected.value),
             {"status": to.value, **values}, ProposalStateError(),
         )  # fmt: skip
+
+    @classmethod
+    def _second_reviewers(
+        cls, session: Session, proposal_id: int, reviewer: Principal
+    ) -> ProposalRow:
+        """The proposal, if it awaits a decision and ``reviewer`` did not propose it (four-eyes).
+
+        Raises:
+            ProposalNotFoundError: No such proposal.
+            ProposalStateError: It is not (or no longer) proposed.
+            SameReviewerError: ``reviewer`` proposed it.
+        """
+        row = cls._row(session, proposal_id)
+        if row.status != ProposalStatus.PROPOSED.value:
+            raise ProposalStateError()
+        if row.proposed_by == reviewer.name:
+            raise SameReviewerError()
+        return row
 
     @staticmethod
     def _row(session: Session, proposal_id: int) -> ProposalRow:
