@@ -2,11 +2,12 @@
 
 ``daoban eval routing --catalogue FILE`` measures on a region's real list, not on whatever the
 service database holds. The file is read with the project's importer
-(:func:`knowledge.importers.read_matter_file`: daoban YAML/JSON, and the regional record
-format once the importer recognises it). Until then a file of regional records
-(``../shared/realdata/*.jsonl``: ``id``, ``name``, ``department``, ... one JSON object a line)
-is converted here, record by record, into :class:`~knowledge.models.MatterContent` and handed
-to the same store API the importer uses.
+(:func:`knowledge.importers.read_matter_file` for daoban YAML/JSON,
+:func:`knowledge.importing.read_catalogue` for regional records, as ``daoban kb import`` reads
+them). A records file the importer refuses as a whole (``../shared/realdata/*.jsonl``: ``id``,
+``name``, ``department``, ... one JSON object a line) is converted here, record by record,
+into :class:`~knowledge.models.MatterContent`, skipping the invalid ones, and handed to the
+same store API the importer uses.
 
 ``strip_aliases`` removes every hand-written name a matter carries besides its official one
 (aliases, colloquial names, life situations, English names), to measure routing that does not
@@ -28,8 +29,9 @@ from pydantic import ValidationError
 
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings
-from knowledge.errors import ImportFormatError, UnsafeContentError
+from knowledge.errors import ImportValidationError, UnsafeContentError
 from knowledge.importers import read_matter_dir, read_matter_file
+from knowledge.importing import read_catalogue as import_catalogue
 from knowledge.models import Material, MatterContent, MatterType, TimeLimit
 
 logger = logging.getLogger(__name__)
@@ -118,8 +120,9 @@ def read_catalogue(path: Path) -> list[MatterContent]:
     if not _is_regional(path):
         return read_matter_file(path)
     try:
-        return read_matter_file(path)
-    except (ImportFormatError, ValueError):
+        # The product's importer (``daoban kb import``): what a region gets is what is measured.
+        return import_catalogue(path).contents
+    except (ImportValidationError, ValueError):
         pass
     contents: list[MatterContent] = []
     seen: set[str] = set()

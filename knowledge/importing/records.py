@@ -58,6 +58,30 @@ def _cell(value: object) -> Cell:
     return None
 
 
+def _aliases(name: object, extra: Mapping[str, Any]) -> Cell:
+    """The official everyday terms, plus the sub-item (办理项) when it differs from the name.
+
+    A region lists one matter per sub-item under one 事项名称: 保安员证核发 as
+    初次申领保安员证, 遗失补发保安员证, ... The sub-item's name (``extra.sub_task_name``)
+    tells them apart, so it joins the aliases. A sub-item too short to stand alone
+    ("（个人）") is appended to the name: 纳税人涉税信息查询（个人）.
+    """
+    terms = [str(t) for t in _listed(extra.get("aliases"))]
+    sub = extra.get("sub_task_name")
+    if isinstance(sub, str) and (sub := sub.strip()) and isinstance(name, str) and sub != name:
+        bare = sub.strip("（）() ")
+        if sub[0] in "（(" or len(bare) < 4:
+            sub = f"{name}（{bare}）"
+        terms.append(sub)
+    return terms
+
+
+def _listed(value: object) -> list[object]:
+    if isinstance(value, list):
+        return [v for v in value if v is not None]
+    return [] if value is None else [value]
+
+
 def record_fields(record: Mapping[str, Any]) -> GuideFields:
     """The guide fields of one record (see the module docstring for the keys read)."""
     extra = record.get("extra")
@@ -85,7 +109,7 @@ def record_fields(record: Mapping[str, Any]) -> GuideFields:
         address=_cell(record.get("address")),
         legal_basis=_cell(record.get("basis")),
         themes=_cell(extra.get("theme_category")),
-        aliases=_cell(extra.get("aliases")),
+        aliases=_aliases(record.get("name"), extra),
         guide_url=_cell(extra.get("detail_url")),
         apply_url=_cell(extra.get("apply_url")),
         channels=_channels(extra),

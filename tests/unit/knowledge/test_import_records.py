@@ -139,3 +139,24 @@ def test_export_keeps_an_unstated_material_form_on_re_import():
     content = parse_records([FULL]).contents[0]
     again = parse_matters(dump_matters([published(content)], "yaml"), "yaml")[0]
     assert again == content and again.materials[0].form is None
+
+
+def test_sub_items_of_one_matter_name_are_told_apart_by_alias():
+    """One 事项名称 listed once per sub-item (办理项): the sub-item's name becomes an alias."""
+    first = {**FULL, "extra": {**FULL["extra"], "sub_task_name": "初次申领测试证"}}
+    lost = {
+        **FULL,
+        "id": "11440000000000000A1234567890002",
+        "extra": {"sub_task_name": "遗失补发测试证"},
+    }
+    short = {
+        **FULL, "id": "11440000000000000A1234567890003", "extra": {"sub_task_name": "（个人）"}
+    }
+    same = {
+        **FULL, "id": "11440000000000000A1234567890004", "extra": {"sub_task_name": "测试证照核发"}
+    }
+    contents = parse_records([first, lost, short, same]).contents
+    assert contents[0].aliases == ["测试证新申请", "办测试证", "初次申领测试证"]
+    assert contents[1].aliases == ["遗失补发测试证"]
+    assert contents[2].aliases == ["测试证照核发（个人）"]
+    assert contents[3].aliases == []
