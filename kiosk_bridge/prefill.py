@@ -20,10 +20,10 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from daoban.idcard import IdCardField
 from kiosk_bridge.errors import IdCardFormatError
 from kiosk_bridge.idcard import IdCardData
 from kiosk_bridge.sealing import Direction, SealedPayload, Sealer
@@ -33,24 +33,9 @@ logger = logging.getLogger(__name__)
 NOT_FOR_ELIGIBILITY = "预填信息仅用于减少输入，不作为资格审核或办理结论的依据，请核对后提交"
 
 
-class CardSource(StrEnum):
-    """Card fields and derived values a form field can take.
-
-    The same values as the matter model's ``IdCardField``, so the composition root maps one
-    onto the other by value.
-    """
-
-    NAME = "name"
-    SEX = "sex"
-    ETHNICITY = "ethnicity"
-    BIRTH_DATE = "birth_date"
-    ADDRESS = "address"
-    ID_NUMBER = "id_number"
-    ISSUING_AUTHORITY = "issuing_authority"
-    VALID_FROM = "valid_from"
-    VALID_UNTIL = "valid_until"
-    AGE = "age"
-    REGION = "region"
+CardSource = IdCardField
+"""Card fields and derived values a form field can take: the matter model's own list
+(:class:`daoban.idcard.IdCardField`)."""
 
 
 class FormFieldSpec(BaseModel):

@@ -22,6 +22,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from stdnum.cn import ric
 
+from daoban.idcard import IdCardField
+
 MATTER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9\-]{2,63}$"
 """Matter codes (事项编码): letters, digits and hyphens, 3–64 characters. Official codes are
 kept as published (one real 四川 code carries a lower-case letter)."""
@@ -132,26 +134,6 @@ class Channel(StrEnum):
     MOBILE = "mobile"
     KIOSK = "kiosk"
     MAIL = "mail"
-
-
-class IdCardField(StrEnum):
-    """Fields of the resident ID card (GB 11643 number + card face) and values derived from it.
-
-    ``AGE``, ``REGION`` and ``SEX`` may be derived from the number itself; the rest come from
-    the chip read by the kiosk's ID card reader (§8.4).
-    """
-
-    NAME = "name"
-    SEX = "sex"
-    ETHNICITY = "ethnicity"
-    BIRTH_DATE = "birth_date"
-    ADDRESS = "address"
-    ID_NUMBER = "id_number"
-    ISSUING_AUTHORITY = "issuing_authority"
-    VALID_FROM = "valid_from"
-    VALID_UNTIL = "valid_until"
-    AGE = "age"
-    REGION = "region"
 
 
 class Aspect(StrEnum):

@@ -107,9 +107,10 @@ def test_card_repr_hides_values():
     assert "测试甲" not in repr(synthetic_identities()[0])
 
 
-def test_card_sources_mirror_the_matter_models_id_card_fields():
-    # kiosk_bridge imports no sibling, so it keeps its own copy of knowledge's IdCardField;
-    # the composition root maps one onto the other by value, which must not drift
+def test_card_sources_are_the_matter_models_id_card_fields():
+    # kiosk_bridge imports no sibling: both take the one list from daoban.idcard, and the
+    # composition root's mapping by value stays the identity
     from knowledge.models import IdCardField
 
+    assert CardSource is IdCardField
     assert [s.value for s in CardSource] == [f.value for f in IdCardField]
