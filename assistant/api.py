@@ -25,9 +25,12 @@ async def ask(
     The answer carries an ``answer_id`` for the citizen's helpful / not-helpful tap
     (``POST /v1/feedback``); usage is counted after the reply has gone (§10.1). The caller
     is a kiosk (``X-Kiosk-Token``, or anonymous as configured) and may name only itself as
-    ``kiosk_id`` (403 ``kiosk.forbidden``).
+    ``kiosk_id`` (403 ``kiosk.forbidden``), and continue only a session it started (403
+    ``kiosk.session_forbidden``; the first turn of a new session id binds it to the caller).
     """
     who.require(turn.kiosk_id)
+    if turn.session_id is not None:
+        runtime.dialogue.claim(turn.session_id, who.kiosk_id)
     result = await runtime.pipeline.run(turn)
     metrics.count_turn(result, str(turn.channel))
     backoffice = getattr(request.state, "backoffice", None)

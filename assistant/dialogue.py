@@ -4,6 +4,11 @@ The state holds only the matter under discussion and the last aspect asked: no t
 personal data. It lives in a :class:`cachetools.TTLCache`, so an idle session is forgotten
 after ``ttl_s`` seconds, and :meth:`SessionStore.end` drops it when the kiosk says a new
 citizen started or the ID card was removed.
+
+A session belongs to the terminal that started it (:meth:`SessionStore.claim`): the first
+caller to use a session id binds it to its kiosk credential (or to "anonymous" when the call
+carried none, as ``kiosk.anonymous`` allows); any other caller is refused with
+:class:`~kiosk_bridge.errors.SessionForbiddenError` (403 ``kiosk.session_forbidden``).
 """
 
 from __future__ import annotations
@@ -15,7 +20,19 @@ from collections.abc import Callable
 from cachetools import TTLCache
 from pydantic import BaseModel, ConfigDict
 
+from kiosk_bridge.errors import SessionForbiddenError
 from knowledge.models import Aspect
+
+ANONYMOUS_OWNER = "anonymous"
+"""Owner of sessions started without a kiosk credential (see ``kiosk.anonymous``)."""
+
+
+def session_owner(kiosk_id: str | None) -> str:
+    """The owner key of a session started by ``kiosk_id`` (``None``: an anonymous caller).
+
+    Prefixed, so a kiosk named ``anonymous`` is not the anonymous owner.
+    """
+    return f"kiosk:{kiosk_id}" if kiosk_id is not None else ANONYMOUS_OWNER
 
 
 class DialogueState(BaseModel):
@@ -42,7 +59,25 @@ class SessionStore:
         self._states: TTLCache[str, DialogueState] = TTLCache(
             maxsize=max_sessions, ttl=ttl_s, timer=clock
         )
+        self._owners: TTLCache[str, str] = TTLCache(maxsize=max_sessions, ttl=ttl_s, timer=clock)
         self._lock = threading.Lock()
+
+    def claim(self, session_id: str, kiosk_id: str | None) -> None:
+        """Bind ``session_id`` to the calling kiosk, or check that it is bound to it.
+
+        ``kiosk_id`` is the credential's terminal, ``None`` for an anonymous caller. A new
+        session id is bound; the binding lives as long as the session (``ttl_s`` after its
+        last use) and goes with :meth:`end`.
+
+        Raises:
+            SessionForbiddenError: The session belongs to another terminal (403).
+        """
+        owner = session_owner(kiosk_id)
+        with self._lock:
+            current = self._owners.get(session_id)
+            if current is not None and current != owner:
+                raise SessionForbiddenError()
+            self._owners[session_id] = owner
 
     def get(self, session_id: str | None) -> DialogueState:
         """The state of ``session_id`` (empty when unknown, expired or ``None``)."""
@@ -62,6 +97,7 @@ class SessionStore:
         """Forget ``session_id`` now (new citizen, card removed)."""
         with self._lock:
             self._states.pop(session_id, None)
+            self._owners.pop(session_id, None)
 
     def __len__(self) -> int:
         with self._lock:

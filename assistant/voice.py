@@ -16,9 +16,10 @@ import httpx
 
 from assistant.models import IntentKind, Turn, TurnResult
 from assistant.runtime import Runtime
+from guardrails.audit import kiosk_actor
 from kiosk_bridge.api import FormFieldsLookup
 from kiosk_bridge.prefill import CardSource, FormFieldSpec
-from kiosk_bridge.service import KioskBridge
+from kiosk_bridge.service import KioskBridge, PrefillAudit
 from kiosk_bridge.service import build as build_bridge
 from kiosk_bridge.voice_turn import (
     Recognition,
@@ -69,9 +70,27 @@ def build_voice(runtime: Runtime, *, speech: SpeechService | None = None,
     bridge = build_bridge(runtime.settings.kiosk, transport=transport,
                           redis_url=runtime.settings.redis_url)
     bridge.sessions.on_end(lambda session_id, _reason: runtime.dialogue.end(session_id))
+    bridge.prefill_audit = prefill_audit(runtime)
+    bridge.claim_session = lambda session_id, kiosk_id: runtime.dialogue.claim(session_id,
+                                                                               kiosk_id)
     voice = Voice(speech=service, bridge=bridge)
     runtime.health_probes.update(voice.health_probes())
     return voice
+
+
+def prefill_audit(runtime: Runtime) -> PrefillAudit:
+    """The bridge's pre-fill audit hook: one ``kiosk.prefill`` row in the guardrails audit log.
+
+    The actor is the calling terminal (``kiosk:<id>``), the target the matter, the detail the
+    outcome (counts or an error code) — never a card or form value (§9.3.3 b, §9.4.1 d).
+    """
+
+    def record(kiosk_id: str | None, matter_code: str, outcome: str) -> None:
+        runtime.guardrails.audit.record(
+            kiosk_actor(kiosk_id), "kiosk.prefill", f"matter:{matter_code}", outcome
+        )
+
+    return record
 
 
 def matter_phrases(runtime: Runtime) -> list[str]:

@@ -120,7 +120,13 @@ def kiosk_demo(
     """
     if not audio.is_file():
         raise typer.BadParameter(f"no such file: {audio}")
-    report = asyncio.run(_demo(audio.read_bytes(), elderly))
+    from daoban.errors import DaobanError
+
+    try:
+        report = asyncio.run(_demo(audio.read_bytes(), elderly))
+    except DaobanError as exc:  # e.g. a frozen pickup: kiosk.recording_stalled (bounded)
+        console.print(f"[red]{exc.message_zh}[/red] ({exc.code})")
+        raise typer.Exit(code=1) from None
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
         return

@@ -2,7 +2,9 @@
 
 Every route needs a bearer token from ``settings.guardrails.tokens``: no or unknown token →
 401, a token whose role may not do this → 403. Reviewers decide; auditors only read. Every
-decision and lexicon change is audited (§9.3.3 b).
+decision and lexicon change is audited (§9.3.3 b), and so are reads of review items,
+proposals and the audit log itself, and every failed login on any back-office route
+(``auth.failed``, actor ``anonymous``: the presented token is never stored).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from guardrails.audit import ANONYMOUS
 from guardrails.errors import AuthenticationRequiredError, ForbiddenRoleError, GuardrailsError
 from guardrails.models import (
     AuditEntry,
@@ -54,17 +57,30 @@ GuardDep = Annotated[Guardrails, Depends(get_guardrails)]
 def get_principal(request: Request, guard: GuardDep) -> Principal:
     """Who calls: the holder of the bearer token.
 
+    A missing or unknown token is recorded in the audit log (``auth.failed``, target the
+    route's path template, detail ``no token`` / ``unknown token``) before the 401.
+
     Raises:
         AuthenticationRequiredError: No ``Authorization: Bearer`` header or an unknown token.
     """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
+        _failed_login(request, guard, "no token")
         raise AuthenticationRequiredError()
+    presented = token.strip().encode()
     for grant in guard.settings.tokens:
-        if hmac.compare_digest(grant.token.get_secret_value().encode(), token.strip().encode()):
+        if hmac.compare_digest(grant.token.get_secret_value().encode(), presented):
             return Principal(name=grant.name, role=grant.role)
+    _failed_login(request, guard, "unknown token")
     raise AuthenticationRequiredError()
+
+
+def _failed_login(request: Request, guard: Guardrails, why: str) -> None:
+    """Audit a failed login: the route (its template, never ids or query) and why."""
+    route = request.scope.get("route")
+    path = str(getattr(route, "path", "") or request.url.path)
+    guard.audit.record(ANONYMOUS, "auth.failed", f"route:{request.method} {path}", why)
 
 
 def require_reviewer(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
@@ -144,23 +160,31 @@ def whoami(who: ReaderDep) -> Principal:
 @router.get("/review/items", response_model=ReviewPage)
 def list_items(
     guard: GuardDep,
-    _who: ReaderDep,
+    who: ReaderDep,
     status: ReviewStatus | None = None,
     reason_code: Annotated[str | None, Query(max_length=64)] = None,
     kiosk_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> ReviewPage:
-    """Flagged turns, newest first, filtered by status, reason code and kiosk."""
-    return guard.review.list(
+    """Flagged turns, newest first, filtered by status, reason code and kiosk (read audited)."""
+    page = guard.review.list(
         status=status, reason_code=reason_code, kiosk_id=kiosk_id, limit=limit, offset=offset
     )
+    guard.audit.record(
+        who, "review.read", "review:list",
+        _query_detail(status=status, reason_code=reason_code, kiosk_id=kiosk_id, offset=offset,
+                      rows=len(page.data)),
+    )  # fmt: skip
+    return page
 
 
 @router.get("/review/items/{item_id}", response_model=ReviewItem)
-def get_item(item_id: RowId, guard: GuardDep, _who: ReaderDep) -> ReviewItem:
-    """One flagged turn."""
-    return guard.review.get(item_id)
+def get_item(item_id: RowId, guard: GuardDep, who: ReaderDep) -> ReviewItem:
+    """One flagged turn (the read is audited)."""
+    item = guard.review.get(item_id)
+    guard.audit.record(who, "review.read", f"review:{item_id}")
+    return item
 
 
 @router.post("/review/items/{item_id}/claim", response_model=ReviewItem)
@@ -202,7 +226,7 @@ def overturn_item(
 @router.get("/review/proposals", response_model=ProposalPage)
 def list_proposals(
     guard: GuardDep,
-    _who: ReaderDep,
+    who: ReaderDep,
     status: ProposalStatus | None = None,
     kind: ProposalKind | None = None,
     matter_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -211,16 +235,24 @@ def list_proposals(
     offset: Offset = 0,
 ) -> ProposalPage:
     """Corrections and overturns, newest first: awaiting a second reviewer, live or past."""
-    return guard.review.proposals.list(
+    page = guard.review.proposals.list(
         status=status, kind=kind, matter_code=matter_code, review_item_id=review_item_id,
         limit=limit, offset=offset,
     )  # fmt: skip
+    guard.audit.record(
+        who, "proposal.read", "proposal:list",
+        _query_detail(status=status, kind=kind, matter_code=matter_code,
+                      review_item_id=review_item_id, offset=offset, rows=len(page.data)),
+    )  # fmt: skip
+    return page
 
 
 @router.get("/review/proposals/{proposal_id}", response_model=Proposal)
-def get_proposal(proposal_id: RowId, guard: GuardDep, _who: ReaderDep) -> Proposal:
-    """One proposal."""
-    return guard.review.proposals.get(proposal_id)
+def get_proposal(proposal_id: RowId, guard: GuardDep, who: ReaderDep) -> Proposal:
+    """One proposal (the read is audited)."""
+    proposal = guard.review.proposals.get(proposal_id)
+    guard.audit.record(who, "proposal.read", f"proposal:{proposal_id}")
+    return proposal
 
 
 @router.post("/review/proposals/{proposal_id}/approve", response_model=Proposal)
@@ -248,18 +280,21 @@ def withdraw_proposal(
 @router.get("/review/training-examples", response_model=list[TrainingExample])
 def training_examples(
     guard: GuardDep,
-    _who: ReaderDep,
+    who: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     offset: Offset = 0,
 ) -> list[TrainingExample]:
     """Overturned refusals (redacted, label ``benign``): training data for the classifiers."""
-    return guard.review.proposals.training_examples(limit=limit, offset=offset)
+    examples = guard.review.proposals.training_examples(limit=limit, offset=offset)
+    guard.audit.record(who, "training.read", "training:list",
+                       _query_detail(offset=offset, rows=len(examples)))
+    return examples
 
 
 @router.get("/review/audit", response_model=list[AuditEntry])
 def audit_log(
     guard: GuardDep,
-    _who: ReaderDep,
+    who: ReaderDep,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=32)] = None,
     target: Annotated[str | None, Query(max_length=64)] = None,
@@ -268,8 +303,19 @@ def audit_log(
     """Audit log of reviewer decisions and lexicon changes, newest first (§9.3.3 b).
 
     ``target`` narrows to one object, e.g. ``review:7`` (one item's trail) or ``term:illegal``.
+    The read itself is audited (``audit.read``), after the entries were read.
     """
-    return guard.audit.entries(actor=actor, action=action, target=target, limit=limit)
+    entries = guard.audit.entries(actor=actor, action=action, target=target, limit=limit)
+    guard.audit.record(
+        who, "audit.read", "audit:log",
+        _query_detail(actor=actor, action=action, target=target, rows=len(entries)),
+    )  # fmt: skip
+    return entries
+
+
+def _query_detail(**filters: object) -> str:
+    """``key=value`` pairs of the filters given (ids, statuses, codes: never citizen text)."""
+    return " ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, ""))[:500]
 
 
 @router.get("/review/stats", response_model=ReviewStats)

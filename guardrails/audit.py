@@ -1,20 +1,60 @@
 """The guardrails audit log (GB/T 47483 §9.3.3 b): who did what, when, to which object.
 
 Details never hold citizen text: they name ids, statuses, reason codes and lexicon terms.
+
+The actor is always an authenticated identity: a back-office token's holder
+(:class:`~guardrails.models.Principal`, from the server's token list), a kiosk credential's
+terminal (``kiosk:<id>``), the operating-system account running the CLI (``os:<user>``), or
+the service itself (``system``). A self-declared name (``--editor``) is kept only as a
+display name in the detail. Failed logins are recorded with the :data:`ANONYMOUS` actor.
+Timestamps are UTC and timezone-aware (:class:`daoban.timestamps.UtcDateTime`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daoban.timestamps import aware_utc
 from guardrails.models import AuditEntry, Principal
 from guardrails.tables import AuditRow
 
+logger = logging.getLogger(__name__)
+
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated actor that is not a back-office token holder.
+
+    ``name`` (≤ 64 chars) is the identity (``kiosk:K-01``, ``os:deploy``, ``system``); ``role``
+    (≤ 16 chars) says what kind (``kiosk``, ``cli``, ``system``, ``none``).
+    """
+
+    name: str
+    role: str
+
+
+ANONYMOUS = Actor(name="anonymous", role="none")
+"""Who a failed login is recorded as: the presented token is never stored."""
+SYSTEM_ACTOR = Actor(name="system", role="system")
+"""The service itself (first-start seeding of the sample matters)."""
+
+
+def kiosk_actor(kiosk_id: str | None) -> Actor:
+    """The terminal that called (``kiosk:<id>``), or ``kiosk:anonymous`` when allowed anonymous."""
+    return Actor(name=f"kiosk:{kiosk_id or 'anonymous'}"[:64], role="kiosk")
+
+
+def _role(actor: Principal | Actor) -> str:
+    role = actor.role
+    return str(getattr(role, "value", role))[:16]
 
 
 def utc_now() -> datetime:
@@ -32,7 +72,7 @@ class AuditLog:
     def add(
         self,
         session: Session,
-        actor: Principal,
+        actor: Principal | Actor,
         action: str,
         target: str,
         detail: str = "",
@@ -47,16 +87,28 @@ class AuditLog:
         """
         session.add(
             AuditRow(
-                actor=actor.name,
-                role=actor.role.value,
-                action=action,
-                target=target,
-                detail=detail,
+                actor=actor.name[:64],
+                role=_role(actor),
+                action=action[:32],
+                target=target[:64],
+                detail=detail[:1000],
                 at=self._clock(),
                 hash_before=hash_before,
                 hash_after=hash_after,
             )
         )
+
+    def record(
+        self, actor: Principal | Actor, action: str, target: str, detail: str = ""
+    ) -> None:
+        """Record one operation in its own transaction (reads, failed logins, pre-fills).
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the row could not be written (the caller's
+                operation must not go on unaudited).
+        """
+        with self._sessions.begin() as session:
+            self.add(session, actor, action, target, detail)
 
     def entries(
         self,
@@ -83,7 +135,7 @@ class AuditLog:
                     action=r.action,
                     target=r.target,
                     detail=r.detail,
-                    at=r.at,
+                    at=aware_utc(r.at),
                     hash_before=r.hash_before,
                     hash_after=r.hash_after,
                 )

@@ -15,8 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from daoban.timestamps import UtcDateTime
 
 
 class GuardrailsBase(DeclarativeBase):
@@ -42,8 +44,8 @@ class ReviewItemRow(GuardrailsBase):
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     correction: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CorrectionRow(GuardrailsBase):
@@ -58,7 +60,7 @@ class CorrectionRow(GuardrailsBase):
     text: Mapped[str] = mapped_column(Text)
     review_item_id: Mapped[int] = mapped_column(Integer)
     approved_by: Mapped[str] = mapped_column(String(64))
-    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime] = mapped_column(UtcDateTime)
     proposal_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     matter_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -79,9 +81,9 @@ class ProposalRow(GuardrailsBase):
     text: Mapped[str] = mapped_column(Text, default="")
     allow_term: Mapped[str | None] = mapped_column(String(32), nullable=True)
     proposed_by: Mapped[str] = mapped_column(String(64))
-    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     matter_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -97,7 +99,7 @@ class TrainingExampleRow(GuardrailsBase):
     refused_as: Mapped[str] = mapped_column(String(64))
     review_item_id: Mapped[int] = mapped_column(Integer)
     approved_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class LexiconTermRow(GuardrailsBase):
@@ -111,7 +113,7 @@ class LexiconTermRow(GuardrailsBase):
     category: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     changed_by: Mapped[str] = mapped_column(String(64))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AuditRow(GuardrailsBase):
@@ -125,7 +127,7 @@ class AuditRow(GuardrailsBase):
     action: Mapped[str] = mapped_column(String(32), index=True)
     target: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     hash_before: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     """Content hash of the object before the operation (matter edits; None otherwise)."""
     hash_after: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)

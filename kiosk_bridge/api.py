@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from daoban.errors import DaobanError
 from kiosk_bridge.auth import KioskIdentity, identify_kiosk
 from kiosk_bridge.prefill import FormFieldSpec, PrefillResponse
 from kiosk_bridge.schemas import json_schemas
@@ -73,6 +74,27 @@ def own_kiosk_id(kiosk_id: KioskId, who: KioskIdentityDep) -> str:
 OwnKioskId = Annotated[str, Depends(own_kiosk_id)]
 
 
+def own_session_kiosk_id(kiosk_id: OwnKioskId, who: KioskIdentityDep,
+                         bridge: Annotated[KioskBridge, Depends(get_bridge)]) -> str:
+    """The path's kiosk id, when the caller may also act on its live session, if any.
+
+    The live citizen session belongs to the credential that started it: an anonymous caller
+    (where allowed) cannot read, touch, end or replace a session a credentialed kiosk started,
+    nor the reverse.
+
+    Raises:
+        KioskForbiddenError: The credential belongs to another kiosk.
+        SessionForbiddenError: The live session was started by another caller.
+    """
+    session = bridge.sessions.peek(kiosk_id)
+    if session is not None:
+        bridge.bind_session(session.session_id, who.kiosk_id)
+    return kiosk_id
+
+
+OwnSessionKioskId = Annotated[str, Depends(own_session_kiosk_id)]
+
+
 class PrefillRequest(BaseModel):
     """The chosen matter and the card record as the reader sealed it."""
 
@@ -109,10 +131,23 @@ class SessionEnded(BaseModel):
 
 @router.post("/prefill", response_model=PrefillResponse)
 async def prefill(body: PrefillRequest, bridge: BridgeDep,
-                  form_fields: FormFieldsDep, _who: KioskIdentityDep) -> PrefillResponse:
-    """Pre-fill the matter's form from the sealed ID-card record; nothing is stored."""
-    prefiller = bridge.require_prefiller()
-    return prefiller.prefill(body.matter_code, body.card, form_fields(body.matter_code))
+                  form_fields: FormFieldsDep, who: KioskIdentityDep) -> PrefillResponse:
+    """Pre-fill the matter's form from the sealed ID-card record; no card data is stored.
+
+    Every attempt is audited (§9.3.3 b) with the calling kiosk, the matter and the outcome
+    (``filled <n> of <m>`` or the error code), never a value; when the audit log cannot be
+    written the pre-fill is refused (503 ``kiosk.audit_unavailable``).
+    """
+    try:
+        prefiller = bridge.require_prefiller()
+        fields = form_fields(body.matter_code)
+        response = prefiller.prefill(body.matter_code, body.card, fields)
+    except DaobanError as exc:
+        bridge.record_prefill(who.kiosk_id, body.matter_code, exc.code)
+        raise
+    bridge.record_prefill(who.kiosk_id, body.matter_code,
+                          f"filled {len(response.filled)} of {len(fields)}")
+    return response
 
 
 @router.get("/kiosk/schemas")
@@ -122,10 +157,15 @@ async def schemas() -> dict[str, dict[str, Any]]:
 
 
 @router.post("/kiosk/{kiosk_id}/session", response_model=SessionStarted)
-async def start_session(kiosk_id: OwnKioskId, bridge: BridgeDep,
+async def start_session(kiosk_id: OwnSessionKioskId, bridge: BridgeDep, who: KioskIdentityDep,
                         elderly: bool = False) -> SessionStarted:
-    """A new citizen at the kiosk: the previous session, if any, ends first."""
+    """A new citizen at the kiosk: the previous session, if any, ends first.
+
+    The new session belongs to the caller's credential: another kiosk can neither read,
+    continue nor end it (403 ``kiosk.forbidden`` / ``kiosk.session_forbidden``).
+    """
     session = bridge.sessions.start(kiosk_id, elderly=elderly)
+    bridge.bind_session(session.session_id, who.kiosk_id)
     return SessionStarted(session_id=session.session_id,
                           idle_timeout_s=bridge.settings.idle_timeout_s)
 
@@ -141,7 +181,7 @@ class SessionStatus(BaseModel):
 
 
 @router.get("/kiosk/{kiosk_id}/session", response_model=SessionStatus)
-async def session_status(kiosk_id: OwnKioskId, bridge: BridgeDep) -> SessionStatus:
+async def session_status(kiosk_id: OwnSessionKioskId, bridge: BridgeDep) -> SessionStatus:
     """The kiosk's live session, without touching it (polling does not keep it alive)."""
     session = bridge.sessions.peek(kiosk_id)
     return SessionStatus(live=session is not None,
@@ -150,7 +190,7 @@ async def session_status(kiosk_id: OwnKioskId, bridge: BridgeDep) -> SessionStat
 
 
 @router.post("/kiosk/{kiosk_id}/session/touch", response_model=SessionEnded)
-async def touch_session(kiosk_id: OwnKioskId, bridge: BridgeDep) -> SessionEnded:
+async def touch_session(kiosk_id: OwnSessionKioskId, bridge: BridgeDep) -> SessionEnded:
     """The citizen is active at the kiosk (tap, typing): restart the idle clock.
 
     ``ended`` is True when there was no live session to touch.
@@ -159,6 +199,7 @@ async def touch_session(kiosk_id: OwnKioskId, bridge: BridgeDep) -> SessionEnded
 
 
 @router.post("/kiosk/{kiosk_id}/session/end", response_model=SessionEnded)
-async def end_session(kiosk_id: OwnKioskId, body: SessionEnd, bridge: BridgeDep) -> SessionEnded:
+async def end_session(kiosk_id: OwnSessionKioskId, body: SessionEnd,
+                      bridge: BridgeDep) -> SessionEnded:
     """End the kiosk's session (ID card removed, finished): nothing carries over."""
     return SessionEnded(ended=bridge.sessions.end(kiosk_id, body.reason))

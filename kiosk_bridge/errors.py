@@ -7,10 +7,13 @@
     │   ├── DeviceAbsentError            (kiosk.device_absent, 503)
     │   ├── DeviceBusyError              (kiosk.device_busy, 409)
     │   ├── DeviceTimeoutError           (kiosk.device_timeout, 504)
+    │   │   └── RecordingStalledError    (kiosk.recording_stalled, 504)
     │   └── DeviceProtocolError          (kiosk.device_protocol, 502)
     ├── SessionEndedError                (kiosk.session_ended, 409)
     ├── KioskUnauthenticatedError        (kiosk.unauthenticated, 401)
     ├── KioskForbiddenError              (kiosk.forbidden, 403)
+    │   └── SessionForbiddenError        (kiosk.session_forbidden, 403)
+    ├── AuditUnavailableError            (kiosk.audit_unavailable, 503)
     └── PrefillError                     (kiosk.prefill_error, 400)
         ├── PrefillUnavailableError      (kiosk.prefill_unavailable, 503)
         ├── IdCardIntegrityError         (kiosk.idcard_integrity, 400)
@@ -67,6 +70,17 @@ class DeviceTimeoutError(DeviceError):
     code = "kiosk.device_timeout"
     status = 504
     message_zh = "终端设备响应超时"
+
+
+class RecordingStalledError(DeviceTimeoutError):
+    """The pickup froze mid-recording (no audio within the stall bound, or past the cap).
+
+    The turn ends at once, so the citizen is not held; the kiosk offers the soft keyboard.
+    """
+
+    code = "kiosk.recording_stalled"
+    status = 504
+    message_zh = "拾音器无响应，请改用屏幕键盘输入，或联系现场工作人员"
 
 
 class DeviceProtocolError(DeviceError):
@@ -160,3 +174,19 @@ class IdCardReplayError(PrefillError):
     code = "kiosk.idcard_replay"
     status = 400
     message_zh = "读卡数据已过期或已使用，请重新读卡"
+
+
+class AuditUnavailableError(KioskError):
+    """The operation could not be recorded in the audit log (§9.3.3 b), so it was not done."""
+
+    code = "kiosk.audit_unavailable"
+    status = 503
+    message_zh = "服务暂时无法记录本次操作，请稍后再试或手动填写"
+
+
+class SessionForbiddenError(KioskForbiddenError):
+    """The session was started by another terminal (or anonymously, and this one is not)."""
+
+    code = "kiosk.session_forbidden"
+    status = 403
+    message_zh = "该会话属于其他终端，本终端无权查看、继续或结束"

@@ -6,16 +6,28 @@ configured — the pre-filler. Pre-fill without keys is reported off, not faked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import httpx
 
 from kiosk_bridge.client import DeviceClient
-from kiosk_bridge.errors import PrefillUnavailableError
+from kiosk_bridge.errors import AuditUnavailableError, PrefillUnavailableError
 from kiosk_bridge.prefill import Prefiller
 from kiosk_bridge.sealing import MemoryReplayGuard, RedisReplayGuard, Sealer
 from kiosk_bridge.session import SessionManager
 from kiosk_bridge.settings import KioskBridgeSettings
+
+logger = logging.getLogger(__name__)
+
+SessionClaim = Callable[[str, str | None], None]
+"""(session id, calling kiosk id or None when anonymous) → binds the session to the caller,
+or raises :class:`~kiosk_bridge.errors.SessionForbiddenError` when another one owns it."""
+
+PrefillAudit = Callable[[str | None, str, str], None]
+"""(calling kiosk id or None when anonymous, matter code, outcome) → recorded in the audit
+log. The outcome is ``filled <n> of <m>`` or an error code: never a field's value."""
 
 
 def sealer_from(settings: KioskBridgeSettings, redis_url: str | None = None) -> Sealer | None:
@@ -41,6 +53,34 @@ class KioskBridge:
     client: DeviceClient
     sessions: SessionManager
     prefiller: Prefiller | None
+    prefill_audit: PrefillAudit | None = field(default=None)
+    """Set by the composition root (the guardrails audit log); None records nothing."""
+    claim_session: SessionClaim | None = field(default=None)
+    """Set by the composition root (the dialogue store's owner binding); None checks nothing."""
+
+    def bind_session(self, session_id: str, kiosk_id: str | None) -> None:
+        """Bind ``session_id`` to the calling kiosk, or check it is bound to it.
+
+        Raises:
+            SessionForbiddenError: Another terminal started it (403).
+        """
+        if self.claim_session is not None:
+            self.claim_session(session_id, kiosk_id)
+
+    def record_prefill(self, kiosk_id: str | None, matter_code: str, outcome: str) -> None:
+        """Audit one pre-fill operation (GB/T 47483 §9.3.3 b): kiosk, matter, outcome.
+
+        Raises:
+            AuditUnavailableError: The audit log could not be written (503): the pre-fill
+                is refused rather than done unrecorded.
+        """
+        if self.prefill_audit is None:
+            return
+        try:
+            self.prefill_audit(kiosk_id, matter_code, outcome)
+        except Exception as exc:
+            logger.error("pre-fill audit failed", extra={"error": type(exc).__name__})
+            raise AuditUnavailableError() from None
 
     def require_prefiller(self) -> Prefiller:
         """The pre-filler.

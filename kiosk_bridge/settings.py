@@ -45,6 +45,22 @@ class KioskBridgeSettings(BaseModel):
     read_chunk_bytes: int = Field(
         default=9600, ge=320, description="Audio fetched per pickup read (bytes; 300 ms at 16 kHz)"
     )
+    max_recording_ms: int = Field(
+        default=15_000, ge=1000, le=60_000,
+        description="Longest recording the pickup is asked for (ms); the bridge stops waiting "
+        "at this plus recording_stall_ms whatever the device does",
+    )
+    recording_stall_ms: int = Field(
+        default=2000, ge=100, le=30_000,
+        description="Longest wait for the pickup to open, start or deliver the next audio chunk "
+        "(ms, retries included); a device frozen mid-recording ends the turn with 504 "
+        "kiosk.recording_stalled instead of holding the citizen",
+    )
+    release_timeout_ms: int = Field(
+        default=500, ge=50, le=10_000,
+        description="Bound on stopping and closing the pickup after a recording (ms each); a "
+        "frozen device is left as it is and reported, the citizen is not held",
+    )
     low_confidence: float = Field(
         default=0.55, ge=0, le=1, description="Transcripts below this confidence are not trusted"
     )

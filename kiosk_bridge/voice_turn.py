@@ -4,6 +4,15 @@ open pickup → record until end of speech (VAD) → ASR → the assistant turn 
 After ``max_low_confidence_turns`` low-confidence recognitions in a row (or when the answer
 needs typed input) the soft keyboard pops up and the session continues with typed text.
 
+A frozen pickup never holds the citizen: opening, starting and every chunk read are bounded by
+``recording_stall_ms`` (the device client's retries included), the whole recording by
+``max_recording_ms + recording_stall_ms``, and stopping/closing by ``release_timeout_ms``
+each; a device that misses a bound ends the turn with
+:class:`~kiosk_bridge.errors.RecordingStalledError` (504 ``kiosk.recording_stalled``, "请改用
+屏幕键盘输入"). Worst case: ``recording_stall_ms + 2 × release_timeout_ms`` after the device
+froze (2 s + 1 s by default; it was the client's 3 × 2 s timeout on each of read, stop and
+close — 19 s — before).
+
 The bridge imports neither the pipeline nor the speech package: the composition root passes
 four callables — :data:`Transcribe`, :data:`TurnHandler`, :data:`Speak` and an
 :data:`EndpointerFactory` — so the turn is testable with the simulator and scripted parts.
@@ -16,22 +25,27 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk_bridge.client import DeviceClient
+from kiosk_bridge.errors import DeviceError, DeviceTimeoutError, RecordingStalledError
 from kiosk_bridge.schemas import KeyboardPopup, PlayPrompt
 from kiosk_bridge.session import KioskSession
 from kiosk_bridge.settings import KioskBridgeSettings
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 NOT_HEARD = "抱歉，没有听清，请您再说一遍。"
 USE_KEYBOARD = "抱歉，还是没有听清。请用屏幕上的键盘输入您要办理的事项。"
@@ -155,15 +169,45 @@ class VoiceTurnRunner:
         self._parts = parts
         self._cfg = settings
 
-    async def _record(self) -> tuple[bytes, bool]:
-        await self._client.pickup_open()
-        await self._client.pickup_start(16_000)
-        detector = self._parts.endpointer()
-        pcm = bytearray()
-        spoke = True
+    async def _bounded(self, step: str, call: Awaitable[T], seconds: float) -> T:
+        """Await ``call`` for at most ``seconds``.
+
+        Raises:
+            RecordingStalledError: The device did not answer in time (or timed out itself).
+        """
         try:
+            async with asyncio.timeout(max(seconds, 0.0)):
+                return await call
+        except (TimeoutError, DeviceTimeoutError):
+            logger.warning("pickup stalled", extra={"step": step})
+            raise RecordingStalledError() from None
+
+    async def _record(self) -> tuple[bytes, bool]:
+        """Record one utterance until end of speech, the device's end or the length cap.
+
+        Raises:
+            RecordingStalledError: The pickup froze (see the module docstring).
+            DeviceError: Any other device failure.
+        """
+        cfg = self._cfg
+        stall_s = cfg.recording_stall_ms / 1000
+        await self._bounded("open", self._client.pickup_open(), stall_s)
+        try:
+            await self._bounded("start", self._client.pickup_start(
+                16_000, max_duration_ms=cfg.max_recording_ms), stall_s)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + (cfg.max_recording_ms + cfg.recording_stall_ms) / 1000
+            detector = self._parts.endpointer()
+            pcm = bytearray()
+            spoke = True
             while True:
-                chunk = await self._client.pickup_read(self._cfg.read_chunk_bytes)
+                remaining = deadline - loop.time()
+                if remaining <= 0:  # chunks kept coming, the recording never ended
+                    logger.warning("pickup never ended the recording")
+                    raise RecordingStalledError()
+                chunk = await self._bounded(
+                    "read", self._client.pickup_read(cfg.read_chunk_bytes),
+                    min(stall_s, remaining))  # fmt: skip
                 data = base64.b64decode(chunk.pcm_base64)
                 pcm.extend(data)
                 state = detector.feed(data)
@@ -173,9 +217,19 @@ class VoiceTurnRunner:
                 if chunk.ended:
                     break
         finally:
-            await self._client.pickup_stop()
-            await self._client.pickup_close()
+            await self._release()
         return bytes(pcm), spoke
+
+    async def _release(self) -> None:
+        """Stop and close the pickup, each within ``release_timeout_ms``; never raises.
+
+        A frozen or failed device is logged and left; the next turn's open reports it.
+        """
+        bound = self._cfg.release_timeout_ms / 1000
+        for step, call in (("stop", self._client.pickup_stop),
+                           ("close", self._client.pickup_close)):  # fmt: skip
+            with contextlib.suppress(RecordingStalledError, DeviceError):
+                await self._bounded(step, call(), bound)
 
     async def run(self, session: KioskSession) -> VoiceTurnOutcome:
         """One spoken turn: record, recognize, answer, speak (see the module docstring)."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from daoban.timestamps import UtcDateTime
 
 
 class KnowledgeBase(DeclarativeBase):
@@ -35,8 +37,8 @@ class MatterRow(KnowledgeBase):
         JSON(none_as_null=True), nullable=True, default=None
     )
     """Reason codes of the content check that held this draft for review (None: not held)."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MatterVersionRow(KnowledgeBase):
@@ -52,7 +54,7 @@ class MatterVersionRow(KnowledgeBase):
     editor: Mapped[str] = mapped_column(String(64), default="")
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MatterVectorRow(KnowledgeBase):
@@ -69,4 +71,4 @@ class MatterVectorRow(KnowledgeBase):
     dimension: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     """float32 little-endian, ``dimension`` values."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

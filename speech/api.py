@@ -206,13 +206,15 @@ async def voice(socket: WebSocket) -> None:
     """Stream one utterance and get the complete turn back (see the module docstring).
 
     The caller is a kiosk (``X-Kiosk-Token`` or anonymous as configured, see
-    :mod:`kiosk_bridge.auth`); an unknown one is closed with 4401.
+    :mod:`kiosk_bridge.auth`); an unknown one is closed with 4401, and a ``session_id``
+    another kiosk started with 4403 (``kiosk.session_forbidden``).
     """
     await socket.accept()
     bridge = getattr(socket.state, "kiosk", None)
+    caller: str | None = None
     if bridge is not None:
         try:
-            identify_kiosk(socket, bridge.settings)
+            caller = identify_kiosk(socket, bridge.settings).kiosk_id
         except KioskError as exc:
             await _send_error(socket, exc.code, exc.message_zh, 4401)
             return
@@ -224,6 +226,12 @@ async def voice(socket: WebSocket) -> None:
         except (ValidationError, ValueError, KeyError):
             await _send_error(socket, "speech.bad_start", "语音会话开始消息格式不正确", 4400)
             return
+        if bridge is not None and start.session_id is not None:
+            try:  # a session started by another kiosk is not this one's to continue
+                bridge.bind_session(start.session_id, caller)
+            except KioskError as exc:
+                await _send_error(socket, exc.code, exc.message_zh, 4403)
+                return
         check_rate(start.sample_rate_hz)
         t0 = time.perf_counter()
         pcm, end = await _receive_utterance(socket, speech, start)

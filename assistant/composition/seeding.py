@@ -75,6 +75,16 @@ def load_samples(store: MatterStore, settings: KnowledgeSettings) -> int:
     return len(contents)
 
 
+def _audit_seeding(engine: Engine, count: int) -> None:
+    """The first-start load is a knowledge-base change: audited as the service itself."""
+    from assistant.database import make_sessionmaker
+    from guardrails.audit import SYSTEM_ACTOR, AuditLog
+
+    AuditLog(make_sessionmaker(engine)).record(
+        SYSTEM_ACTOR, "matter.import.samples", "catalogue:samples", f"{count} SAMPLE matters"
+    )
+
+
 def seed_samples_once(engine: Engine, store: MatterStore, settings: KnowledgeSettings) -> int:
     """Load the samples if the knowledge base is empty, under :func:`database_lock`.
 
@@ -89,6 +99,7 @@ def seed_samples_once(engine: Engine, store: MatterStore, settings: KnowledgeSet
         if store.count() > 0:  # another worker seeded while we waited
             return 0
         count = load_samples(store, settings)
+        _audit_seeding(engine, count)
     logger.warning(
         "knowledge base was empty: loaded SAMPLE matters (not a region's list)",
         extra={"count": count},

@@ -6,6 +6,11 @@ therefore kept in Redis under ``daoban:dialogue:<session id>`` with the session 
 on every turn. Without Redis the in-memory :class:`~assistant.dialogue.SessionStore` is the
 embedded default (one process).
 
+Each session's owner (the kiosk that started it, see :meth:`SessionStore.claim`) is kept
+under ``daoban:dialogue-owner:<session id>`` with the same TTL, so every worker refuses
+another terminal. When Redis is down the check lets the turn go on: no state can be read
+then, so nothing of another kiosk's session is exposed.
+
 When Redis fails mid-service a turn is still answered: the state reads as empty (the citizen
 is asked again which matter) and the failure is logged and counted, never raised.
 """
@@ -17,11 +22,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.dialogue import DialogueState, SessionStore
+from assistant.dialogue import DialogueState, SessionStore, session_owner
+from kiosk_bridge.errors import SessionForbiddenError
 
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "daoban:dialogue:"
+OWNER_PREFIX = "daoban:dialogue-owner:"
 
 
 class RedisSessionStore(SessionStore):
@@ -42,6 +49,26 @@ class RedisSessionStore(SessionStore):
 
         client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         return cls(client, ttl_s=ttl_s)
+
+    def claim(self, session_id: str, kiosk_id: str | None) -> None:
+        """Bind ``session_id`` to the calling kiosk in Redis, or check it is bound to it.
+
+        Raises:
+            SessionForbiddenError: The session belongs to another terminal (403).
+        """
+        owner = session_owner(kiosk_id)
+        key = OWNER_PREFIX + session_id
+        try:
+            if self._client.set(key, owner, nx=True, ex=self._ttl_s):
+                return
+            current = self._client.get(key)
+            if current is not None and current.decode("utf-8", "replace") != owner:
+                raise SessionForbiddenError()
+            self._client.set(key, owner, ex=self._ttl_s)
+        except SessionForbiddenError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Redis down: no state is readable either
+            self._failed("claim", exc)
 
     def get(self, session_id: str | None) -> DialogueState:
         """The state of ``session_id`` (empty when unknown, expired, ``None`` or Redis down)."""
@@ -71,7 +98,7 @@ class RedisSessionStore(SessionStore):
     def end(self, session_id: str) -> None:
         """Forget ``session_id`` now, on every worker (new citizen, card removed)."""
         try:
-            self._client.delete(KEY_PREFIX + session_id)
+            self._client.delete(KEY_PREFIX + session_id, OWNER_PREFIX + session_id)
         except Exception as exc:  # noqa: BLE001
             self._failed("end", exc)
 

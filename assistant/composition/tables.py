@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from daoban.timestamps import UtcDateTime
 
 
 class CompositionBase(DeclarativeBase):
@@ -28,4 +30,4 @@ class ChangeRow(CompositionBase):
     )
     kind: Mapped[str] = mapped_column(String(32))
     origin: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from daoban.timestamps import UtcDateTime
 
 
 class StatsBase(DeclarativeBase):
@@ -28,7 +30,7 @@ class HourlyCountRow(StatsBase):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    hour: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     kiosk_id: Mapped[str] = mapped_column(String(64), default="")
     matter_code: Mapped[str] = mapped_column(String(64), default="")
     event: Mapped[str] = mapped_column(String(16))
@@ -44,4 +46,4 @@ class BackofficeKeyRow(StatsBase):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

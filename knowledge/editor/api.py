@@ -25,13 +25,12 @@ submitted (403 ``knowledge.four_eyes``). Other roles → 403.
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from guardrails.api import get_principal
 from guardrails.models import Principal, Role
@@ -105,7 +104,9 @@ class _Body(BaseModel):
 class PublishBody(_Body):
     """Publish now, or at the effective date (生效日期, ISO 8601 with a time zone)."""
 
-    effective_at: datetime | None = None
+    effective_at: AwareDatetime | None = Field(
+        default=None, description="ISO 8601 with an offset (a time without one is refused)"
+    )
 
 
 class SendBackBody(_Body):
@@ -295,9 +296,14 @@ def diff(code: str, _who: ReaderDep, desk: DeskDep) -> list[ElementDiff]:
 
 
 @router.get("/matters/{code}/history", response_model=History)
-def history(code: str, _who: ReaderDep, desk: DeskDep) -> History:
-    """Published versions with who and when, and the audit trail of the matter."""
-    return desk.history(code)
+def history(code: str, who: ReaderDep, desk: DeskDep) -> History:
+    """Published versions with who and when, and the audit trail of the matter.
+
+    Reading the trail is itself audited (``audit.read`` on ``matter:<code>``).
+    """
+    trail = desk.history(code)
+    desk.audit.record(who, "audit.read", f"matter:{code}", "history")
+    return trail
 
 
 __all__ = ["Role", "router"]

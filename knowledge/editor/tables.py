@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from daoban.timestamps import UtcDateTime
 
 
 class EditorBase(DeclarativeBase):
@@ -25,10 +27,10 @@ class WorkflowRow(EditorBase):
     state: Mapped[str] = mapped_column(String(16), index=True)
     drafted_by: Mapped[list[str]] = mapped_column(JSON, default=list)
     submitted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     comment: Mapped[str] = mapped_column(Text, default="")
-    effective_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    effective_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     retire_reason: Mapped[str] = mapped_column(Text, default="")
     replacement_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
