@@ -448,7 +448,7 @@ class TopicClassifier:
             "whole": self.calibration.whole,
         }
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(
+        np.savez_compressed(  # about half the weights are zero (hashed n-grams never seen)
             tmp, weights=self._weights, bias=self._bias, idf=self._idf,
             meta=np.array(json.dumps(meta)),
         )  # fmt: skip

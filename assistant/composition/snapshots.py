@@ -120,5 +120,5 @@ class FitSnapshots:
                 continue
             state[attribute] = value
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        joblib.dump(state, temporary)
+        joblib.dump(state, temporary, compress=3)  # zlib: a tenth of the size, loads in ms
         os.replace(temporary, path)
