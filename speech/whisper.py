@@ -4,9 +4,10 @@
 
 1. webrtcvad finds the speech in the clip (as the kiosk's end-pointing does); no voiced
    frame at all is a failed recognition without running the model.
-2. faster-whisper decodes the speech span (language ``zh``, greedy or beam search, one
-   temperature, no conditioning on earlier text), biased with an initial prompt built from the
-   published matters' names (``hints``), cut to ``prompt_max_chars``.
+2. faster-whisper decodes the speech span (language ``zh`` unless configured, greedy or beam
+   search, one temperature, no conditioning on earlier text), biased with an initial prompt
+   built from the published matters' names (``hints``): their shortest names, or the words
+   most frequent across them (``prompt_style``), cut to ``prompt_max_chars``.
 3. The text is converted traditional → simplified with OpenCC (Whisper often writes
    traditional characters) and inverse-normalized with wetext (二十个工作日 → 20个工作日).
 4. Whisper invents text on silence and echoes its prompt on poor audio. Both are detected
@@ -38,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
 import logging
 import math
@@ -70,20 +72,53 @@ logger = logging.getLogger(__name__)
 _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
-def build_prompt(hints: Sequence[str], max_chars: int) -> tuple[str, list[str]]:
+def build_prompt(hints: Sequence[str], max_chars: int, *, shortest_first: bool = True,
+                 joiner: str = "，") -> tuple[str, list[str]]:
     """The initial prompt from matter names: shortest distinct names first, up to ``max_chars``.
+
+    ``shortest_first=False`` keeps the order of ``hints`` (already ranked by the caller).
 
     Returns:
         (prompt text, the names it holds). Short names are the ones citizens say.
     """
     names: list[str] = []
     used = 0
-    for name in sorted(dict.fromkeys(h.strip() for h in hints if h.strip()), key=len):
+    distinct = list(dict.fromkeys(h.strip() for h in hints if h.strip()))
+    for name in sorted(distinct, key=len) if shortest_first else distinct:
         if used + len(name) + 1 > max_chars:
             break
         names.append(name)
         used += len(name) + 1
-    return ("，".join(names) + "。" if names else ""), names
+    return (joiner.join(names) + "。" if names else ""), names
+
+
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+@functools.lru_cache(maxsize=8)
+def build_vocabulary_prompt(hints: tuple[str, ...], max_chars: int) -> tuple[str, list[str]]:
+    """The initial prompt as domain vocabulary: the words most frequent across ``hints``.
+
+    ``hints`` are the published matters' names, aliases and colloquial names; each is cut
+    into words (jieba), every Chinese word of two or more characters counts once per phrase,
+    and the most frequent ones (ties: shorter, then first seen) fill ``max_chars``, joined
+    with "、". Words, not whole names: the decoder is biased towards the service's terms
+    (办理, 补领, 居住证, 公积金 …) without a list of long names it could echo.
+
+    Returns:
+        (prompt text, the words it holds), like :func:`build_prompt`.
+    """
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    counts: dict[str, int] = {}
+    for phrase in dict.fromkeys(h.strip() for h in hints if h.strip()):
+        for word in set(tokenizer.lcut(phrase)):
+            if _CJK_WORD.match(word):
+                counts[word] = counts.get(word, 0) + 1
+    order = {word: i for i, word in enumerate(counts)}
+    ranked = sorted(counts, key=lambda w: (-counts[w], len(w), order[w]))
+    return build_prompt(ranked, max_chars, shortest_first=False, joiner="、")
 
 
 def _plain(text: str) -> str:
@@ -324,6 +359,16 @@ class WhisperRecognizer:
                           processing_ms=round((time.perf_counter() - started) * 1000, 2),
                           engine=self.engine, failure=failure)
 
+    def prompt(self, hints: Sequence[str]) -> tuple[str, list[str]]:
+        """The initial prompt for ``hints`` in the configured ``prompt_style``.
+
+        Returns:
+            (prompt text, its names or words — what an echo is checked against).
+        """
+        if self._cfg.prompt_style == "vocabulary":
+            return build_vocabulary_prompt(tuple(hints), self._cfg.prompt_max_chars)
+        return build_prompt(hints, self._cfg.prompt_max_chars)
+
     def postprocess(self, text: str) -> str:
         """Traditional → simplified (OpenCC), then inverse text normalization (wetext)."""
         slot = self._slot
@@ -356,14 +401,15 @@ class WhisperRecognizer:
         speech = cut(clip, max(0.0, bounds[0] - pad), bounds[1] + pad)
         offset_ms = max(0.0, bounds[0] - pad)
         audio = np.frombuffer(speech.pcm, dtype="<i2").astype(np.float32) / 32768.0
-        prompt, names = build_prompt(hints, self._cfg.prompt_max_chars)
+        prompt, names = self.prompt(hints)
         with self._lock:  # one decode at a time: the model's threads are the budget
             segments, _info = model.transcribe(
-                audio, language="zh", task="transcribe", beam_size=self._cfg.beam_size,
+                audio, language=self._cfg.language or None, task="transcribe",
+                beam_size=self._cfg.beam_size, vad_filter=self._cfg.vad_filter,
                 temperature=0.0, condition_on_previous_text=False, without_timestamps=True,
                 initial_prompt=prompt or None, no_speech_threshold=self._cfg.no_speech_threshold,
                 compression_ratio_threshold=None, log_prob_threshold=None,
-                no_repeat_ngram_size=3, repetition_penalty=1.1, vad_filter=False,
+                no_repeat_ngram_size=3, repetition_penalty=1.1,
                 max_new_tokens=120)
             segments = list(segments)
         spoken = [s for s in segments if s.no_speech_prob < self._cfg.no_speech_threshold]

@@ -66,6 +66,9 @@ class AsrReport(BaseModel):
     cpus: int
     routing_top1: float | None
     routed_count: int
+    failed_count: int = 0
+    """Utterances that came back empty (no speech, prompt echo, repetition: failed
+    recognitions, which the kiosk counts towards the soft keyboard)."""
     utterances: list[AsrUtterance]
 
 
@@ -128,6 +131,7 @@ def evaluate_asr(set_name: str, folder: Path, cases: Sequence[AsrCase], recogniz
         routing_top1=round(sum(c.matter_code == u.routed_to for c, u in routed_cases)
                            / len(routed_cases), 4) if routed_cases else None,
         routed_count=len(routed_cases),
+        failed_count=sum(not u.hypothesis.strip() for u in utterances),
         utterances=utterances,
     )
 

@@ -16,7 +16,12 @@ import pytest
 from speech.errors import RecognizerUnavailableError
 from speech.models import AudioClip
 from speech.settings import WhisperSettings
-from speech.whisper import WhisperRecognizer, build_prompt, echoes_prompt
+from speech.whisper import (
+    WhisperRecognizer,
+    build_prompt,
+    build_vocabulary_prompt,
+    echoes_prompt,
+)
 from speech.whisper_model import ModelIntegrityError, verify_model_bin
 
 NAMES = ["护照", "居住证", "身份证补领", "户口迁移", "结婚登记"]
@@ -161,3 +166,24 @@ def test_building_the_service_loads_nothing(tmp_path):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"state": "absent", "engine": "faster-whisper", "heavy": []}
     assert not any(tmp_path.rglob("model.bin*")), "the parts were not even assembled"
+
+
+def test_vocabulary_prompt_holds_the_words_most_frequent_across_the_names():
+    names = ("居住证申领", "居住证签注", "身份证补领", "身份证换领", "护照申领", "结婚登记",
+             "出生登记", "户口迁移登记")
+    prompt, words = build_vocabulary_prompt(names, 40)
+    # 申领 and 登记 in 3 phrases each (jieba keeps 结婚登记 whole), 居住证 / 身份证 in 2
+    assert words[:4] == ["申领", "登记", "居住证", "身份证"]
+    assert prompt == "、".join(words) + "。"
+    assert all(len(w) >= 2 for w in words)
+    assert build_vocabulary_prompt(names, 0) == ("", [])
+
+
+def test_prompt_style_and_language_come_from_settings():
+    names = ["居住证申领", "居住证签注", "护照申领"]
+    vocabulary = WhisperRecognizer(WhisperSettings(prompt_style="vocabulary"))
+    assert vocabulary.prompt(names)[1][:2] == ["申领", "居住证"]  # 2 phrases each: shorter first
+    assert WhisperRecognizer(WhisperSettings()).prompt(names)[1][0] == "护照申领"
+    assert WhisperSettings(language="").language == ""
+    with pytest.raises(ValueError):
+        WhisperSettings(language="zh-CN")
