@@ -180,7 +180,9 @@ def asr(
     path.write_text(_json.dumps(report.model_dump(), ensure_ascii=False, indent=2), "utf-8")
     routing = f"  routing top-1 {report.routing_top1:.1%}" if report.routing_top1 is not None \
         else ""
-    console.print(f"{report.count} utterances ({report.audio_s} s)  CER {report.cer:.1%}  "
+    console.print(f"{report.count} utterances ({report.audio_s} s)  CER {report.cer:.1%} "
+                  f"(without punctuation {report.cer_plain:.1%}, toneless syllables "
+                  f"{report.syllable_error_rate:.1%})  "
                   f"RTF {report.real_time_factor:.3f} (p95 {report.rtf_p95:.3f}, CPU "
                   f"{report.cpu_real_time_factor:.3f}, {report.cpus} core(s))  "
                   f"hints={report.hints}{routing}  failed {report.failed_count}")

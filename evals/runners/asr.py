@@ -25,7 +25,12 @@ from pydantic import BaseModel, ConfigDict
 
 from evals.asr_set import AsrCase
 from evals.datasets import RoutingCase
-from evals.metrics import character_error_rate, percentile
+from evals.metrics import (
+    character_error_rate,
+    percentile,
+    plain_character_error_rate,
+    syllable_error_rate,
+)
 from evals.noise import AsrNoise, NoiseConfig
 from evals.runners.routing import RoutingReport, evaluate_ranked
 from speech.asr import Recognizer
@@ -59,6 +64,10 @@ class AsrReport(BaseModel):
     hints: bool
     count: int
     cer: float
+    cer_plain: float = 0.0
+    """CER without punctuation, spaces and width differences (the usual convention)."""
+    syllable_error_rate: float = 0.0
+    """Toneless-pinyin syllable error rate: what was heard, apart from which homophone."""
     real_time_factor: float
     rtf_p95: float
     audio_s: float
@@ -112,6 +121,8 @@ def evaluate_asr(set_name: str, folder: Path, cases: Sequence[AsrCase], recogniz
             confidence=transcript.confidence, duration_ms=clip.duration_ms,
             processing_ms=round(wall_ms, 2), cpu_ms=round(cpu_ms, 2), routed_to=routed))
     audio_ms = sum(u.duration_ms for u in utterances)
+    references = [u.reference for u in utterances]
+    hypotheses = [u.hypothesis for u in utterances]
     routed_cases = [(c, u) for c, u in zip(cases, utterances, strict=True)
                     if c.matter_code is not None and u.routed_to is not None]
     return AsrReport(
@@ -119,6 +130,8 @@ def evaluate_asr(set_name: str, folder: Path, cases: Sequence[AsrCase], recogniz
         count=len(utterances),
         cer=round(character_error_rate([u.reference for u in utterances],
                                        [u.hypothesis for u in utterances]), 4),
+        cer_plain=round(plain_character_error_rate(references, hypotheses), 4),
+        syllable_error_rate=round(syllable_error_rate(references, hypotheses), 4),
         real_time_factor=round(sum(u.processing_ms for u in utterances) / audio_ms, 4)
         if audio_ms else 0.0,
         rtf_p95=round(percentile([u.processing_ms / u.duration_ms for u in utterances
