@@ -4,8 +4,9 @@ The kiosk screen (``assistant.kiosk_page``) and the three back-office pages — 
 (``guardrails.web``), statistics (``assistant.stats.web``), editor workbench
 (``knowledge.editor.web``) — are each one template and a few static files from their own
 package: no build step, no CDN, no web font, so they work offline. The back-office pages share
+one frame, ``daoban/templates/backoffice.html`` (head, title bar, messages, token login), and
 one stylesheet, ``daoban/static/backoffice.css``, served once by :func:`shared_router` at
-:data:`SHARED_PATH` and linked by each page through ``shared_asset(name)`` in its template.
+:data:`SHARED_PATH` and linked by the frame through ``shared_asset(name)``.
 :func:`page_router` builds each page's router; the back-office pages send
 :data:`BACKOFFICE_HEADERS`, the kiosk screen its own (it also plays audio and uses the
 microphone).
@@ -30,7 +31,7 @@ from importlib import resources
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 SHARED_PATH = "/backoffice/static"
 """Where the back-office pages' shared static files are served."""
@@ -135,7 +136,8 @@ def page_router(
 ) -> APIRouter:
     """Router of one page: ``GET {path}`` (HTML) and ``GET {path}/static/{name}`` (its files).
 
-    The template (``{package}/templates/{template}``) is rendered once here with ``asset(name)``
+    The template (``{package}/templates/{template}``; it may extend ``backoffice.html``, the
+    back-office pages' frame in ``daoban/templates/``) is rendered once here with ``asset(name)``
     (URL of one of ``assets`` with its content hash), ``shared_asset(name)`` (see
     :func:`shared_asset`), ``api_prefix`` (:data:`API_PREFIX`) and ``context``; the files
     (``{package}/static/{name}``) are read once here too. The HTML is sent with ``headers`` and
@@ -162,7 +164,9 @@ def page_router(
     bodies = {name: (files / "static" / name).read_bytes() for name in assets}
     versions = {name: version(body) for name, body in bodies.items()}
     environment = Environment(
-        loader=PackageLoader(package, "templates"),
+        loader=ChoiceLoader(
+            [PackageLoader(package, "templates"), PackageLoader("daoban", "templates")]
+        ),
         autoescape=select_autoescape(["html"]),
     )
     html = environment.get_template(template).render(

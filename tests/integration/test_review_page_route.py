@@ -92,6 +92,7 @@ def test_templates_and_static_files_are_package_data() -> None:
         *(ROOT / "guardrails" / "templates").iterdir(),
         *(ROOT / "guardrails" / "static").iterdir(),
         *(ROOT / "daoban" / "static").iterdir(),
+        *(ROOT / "daoban" / "templates").iterdir(),
     ]
     assert files
     for path in files:
