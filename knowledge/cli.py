@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
     from guardrails.audit import Actor
     from guardrails.models import Principal
+    from knowledge.models import Matter
     from knowledge.store import ImportResult
 
 app = typer.Typer(no_args_is_help=True)
@@ -98,22 +100,27 @@ def _as(display: str | None) -> str:
     return f"as {display}" if display else ""
 
 
-def audit_import(
-    runtime: KnowledgeRuntime, actor: Principal | Actor, result: ImportResult,
-    display: str | None,
-) -> None:
-    """One audit entry per matter the import changed (``matter.import.<action>``)."""
+def import_audit(
+    runtime: KnowledgeRuntime, actor: Principal | Actor, display: str | None
+) -> Callable[[Session, ImportResult], None]:
+    """One audit entry per matter an import changed (``matter.import.<action>``).
+
+    Written in the import's own transaction (:meth:`MatterStore.import_matters` ``within``).
+    """
     from guardrails.audit import AuditLog
     from knowledge.store import ImportAction
 
     log = AuditLog(runtime.sessions_db)
-    with runtime.sessions_db.begin() as session:
+
+    def within(session: Session, result: ImportResult) -> None:
         for outcome in result.outcomes:
             if outcome.action is ImportAction.UNCHANGED:
                 continue
             detail = " ".join(filter(None, ["cli", f"v{outcome.version}", _as(display)]))
             log.add(session, actor, f"matter.import.{outcome.action.value}"[:32],
                     f"matter:{outcome.code}", detail)  # fmt: skip
+
+    return within
 
 
 @app.command("import")
@@ -161,10 +168,14 @@ def import_file(
     runtime = _runtime(ctx)
     try:
         actor = cli_actor(runtime)
+        audit = import_audit(runtime, actor, editor)
         if any(s is MatterStatus.RETIRED for s in statuses.values()):
+            # several store transactions (import, then each retirement): audited after them
             result = import_catalogue(
                 runtime.store, parsed.contents, statuses, editor=actor.name, publish=not draft
             )
+            with runtime.sessions_db.begin() as session:
+                audit(session, result)
         else:
             with Progress(console=console, transient=True) as progress:
                 task = progress.add_task("importing", total=len(parsed.contents))
@@ -173,8 +184,8 @@ def import_file(
                     editor=actor.name,
                     publish=not draft,
                     progress=lambda done: progress.update(task, completed=done),
+                    within=audit,
                 )
-        audit_import(runtime, actor, result, editor)
     finally:
         runtime.close()
     built = build_report(file.name, parsed, result, seconds=time.perf_counter() - started)
@@ -211,11 +222,16 @@ def publish(
     runtime = _runtime(ctx)
     try:
         actor = cli_actor(runtime)
-        matter = runtime.store.publish(code, editor=actor.name, accept_flags=accept_flags)
-        detail = " ".join(filter(None, ["cli", f"v{matter.version}",
-                                        "flags accepted" if accept_flags else "", _as(editor)]))
-        AuditLog(runtime.sessions_db).record(actor, "matter.publish", f"matter:{code}"[:64],
-                                             detail)  # fmt: skip
+        log = AuditLog(runtime.sessions_db)
+
+        def within(session: Session, matter: Matter) -> None:
+            detail = " ".join(filter(None, ["cli", f"v{matter.version}",
+                                            "flags accepted" if accept_flags else "",
+                                            _as(editor)]))  # fmt: skip
+            log.add(session, actor, "matter.publish", f"matter:{code}"[:64], detail)
+
+        matter = runtime.store.publish(code, editor=actor.name, accept_flags=accept_flags,
+                                       within=within)  # fmt: skip
     except KnowledgeError as exc:
         console.print(f"[red]{exc.message_zh}[/red] ({exc.code})")
         if isinstance(exc, ImportValidationError):
@@ -312,8 +328,8 @@ def load_samples(
     runtime = _runtime(ctx)
     try:
         actor = cli_actor(runtime)
-        result = runtime.store.import_matters(contents, editor=actor.name, publish=True)
-        audit_import(runtime, actor, result, editor)
+        result = runtime.store.import_matters(contents, editor=actor.name, publish=True,
+                                              within=import_audit(runtime, actor, editor))
     except ImportValidationError as exc:
         console.print(f"[red]{exc.message_zh}[/red] ({exc.code})")
         raise typer.Exit(code=1) from None

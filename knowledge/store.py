@@ -308,7 +308,10 @@ class MatterStore:
             row = self._write(session, content, editor=editor, publish=False)
             return _to_matter(row)
 
-    def publish(self, code: str, *, editor: str, accept_flags: bool = False) -> Matter:
+    def publish(
+        self, code: str, *, editor: str, accept_flags: bool = False,
+        within: Callable[[Session, Matter], None] | None = None,
+    ) -> Matter:
         """Publish the current content of ``code`` as a new version.
 
         Args:
@@ -317,6 +320,8 @@ class MatterStore:
             accept_flags: the editor reviewed the content check's flags on this matter (an
                 import held it as a draft) and publishes it anyway; recorded in the log with
                 the reason codes. Without it, flagged content is refused.
+            within: called with the open session and the published matter inside the same
+                transaction (the audit entry): both are written, or neither.
 
         Raises:
             MatterNotFoundError: no such matter.
@@ -335,6 +340,8 @@ class MatterStore:
             row.review_flags = None
             self._cut_version(session, row, editor=editor)
             matter = _to_matter(row)
+            if within is not None:
+                within(session, matter)
         if accepted:
             logger.warning(
                 "matter published over content flags after review",
@@ -344,8 +351,13 @@ class MatterStore:
         self._notify()
         return matter
 
-    def retire(self, code: str, *, editor: str) -> Matter:
+    def retire(
+        self, code: str, *, editor: str, within: Callable[[Session, Matter], None] | None = None
+    ) -> Matter:
         """Retire ``code`` (§6.4 退出): no longer routed or answered; versions are kept.
+
+        ``within`` is called with the open session and the retired matter inside the same
+        transaction (the audit entry): both are written, or neither.
 
         Raises:
             MatterNotFoundError: no such matter.
@@ -361,6 +373,8 @@ class MatterStore:
             row.editor = editor
             row.updated_at = _now()
             matter = _to_matter(row)
+            if within is not None:
+                within(session, matter)
         logger.info("matter retired", extra={"matter_code": code})
         self._notify()
         return matter
@@ -372,6 +386,7 @@ class MatterStore:
         editor: str,
         publish: bool = True,
         progress: Callable[[int], None] | None = None,
+        within: Callable[[Session, ImportResult], None] | None = None,
     ) -> ImportResult:
         """Write many matters in one transaction; flagged matters are held as drafts.
 
@@ -387,6 +402,8 @@ class MatterStore:
             editor: account recorded as the editor of each change.
             publish: publish each clean matter as a new version (the default for a 实施清单).
             progress: called with the number of matters processed so far.
+            within: called with the open session and the result inside the same transaction
+                (the audit entries): the matters and their audit are written, or neither.
 
         Returns:
             What happened to each matter, in input order.
@@ -478,7 +495,9 @@ class MatterStore:
                 session.execute(insert(MatterRow), new_rows)
             if new_versions:
                 session.execute(insert(MatterVersionRow), new_versions)
-        result = ImportResult(outcomes=outcomes)
+            result = ImportResult(outcomes=outcomes)
+            if within is not None:
+                within(session, result)
         logger.info(
             "matters imported",
             extra={

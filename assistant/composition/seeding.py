@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import fcntl
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
 from knowledge.settings import KnowledgeSettings
-from knowledge.store import MatterStore
+from knowledge.store import ImportResult, MatterStore
 
 logger = logging.getLogger(__name__)
 
@@ -63,26 +64,35 @@ def database_lock(engine: Engine, key: int = SEED_LOCK_KEY) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def load_samples(store: MatterStore, settings: KnowledgeSettings) -> int:
+def load_samples(
+    store: MatterStore, settings: KnowledgeSettings,
+    within: Callable[[Session, ImportResult], None] | None = None,
+) -> int:
     """Import and publish the sample matters (the configured folder, or the bundled one).
+
+    ``within`` runs in the import's transaction (the audit entry).
 
     Returns:
         How many matters were read and published.
     """
     folder = settings.samples_dir or BUNDLED_SAMPLES_DIR
     contents = read_matter_dir(folder)
-    store.import_matters(contents, editor=SAMPLE_EDITOR, publish=True)
+    store.import_matters(contents, editor=SAMPLE_EDITOR, publish=True, within=within)
     return len(contents)
 
 
-def _audit_seeding(engine: Engine, count: int) -> None:
-    """The first-start load is a knowledge-base change: audited as the service itself."""
+def _seeding_audit(engine: Engine) -> Callable[[Session, ImportResult], None]:
+    """Audit the first-start load as the service itself, in the import's own transaction."""
     from assistant.database import make_sessionmaker
     from guardrails.audit import SYSTEM_ACTOR, AuditLog
 
-    AuditLog(make_sessionmaker(engine)).record(
-        SYSTEM_ACTOR, "matter.import.samples", "catalogue:samples", f"{count} SAMPLE matters"
-    )
+    log = AuditLog(make_sessionmaker(engine))
+
+    def within(session: Session, result: ImportResult) -> None:
+        log.add(session, SYSTEM_ACTOR, "matter.import.samples", "catalogue:samples",
+                f"{len(result.outcomes)} SAMPLE matters, {result.published} published")
+
+    return within
 
 
 def seed_samples_once(engine: Engine, store: MatterStore, settings: KnowledgeSettings) -> int:
@@ -98,8 +108,7 @@ def seed_samples_once(engine: Engine, store: MatterStore, settings: KnowledgeSet
     with database_lock(engine):
         if store.count() > 0:  # another worker seeded while we waited
             return 0
-        count = load_samples(store, settings)
-        _audit_seeding(engine, count)
+        count = load_samples(store, settings, within=_seeding_audit(engine))
     logger.warning(
         "knowledge base was empty: loaded SAMPLE matters (not a region's list)",
         extra={"count": count},

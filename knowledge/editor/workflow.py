@@ -405,9 +405,9 @@ class EditorDesk:
             row = session.get(WorkflowRow, content.code)
             if row is not None and row.state in (DraftState.SUBMITTED, DraftState.SCHEDULED):
                 raise WorkflowStateError("草稿已提交待发布，请先由发布员退回后再修改")
-        self.store.import_matters([content], editor=who.name, publish=False)
         after = hash_of(content)
-        with self._sessions.begin() as session:
+
+        def within(session: Session, _result: ImportResult) -> None:
             row = session.get(WorkflowRow, content.code)
             if row is None:
                 row = WorkflowRow(code=content.code, state=DraftState.EDITING.value,
@@ -426,6 +426,9 @@ class EditorDesk:
             row.updated_at = self._clock()
             self.audit.add(session, who, "matter.draft", _target(content.code),
                            hash_before=before, hash_after=after)  # fmt: skip
+
+        # the draft, its workflow and its audit entry: one transaction
+        self.store.import_matters([content], editor=who.name, publish=False, within=within)
         return self.open(content.code)
 
     def submit(self, who: Principal, code: str) -> MatterDesk:
@@ -545,9 +548,9 @@ class EditorDesk:
         self, who: Principal, code: str, draft: Matter, report: ContentReport, *, action: str
     ) -> MatterDesk:
         before = self._published_hash(code)
-        self.store.publish(code, editor=who.name, accept_flags=True)
         flags = sorted({f.reason for f in report.flags})
-        with self._sessions.begin() as session:
+
+        def within(session: Session, _matter: Matter) -> None:
             row = session.get(WorkflowRow, code)
             if row is not None:
                 row.state = DraftState.CLOSED.value
@@ -557,6 +560,9 @@ class EditorDesk:
             self.audit.add(session, who, action, _target(code),
                            detail="flags accepted: " + ",".join(flags) if flags else "",
                            hash_before=before, hash_after=hash_of(draft))  # fmt: skip
+
+        # the version, the workflow and the audit entry: one transaction
+        self.store.publish(code, editor=who.name, accept_flags=True, within=within)
         logger.info("matter published from the editor", extra={"matter_code": code})
         return self.open(code)
 
@@ -625,8 +631,8 @@ class EditorDesk:
             if replacement_code == code or replacement_code not in live:
                 raise RetirementError("替代事项须为另一个已发布事项")
         before = self._current_hash(code)
-        self.store.retire(code, editor=who.name)
-        with self._sessions.begin() as session:
+
+        def within(session: Session, _matter: Matter) -> None:
             row = session.get(WorkflowRow, code)
             if row is None:
                 row = WorkflowRow(
@@ -641,6 +647,9 @@ class EditorDesk:
             self.audit.add(session, who, "matter.retire", _target(code),
                            detail=f"replacement {replacement_code}" if replacement_code else "",
                            hash_before=before, hash_after=before)  # fmt: skip
+
+        # the retirement, the workflow and the audit entry: one transaction
+        self.store.retire(code, editor=who.name, within=within)
         return self.open(code)
 
     # -- import --------------------------------------------------------------------------------

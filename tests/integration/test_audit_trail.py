@@ -282,3 +282,62 @@ def test_cli_with_a_wrong_token_is_refused_and_audited(
     assert "TS-0101" not in cli("kb", "list").output
     failed = _rows(cli_db, action="auth.failed")
     assert [(r.actor, r.target) for r in failed] == [("anonymous", "cli:kb")]
+
+
+# -- a change and its audit entry: both or neither ---------------------------------------------
+
+
+def test_a_change_whose_audit_entry_fails_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.database import create_db_engine, make_sessionmaker, migrate
+    from guardrails.audit import AuditLog
+    from guardrails.models import Principal, Role
+    from guardrails.policy import build_guardrails
+    from guardrails.settings import GuardrailSettings
+    from knowledge.editor.workflow import DraftState, EditorDesk
+    from knowledge.store import MatterStore
+    from tests.factories import make_content
+
+    engine = create_db_engine(f"sqlite:///{tmp_path}/atomic.db")
+    migrate(engine)
+    sessions = make_sessionmaker(engine)
+    store = MatterStore(sessions)
+    guard = build_guardrails(GuardrailSettings(topic_classifier=False, scope_classifier=False))
+    desk = EditorDesk(store, sessions, scanner=guard)
+    alice, bob = (
+        Principal(name="alice", role=Role.EDITOR),
+        Principal(name="bob", role=Role.PUBLISHER),
+    )
+    desk.save_draft(alice, make_content("TS-0201"))
+    desk.submit(alice, "TS-0201")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(AuditLog, "add", broken)
+    with pytest.raises(RuntimeError):
+        desk.publish(bob, "TS-0201")
+    assert store.get("TS-0201").version == 0 and store.versions("TS-0201") == []
+    assert desk.open("TS-0201").workflow.state is DraftState.SUBMITTED
+    with pytest.raises(RuntimeError):
+        desk.save_draft(alice, make_content("TS-0202"))
+    assert "TS-0202" not in {m.code for m in store.list()}
+    engine.dispose()
+
+
+def test_a_cli_import_whose_audit_fails_writes_nothing(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guardrails.audit import AuditLog
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(AuditLog, "add", broken)
+        with pytest.raises(RuntimeError):
+            cli("kb", "import", str(_write_matter(tmp_path / "m.json")))
+    listing = cli("kb", "list")
+    assert listing.exit_code == 0 and "matters" in listing.output
+    assert "TS-0101" not in listing.output
