@@ -12,6 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from daoban.yaml_text import load_yaml
 from guardrails.errors import PolicyError
 from guardrails.models import PiiType
 
@@ -157,6 +158,6 @@ def load_policy(path: Path | None = None) -> PolicyConfig:
     """
     target = path or DEFAULT_POLICY_PATH
     try:
-        return PolicyConfig.model_validate(yaml.safe_load(target.read_text(encoding="utf-8")))
+        return PolicyConfig.model_validate(load_yaml(target.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise PolicyError(f"内容安全策略文件无效：{target.name}") from exc

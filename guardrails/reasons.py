@@ -9,8 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict
+
+from daoban.yaml_text import load_yaml
 
 TC260_PATH = Path(__file__).parent / "policies" / "tc260.yaml"
 
@@ -57,4 +58,4 @@ class Tc260Map(BaseModel):
 
 def load_tc260(path: Path = TC260_PATH) -> Tc260Map:
     """Read the TC260 mapping file."""
-    return Tc260Map.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Tc260Map.model_validate(load_yaml(path.read_text(encoding="utf-8")))

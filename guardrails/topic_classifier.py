@@ -42,6 +42,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
+from daoban.yaml_text import load_yaml
 from guardrails.encoder import TextEncoder, encode
 from guardrails.errors import PolicyError
 from guardrails.reasons import ReasonCode
@@ -123,7 +124,7 @@ class TopicCorpus:
 
     def __init__(self, path: Path = TOPIC_TRAIN_PATH) -> None:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise PolicyError(f"topic training corpus unreadable: {path.name}: {exc}") from None
         labels = data.get("labels") if isinstance(data, dict) else None

@@ -18,9 +18,9 @@ from functools import cached_property
 from pathlib import Path
 
 import ahocorasick
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from daoban.yaml_text import load_yaml
 from knowledge.models import Matter
 from knowledge.text import normalize
 
@@ -125,7 +125,7 @@ class Thesaurus(BaseModel):
             OSError: the file cannot be read.
             yaml.YAMLError, pydantic.ValidationError: the file is not a valid thesaurus.
         """
-        data = yaml.safe_load((path or BUNDLED_THESAURUS).read_text(encoding="utf-8"))
+        data = load_yaml((path or BUNDLED_THESAURUS).read_text(encoding="utf-8"))
         return cls.model_validate(data or {})
 
     # Automata are built once per thesaurus (cached on the frozen instance).

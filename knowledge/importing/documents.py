@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
+from daoban.yaml_text import load_yaml
 from knowledge.errors import FieldIssue, ImportFormatError, ImportValidationError
 from knowledge.importing.guide import MatterValidation
 from knowledge.models import Matter, MatterContent
@@ -45,7 +46,7 @@ def load_text(text: str, fmt: FileFormat) -> Any:
     try:
         if fmt == "json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except json.JSONDecodeError as exc:
         raise format_error(f"invalid JSON at line {exc.lineno} column {exc.colno}") from None
     except yaml.YAMLError as exc:
