@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from evals.catalogue import read_catalogue, regional_record, strip_aliases
+from evals.catalogue import read_catalogue, strip_aliases
 from evals.datasets import RoutingCase, read_routing_cases
 from evals.runners.routing import RoutedTurn, evaluate_ranked, gold_rank
 from tests.factories import make_content
@@ -71,13 +71,20 @@ def test_regional_records_become_matters(tmp_path):
         "extra": {"aliases": ["预约结婚"], "service_object": ["自然人"], "level": "省级",
                   "theme_category": ["婚姻登记"], "complain_phone": None},
     }
-    content = regional_record(record)
+    path = tmp_path / "region.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
+    [content] = read_catalogue(path)  # through the product's importer (kb import)
     assert content.code == record["id"] and content.level == "省级"
     assert content.time_limit.legal_working_days == 20
     assert [m.name for m in content.materials] == ["居民身份证", "居民户口簿"]
-    path = tmp_path / "region.jsonl"
-    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
-    assert [c.code for c in read_catalogue(path)] == [record["id"]]
+
+    # a file the importer refuses for some records is measured on the rest
+    invalid = {**record, "id": "11440000006939756B2440101008000", "department": ""}
+    repeated = {**record, "name": "结婚登记预约（重复）"}
+    other = {**record, "id": "11440000006939756B2440101009000", "name": "离婚登记预约"}
+    lines = [json.dumps(r, ensure_ascii=False) for r in (record, invalid, repeated, other)]
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    assert [c.code for c in read_catalogue(path)] == [record["id"], other["id"]]
 
 
 def test_strip_aliases_leaves_only_the_official_name():
