@@ -26,7 +26,7 @@ from assistant.composition.snapshots import FitSnapshots
 from assistant.composition.wiring import attach_shared_state
 from assistant.database import create_db_engine, make_sessionmaker, migrate
 from assistant.dialogue import SessionStore
-from assistant.generate.chat import build_chat_composer
+from assistant.generate.factory import build_composer
 from assistant.pipeline import Pipeline
 from assistant.replies import Replies
 from assistant.settings import Settings
@@ -135,7 +135,7 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
         retriever=retriever,
         sessions=dialogue,
         replies=Replies(settings.assistant.hotline),
-        composer=build_chat_composer(settings.assistant.chat),
+        composer=build_composer(settings.assistant.chat),
         top_k=settings.knowledge.top_k,
         abstain_coverage=settings.knowledge.abstain_score,
         abstain_matched=settings.knowledge.abstain_matched,
