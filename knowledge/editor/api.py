@@ -205,9 +205,14 @@ async def import_file(
         statuses = file_statuses(path, parsed.format)
     retiring = any(s is MatterStatus.RETIRED for s in statuses.values())
     require(who, PUBLISHING_ROLES if retiring else EDITING_ROLES)
-    result = import_catalogue(desk.store, parsed.contents, statuses, editor=who.name, publish=False)
-    desk.record_import(who, result)
-    desk.submit_imported(who, result)
+    if retiring:  # an import, then each retirement: audited after them
+        result = import_catalogue(desk.store, parsed.contents, statuses, editor=who.name,
+                                  publish=False)  # fmt: skip
+        desk.record_import(who, result)
+        desk.submit_imported(who, result)
+    else:  # the drafts, their workflow and their audit entries in one transaction
+        result = desk.store.import_matters(parsed.contents, editor=who.name, publish=False,
+                                           within=desk.import_within(who))  # fmt: skip
     return build_report(Path(filename).name, parsed, result)
 
 

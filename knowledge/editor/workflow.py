@@ -659,33 +659,51 @@ class EditorDesk:
 
         A publisher then publishes them (four eyes, as for drafts written in the form).
         """
+        with self._sessions.begin() as session:
+            self._submit_imported(session, who, result)
+
+    def _submit_imported(self, session: Session, who: Principal, result: ImportResult) -> None:
         drafted = {ImportAction.DRAFTED, ImportAction.HELD, ImportAction.CREATED,
                    ImportAction.UPDATED}  # fmt: skip
         now = self._clock()
-        with self._sessions.begin() as session:
-            for outcome in result.outcomes:
-                if outcome.action not in drafted:
-                    continue
-                row = session.get(WorkflowRow, outcome.code)
-                if row is None:
-                    row = WorkflowRow(code=outcome.code, comment="", retire_reason="")
-                    session.add(row)
-                row.state = DraftState.SUBMITTED.value
-                row.drafted_by = [who.name]
-                row.submitted_by = who.name
-                row.submitted_at = now
-                row.effective_at = None
-                row.approved_by = None
-                row.updated_at = now
+        for outcome in result.outcomes:
+            if outcome.action not in drafted:
+                continue
+            row = session.get(WorkflowRow, outcome.code)
+            if row is None:
+                row = WorkflowRow(code=outcome.code, comment="", retire_reason="")
+                session.add(row)
+            row.state = DraftState.SUBMITTED.value
+            row.drafted_by = [who.name]
+            row.submitted_by = who.name
+            row.submitted_at = now
+            row.effective_at = None
+            row.approved_by = None
+            row.updated_at = now
 
     def record_import(self, who: Principal, result: ImportResult) -> None:
         """Audit an import from the page: one entry per matter it changed."""
         with self._sessions.begin() as session:
-            for outcome in result.outcomes:
-                if outcome.action is ImportAction.UNCHANGED:
-                    continue
-                self.audit.add(session, who, f"matter.import.{outcome.action.value}"[:32],
-                               _target(outcome.code))  # fmt: skip
+            self._record_import(session, who, result)
+
+    def _record_import(self, session: Session, who: Principal, result: ImportResult) -> None:
+        for outcome in result.outcomes:
+            if outcome.action is ImportAction.UNCHANGED:
+                continue
+            self.audit.add(session, who, f"matter.import.{outcome.action.value}"[:32],
+                           _target(outcome.code))  # fmt: skip
+
+    def import_within(self, who: Principal) -> Callable[[Session, ImportResult], None]:
+        """A ``within`` for :meth:`MatterStore.import_matters`: audit and submit the import.
+
+        Both happen in the import's own transaction: matters, workflow and audit, all or none.
+        """
+
+        def within(session: Session, result: ImportResult) -> None:
+            self._record_import(session, who, result)
+            self._submit_imported(session, who, result)
+
+        return within
 
 
 def _yaml(value: Any) -> str:

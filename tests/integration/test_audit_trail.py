@@ -212,6 +212,22 @@ def test_knowledge_changes_by_the_editor_api_name_the_token_holder(
     assert reads and reads[-1].actor == "paul"
 
 
+def test_an_import_from_the_page_is_audited_as_the_token_holder(
+    client: TestClient, db_url: str, tmp_path: Path
+) -> None:
+    body = _write_matter(tmp_path / "page.json").read_bytes()
+    response = client.post(
+        "/v1/catalogue/import", params={"filename": "page.json"}, content=body,
+        headers=_auth(EDITOR),
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    rows = _rows(db_url, target="matter:TS-0101")
+    assert [(r.actor, r.role) for r in rows] == [("erin", "editor")]
+    assert rows[0].action.startswith("matter.import.")
+    draft = client.get("/v1/matters/TS-0101/draft", headers=_auth(PUBLISHER)).json()
+    assert draft["workflow"]["state"] == "submitted"
+
+
 def test_stored_timestamps_come_back_with_a_time_zone(
     app: tuple[TestClient, Guardrails], db_url: str
 ) -> None:
