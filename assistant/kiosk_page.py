@@ -59,12 +59,4 @@ def build_router(hotline: str = "12345") -> APIRouter:
     Raises:
         jinja2.TemplateNotFound: The package was installed without its templates.
     """
-    return page_router(
-        package="assistant",
-        path=PAGE_PATH,
-        template="kiosk.html",
-        assets=ASSETS,
-        headers=SECURITY_HEADERS,
-        tag="kiosk-page",
-        hotline=hotline,
-    )
+    return page_router("assistant", PAGE_PATH, ASSETS, SECURITY_HEADERS, hotline=hotline)

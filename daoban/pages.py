@@ -13,10 +13,9 @@ microphone).
 
 Usage example::
 
-    router = daoban.pages.page_router(
-        package="guardrails", path="/review", template="review.html",
-        assets={"review.js": "text/javascript; charset=utf-8"},
-        headers=daoban.pages.BACKOFFICE_HEADERS, tag="review-page",
+    router = daoban.pages.page_router(  # templates/review.html, static/review.js
+        "guardrails", "/review", {"review.js": "text/javascript; charset=utf-8"},
+        daoban.pages.BACKOFFICE_HEADERS,
     )
     app.include_router(router)
     app.include_router(daoban.pages.shared_router())  # once, for every back-office page
@@ -125,18 +124,16 @@ def shared_router() -> APIRouter:
 
 
 def page_router(
-    *,
     package: str,
     path: str,
-    template: str,
     assets: Mapping[str, str],
     headers: Mapping[str, str],
-    tag: str,
     **context: object,
 ) -> APIRouter:
     """Router of one page: ``GET {path}`` (HTML) and ``GET {path}/static/{name}`` (its files).
 
-    The template (``{package}/templates/{template}``; it may extend ``backoffice.html``, the
+    A page is named by its path: ``/review`` is the template ``{package}/templates/review.html``
+    and the OpenAPI tag ``review-page``. The template (which may extend ``backoffice.html``, the
     back-office pages' frame in ``daoban/templates/``) is rendered once here with ``asset(name)``
     (URL of one of ``assets`` with its content hash), ``shared_asset(name)`` (see
     :func:`shared_asset`), ``api_prefix`` (:data:`API_PREFIX`) and ``context``; the files
@@ -146,11 +143,9 @@ def page_router(
 
     Args:
         package: The package holding ``templates/`` and ``static/``, e.g. ``"guardrails"``.
-        path: URL path of the page, e.g. ``"/review"``.
-        template: File name of the Jinja2 template (autoescaped as HTML).
+        path: URL path of the page, one segment, e.g. ``"/review"``.
         assets: File name in ``static/`` -> its ``Content-Type``; any other name is 404.
         headers: Security headers (Content-Security-Policy and the like) of every response.
-        tag: OpenAPI tag of the routes (names their operation ids).
         **context: Further template variables, e.g. ``hotline="12345"``.
 
     Returns:
@@ -160,6 +155,7 @@ def page_router(
         jinja2.TemplateNotFound: The package was installed without its templates.
         FileNotFoundError: The package was installed without one of ``assets``.
     """
+    page_name = path.strip("/")
     files = resources.files(package)
     bodies = {name: (files / "static" / name).read_bytes() for name in assets}
     versions = {name: version(body) for name, body in bodies.items()}
@@ -169,13 +165,13 @@ def page_router(
         ),
         autoescape=select_autoescape(["html"]),
     )
-    html = environment.get_template(template).render(
+    html = environment.get_template(f"{page_name}.html").render(
         asset=lambda name: f"{path}/static/{name}?v={versions[name]}",
         shared_asset=shared_asset,
         api_prefix=API_PREFIX,
         **context,
     )
-    router = APIRouter(tags=[tag], include_in_schema=False)
+    router = APIRouter(tags=[f"{page_name}-page"], include_in_schema=False)
 
     @router.get(path, response_class=HTMLResponse)
     def page() -> HTMLResponse:

@@ -43,11 +43,4 @@ def build_router() -> APIRouter:
     Raises:
         jinja2.TemplateNotFound: The package was installed without its templates.
     """
-    return page_router(
-        package="guardrails",
-        path=PAGE_PATH,
-        template="review.html",
-        assets=ASSETS,
-        headers=BACKOFFICE_HEADERS,
-        tag="review-page",
-    )
+    return page_router("guardrails", PAGE_PATH, ASSETS, BACKOFFICE_HEADERS)

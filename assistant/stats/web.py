@@ -30,11 +30,4 @@ def build_router() -> APIRouter:
     Raises:
         jinja2.TemplateNotFound: the package was installed without its templates.
     """
-    return page_router(
-        package="assistant.stats",
-        path=PAGE_PATH,
-        template="stats.html",
-        assets=ASSETS,
-        headers=BACKOFFICE_HEADERS,
-        tag="stats-page",
-    )
+    return page_router("assistant.stats", PAGE_PATH, ASSETS, BACKOFFICE_HEADERS)

@@ -27,11 +27,4 @@ def build_router() -> APIRouter:
     Raises:
         jinja2.TemplateNotFound: the package was installed without its templates.
     """
-    return page_router(
-        package="knowledge.editor",
-        path=PAGE_PATH,
-        template="editor.html",
-        assets=ASSETS,
-        headers=BACKOFFICE_HEADERS,
-        tag="editor-page",
-    )
+    return page_router("knowledge.editor", PAGE_PATH, ASSETS, BACKOFFICE_HEADERS)
