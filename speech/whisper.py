@@ -17,7 +17,9 @@
    - no speech: every segment's no-speech probability ≥ ``no_speech_threshold``;
    - prompt echo: the transcript reproduces a piece of the prompt that spans two or more of
      its names (``echo_min_chars`` characters or more across a boundary), or is made of prompt
-     names for ``echo_cover`` of its characters with at least two names;
+     names for ``echo_cover`` of its characters with at least two names; with the vocabulary
+     prompt only a piece spanning three or more of its words in prompt order counts (its
+     words are the ones citizens say, so a question made of them is no echo);
    - repetition loop or runaway decoding: compression ratio above ``max_compression_ratio``,
      or more than ``max_chars_per_second`` characters per second of speech.
 
@@ -126,12 +128,14 @@ def _plain(text: str) -> str:
 
 
 def echoes_prompt(text: str, names: Sequence[str], *, min_chars: int = 4,
-                  cover: float = 0.8) -> bool:
+                  cover: float | None = 0.8, min_boundaries: int = 1) -> bool:
     """Whether ``text`` is the prompt echoed back rather than what was said.
 
     True when the text holds a piece of the prompt (names joined in order) of ``min_chars`` or
-    more characters that spans a boundary between two names, or when at least two prompt
-    names make up ``cover`` or more of its characters.
+    more characters that spans ``min_boundaries`` or more boundaries between names, or when at
+    least two prompt names make up ``cover`` or more of its characters (``cover=None``: this
+    second test is off — for a vocabulary prompt, whose words are what citizens say:
+    "居住证怎么办理" is three prompt words and a real question).
     """
     plain = _plain(text)
     if not plain or not names:
@@ -144,8 +148,11 @@ def echoes_prompt(text: str, names: Sequence[str], *, min_chars: int = 4,
     matcher = difflib.SequenceMatcher(None, plain, joined, autojunk=False)
     for block in matcher.get_matching_blocks():
         start, end = block.b, block.b + block.size
-        if block.size >= min_chars and any(start < b < end for b in boundaries[:-1]):
+        crossed = sum(start < b < end for b in boundaries[:-1])
+        if block.size >= min_chars and crossed >= min_boundaries:
             return True
+    if cover is None:
+        return False
     covered = [False] * len(plain)
     found = 0
     for name in sorted({_plain(n) for n in names if len(_plain(n)) >= 2}, key=len, reverse=True):
@@ -421,8 +428,10 @@ class WhisperRecognizer:
                 or len(_plain(raw)) / speech_s > self._cfg.max_chars_per_second):
             return self._failed(clip, started, "repetition")
         text = self.postprocess(raw)
+        vocabulary = self._cfg.prompt_style == "vocabulary"
         if echoes_prompt(text, names, min_chars=self._cfg.echo_min_chars,
-                         cover=self._cfg.echo_cover):
+                         cover=None if vocabulary else self._cfg.echo_cover,
+                         min_boundaries=2 if vocabulary else 1):
             return self._failed(clip, started, "prompt_echo")
         logprob = sum(s.avg_logprob for s in spoken) / len(spoken)
         confidence = round(min(1.0, max(0.0, math.exp(logprob))), 4)

@@ -187,3 +187,12 @@ def test_prompt_style_and_language_come_from_settings():
     assert WhisperSettings(language="").language == ""
     with pytest.raises(ValueError):
         WhisperSettings(language="zh-CN")
+
+
+def test_a_question_made_of_vocabulary_words_is_not_an_echo_of_the_vocabulary_prompt():
+    words = ["登记", "证明", "申请", "公积金", "怎么", "办理", "居住证", "护照"]
+    question = "居住证怎么办理"  # three prompt words, covering the whole text
+    assert echoes_prompt(question, words)  # the names prompt's cover rule would reject it
+    assert not echoes_prompt(question, words, cover=None, min_boundaries=2)
+    assert not echoes_prompt("申请公积金", words, cover=None, min_boundaries=2)
+    assert echoes_prompt("登记、证明、申请", words, cover=None, min_boundaries=2)
