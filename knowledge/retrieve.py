@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from knowledge.embeddings import ComponentStatus, RetrievalEmbedder, Vectors
 from knowledge.index.bm25 import Bm25Channel
-from knowledge.index.dense import DenseChannel, matter_passage
+from knowledge.index.dense import DenseChannel, matter_views
 from knowledge.models import ChannelScores, Hit, Matter
 from knowledge.text import ChineseTokenizer, bigrams, has_han, normalize, pinyin_keys
 from knowledge.thesaurus import Expansion, Thesaurus
@@ -91,6 +91,13 @@ TWIN_QUERY_CUES = ("查询", "查一下", "查查", "查看", "进度", "结果"
 """Words that ask for a matter's progress query rather than the matter itself."""
 
 _QUERY_SUFFIX = re.compile(r"(办理)?(进度|结果|状态|信息)?查询$")
+
+QUERY_MATTER = re.compile(r"(查询|查看|查验|验证)(（[^）]*）|\([^)]*\))?$")
+"""A matter that only looks something up (进度查询, 成绩查询, 证书验证): a region lists many."""
+
+QUERY_MATTER_PENALTY = 0.05
+"""Taken off a look-up matter's final score when the question asks for no look-up
+(:data:`TWIN_QUERY_CUES`): "港澳通行证过期了" wants the permit, not its progress query."""
 
 GENERIC_ACTIONS = re.compile(
     r"（[^）]*）|\([^)]*\)|申领|申请|办理|登记|签发|核发|开具|受理|发放|认定|手续"
@@ -217,6 +224,7 @@ class _Snapshot:
     body_keys: tuple[frozenset[str], ...]
     english_words: tuple[frozenset[str], ...]
     core_keys: tuple[frozenset[str], ...]
+    lookup: tuple[bool, ...]  # look-up matters (QUERY_MATTER)
     by_code: dict[str, Matter]
 
 
@@ -236,7 +244,7 @@ class _Derived:
     body_keys: frozenset[str]
     english_words: frozenset[str]
     core_keys: frozenset[str]
-    passage: str
+    passages: tuple[str, ...]
 
 
 def _fingerprint(matter: Matter) -> tuple[object, ...]:
@@ -251,7 +259,7 @@ def _fingerprint(matter: Matter) -> tuple[object, ...]:
 
 
 def _empty_snapshot() -> _Snapshot:
-    return _Snapshot(ChineseTokenizer(), (), (), None, (), (), (), (), (), {})
+    return _Snapshot(ChineseTokenizer(), (), (), None, (), (), (), (), (), (), {})
 
 
 def semantic_match(cosine: float) -> float:
@@ -283,7 +291,7 @@ class HybridRetriever:
         self,
         *,
         embedder: RetrievalEmbedder | None = None,
-        dense_weight: float = 0.3,
+        dense_weight: float = 10.0,
         thesaurus: Thesaurus | None = None,
         vector_cache: MatterVectorCache | None = None,
     ) -> None:
@@ -368,7 +376,7 @@ class HybridRetriever:
                 dense = DenseChannel(
                     self._embedder, cache=self._vector_cache, memory=self._vectors
                 )
-                dense.build([derived[m.code].passage for m in matters])
+                dense.build([derived[m.code].passages for m in matters])
             snapshot = _Snapshot(
                 tokenizer=tokenizer,
                 matters=tuple(matters),
@@ -379,6 +387,7 @@ class HybridRetriever:
                 body_keys=tuple(derived[m.code].body_keys for m in matters),
                 english_words=tuple(derived[m.code].english_words for m in matters),
                 core_keys=tuple(derived[m.code].core_keys for m in matters),
+                lookup=tuple(QUERY_MATTER.search(m.name) is not None for m in matters),
                 by_code={m.code: m for m in matters},
             )
             self._snapshot = snapshot
@@ -415,7 +424,7 @@ class HybridRetriever:
             body_keys=frozenset(bigrams(memo.keys(body))),
             english_words=frozenset(memo.tokens(english)),
             core_keys=frozenset(bigrams(pinyin_keys(_core_name(m)))),
-            passage=matter_passage(m, expansion),
+            passages=matter_views(m, expansion),
         )
 
     @property
@@ -507,6 +516,7 @@ class HybridRetriever:
         else:
             query_keys, english = words, True
         query_set = set(query_keys)
+        asks_query = any(cue in normalize(query) for cue in TWIN_QUERY_CUES)
         scored: list[tuple[float, float, float, int]] = []
         for position in candidates:
             if fused[position] <= 0:
@@ -516,6 +526,8 @@ class HybridRetriever:
             core = snapshot.core_keys[position]
             if core and not english:
                 final += NAME_FIT_WEIGHT * len(core & query_set) / len(core)
+            if not asks_query and snapshot.lookup[position]:
+                final -= QUERY_MATTER_PENALTY
             scored.append((final, coverage, matched, position))
         scored.sort(key=lambda item: -item[0])
         scored = self._order_twins(scored, snapshot, normalize(query))

@@ -52,7 +52,13 @@ class KnowledgeSettings(BaseModel):
         le=1,
         description="When the top two scores differ by less than this, ask which one is meant",
     )
-    dense_weight: float = Field(default=0.3, ge=0, le=1, description="Weight of the dense channel")
+    dense_weight: float = Field(
+        default=10.0,
+        ge=0,
+        le=50,
+        description="Weight of the dense channel's calibrated score beside the lexical channels "
+        "(their weights sum to 4.15); tuned on the Guangdong tune questions",
+    )
     abstain_semantic: float = Field(
         default=0.8,
         ge=0,

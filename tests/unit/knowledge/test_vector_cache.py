@@ -64,10 +64,22 @@ def test_retriever_publish_embeds_only_the_changed_matter(cache):
         published(make_content(f"TS-00{n:02d}", name=f"测试事项{n}号办理")) for n in range(8)
     ]
     retriever.rebuild(matters)
-    assert embedder.passages == 8
+    assert embedder.passages == 16  # two passages a matter: full, and names + department
     changed = published(make_content("TS-0003", name="测试事项3号变更办理"), version=2)
     retriever.rebuild([changed if m.code == "TS-0003" else m for m in matters])
-    assert embedder.passages == 9
+    assert embedder.passages == 18
     hit = retriever.search("测试事项3号变更", k=1)[0]
     assert hit.matter.code == "TS-0003"
     assert hit.channels.dense is not None and hit.channels.dense_rank is not None
+
+
+def test_a_matter_scores_the_mean_of_its_passages(cache):
+    embedder = CountingEmbedder()
+    channel = DenseChannel(embedder, cache=cache)
+    channel.build([("普通护照换发", "护照"), ("居住证申领", "居住证")])
+    single = DenseChannel(CountingEmbedder())
+    single.build(["普通护照换发", "护照", "居住证申领", "居住证"])
+    both = single.scores("护照过期")
+    assert np.allclose(channel.scores("护照过期"), [both[:2].mean(), both[2:].mean()])
+    with pytest.raises(ValueError, match="same number"):
+        channel.build([("a", "b"), ("c",)])
