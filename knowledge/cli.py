@@ -69,12 +69,15 @@ def _runtime(ctx: typer.Context) -> KnowledgeRuntime:
     return runtime
 
 
-def cli_actor(runtime: KnowledgeRuntime) -> Principal | Actor:
+def cli_actor(runtime: KnowledgeRuntime, *roles: str) -> Principal | Actor:
     """Who runs this command, authenticated (see the module docstring).
 
+    ``roles`` are the token roles that may run it (``editor``, ``publisher``, ...); they apply
+    to a ``DAOBAN_CLI_TOKEN`` holder only (the OS account is trusted as the operator).
+
     Raises:
-        typer.Exit: ``DAOBAN_CLI_TOKEN`` is set but matches no configured token (code 1,
-            audited as ``auth.failed``).
+        typer.Exit: ``DAOBAN_CLI_TOKEN`` is set but matches no configured token, or grants
+            another role (code 1, audited as ``auth.failed`` / ``auth.forbidden``).
     """
     import hmac
 
@@ -85,7 +88,14 @@ def cli_actor(runtime: KnowledgeRuntime) -> Principal | Actor:
     if token:
         for grant in runtime.settings.guardrails.tokens:
             if hmac.compare_digest(grant.token.get_secret_value().encode(), token.encode()):
-                return Principal(name=grant.name, role=grant.role)
+                who = Principal(name=grant.name, role=grant.role)
+                if roles and who.role.value not in roles:
+                    AuditLog(runtime.sessions_db).record(
+                        who, "auth.forbidden", "cli:kb", "role may not run this command"
+                    )
+                    console.print("[red]当前角色无权执行此操作[/red] (guardrails.forbidden)")
+                    raise typer.Exit(code=1)
+                return who
         AuditLog(runtime.sessions_db).record(ANONYMOUS, "auth.failed", "cli:kb", "unknown token")
         console.print(f"[red]{CLI_TOKEN_ENV} 不是有效的访问令牌[/red] (guardrails.unauthenticated)")
         raise typer.Exit(code=1)
@@ -167,9 +177,12 @@ def import_file(
     statuses = file_statuses(file, parsed.format)
     runtime = _runtime(ctx)
     try:
-        actor = cli_actor(runtime)
+        retiring = any(s is MatterStatus.RETIRED for s in statuses.values())
+        # a token holder needs the publisher role to publish or retire, as on the page
+        drafting_only = draft and not retiring
+        actor = cli_actor(runtime, *(("editor", "publisher") if drafting_only else ("publisher",)))
         audit = import_audit(runtime, actor, editor)
-        if any(s is MatterStatus.RETIRED for s in statuses.values()):
+        if retiring:
             # several store transactions (import, then each retirement): audited after them
             result = import_catalogue(
                 runtime.store, parsed.contents, statuses, editor=actor.name, publish=not draft
@@ -221,7 +234,7 @@ def publish(
 
     runtime = _runtime(ctx)
     try:
-        actor = cli_actor(runtime)
+        actor = cli_actor(runtime, "publisher")
         log = AuditLog(runtime.sessions_db)
 
         def within(session: Session, matter: Matter) -> None:
@@ -327,7 +340,7 @@ def load_samples(
     contents = read_matter_dir(BUNDLED_SAMPLES_DIR)
     runtime = _runtime(ctx)
     try:
-        actor = cli_actor(runtime)
+        actor = cli_actor(runtime, "publisher", "admin")
         result = runtime.store.import_matters(contents, editor=actor.name, publish=True,
                                               within=import_audit(runtime, actor, editor))
     except ImportValidationError as exc:

@@ -46,6 +46,7 @@ import numpy.typing as npt
 from knowledge.embeddings import ComponentStatus, RetrievalEmbedder, Vectors
 from knowledge.index.bm25 import Bm25Channel
 from knowledge.index.dense import DenseChannel, matter_views
+from knowledge.index.derived_cache import DerivedTermsCache
 from knowledge.models import ChannelScores, Hit, Matter
 from knowledge.text import ChineseTokenizer, bigrams, has_han, normalize, pinyin_keys
 from knowledge.thesaurus import Expansion, Thesaurus
@@ -294,6 +295,7 @@ class HybridRetriever:
         dense_weight: float = 10.0,
         thesaurus: Thesaurus | None = None,
         vector_cache: MatterVectorCache | None = None,
+        derived_cache: DerivedTermsCache | None = None,
     ) -> None:
         """Create an empty retriever.
 
@@ -303,6 +305,8 @@ class HybridRetriever:
             thesaurus: colloquial terms, life events and English glossary applied at index
                 time; None applies none.
             vector_cache: where passage vectors are kept between rebuilds and restarts.
+            derived_cache: where each matter's derived index terms are kept between
+                restarts (the node's disk); None keeps them in memory only.
         """
         self._embedder = embedder
         self._dense_weight = dense_weight
@@ -313,6 +317,7 @@ class HybridRetriever:
         self._tokenizer = ChineseTokenizer()
         self._tokenizer_words: set[str] = set()
         self._derived: dict[tuple[object, ...], _Derived] = {}
+        self._derived_cache = derived_cache
         self._vectors: dict[str, Vectors] = {}
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -348,6 +353,8 @@ class HybridRetriever:
                 self._tokenizer_words |= words
             tokenizer.warm_up()
             memo = _PieceMemo(tokenizer)
+            if not self._derived and self._derived_cache is not None:
+                self._derived = self._derived_cache.load()  # another worker's or a restart's
             cache = self._derived
             fresh: dict[tuple[object, ...], _Derived] = {}
             derived: dict[str, _Derived] = {}
@@ -358,6 +365,8 @@ class HybridRetriever:
                     found = fresh[key] = self._derive(m, memo)
                 derived[m.code] = found
             self._derived = {_fingerprint(m): derived[m.code] for m in matters}
+            if fresh and self._derived_cache is not None:
+                self._derived_cache.save(self._derived)
             channels = (
                 Bm25Channel("names", lambda m: derived[m.code].names, b=0.3),
                 Bm25Channel("chars", lambda m: derived[m.code].chars, b=0.3),

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+import knowledge.retrieve
+import knowledge.text
 from knowledge.e5 import E5Embedder
 from knowledge.embeddings import RetrievalEmbedder, SentenceTransformerEmbedder
+from knowledge.index.derived_cache import DerivedTermsCache
 from knowledge.retrieve import HybridRetriever
 from knowledge.settings import KnowledgeSettings
-from knowledge.thesaurus import Thesaurus
+from knowledge.thesaurus import BUNDLED_THESAURUS, Thesaurus
 from knowledge.vectors import MatterVectorCache
 
 
@@ -39,9 +42,18 @@ def build_retriever(
     Raises:
         OSError, ValueError: the configured thesaurus file is unreadable or invalid.
     """
+    thesaurus = Thesaurus.load(settings.thesaurus_path) if settings.use_thesaurus else None
+    derived_cache = None
+    if settings.index_cache_dir is not None:
+        thesaurus_file = settings.thesaurus_path or BUNDLED_THESAURUS
+        salt = thesaurus_file.read_bytes() if thesaurus is not None else b"no thesaurus"
+        derived_cache = DerivedTermsCache(
+            settings.index_cache_dir, [knowledge.retrieve, knowledge.text], salt
+        )
     return HybridRetriever(
         embedder=embedder if embedder is not None else build_embedder(settings),
         dense_weight=settings.dense_weight,
-        thesaurus=Thesaurus.load(settings.thesaurus_path) if settings.use_thesaurus else None,
+        thesaurus=thesaurus,
         vector_cache=MatterVectorCache(session_factory) if session_factory is not None else None,
+        derived_cache=derived_cache,
     )

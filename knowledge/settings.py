@@ -70,6 +70,11 @@ class KnowledgeSettings(BaseModel):
         description="Apply the domain thesaurus (colloquial terms, life events, English "
         "glossary) when indexing",
     )
+    index_cache_dir: Path | None = Field(
+        default=Path("var/cache/knowledge"),
+        description="Per-node folder where each matter's derived index terms are kept between "
+        "starts (keyed by code and thesaurus); None derives them at every start",
+    )
     thesaurus_path: Path | None = Field(
         default=None,
         description="Thesaurus YAML file; None for the bundled knowledge/data/thesaurus.yaml",

@@ -289,6 +289,20 @@ def test_cli_import_is_audited_as_the_os_account_with_the_display_name(
     assert (last.actor, last.role, last.action) == ("paul", "publisher", "matter.publish")
 
 
+def test_cli_token_roles_follow_the_page(
+    cli: Callable[..., Result], cli_db: str, tmp_path: Path
+) -> None:
+    path = str(_write_matter(tmp_path / "m.json"))
+    refused = cli("kb", "import", path, env={"DAOBAN_CLI_TOKEN": EDITOR})  # would publish
+    assert refused.exit_code == 1
+    forbidden = _rows(cli_db, action="auth.forbidden")
+    assert [(r.actor, r.role) for r in forbidden] == [("erin", "editor")]
+    drafted = cli("kb", "import", path, "--draft", env={"DAOBAN_CLI_TOKEN": EDITOR})
+    assert drafted.exit_code == 0, drafted.output
+    assert _rows(cli_db, target="matter:TS-0101")[-1].actor == "erin"
+    assert cli("kb", "publish", "TS-0101", env={"DAOBAN_CLI_TOKEN": EDITOR}).exit_code == 1
+
+
 def test_cli_with_a_wrong_token_is_refused_and_audited(
     cli: Callable[..., Result], cli_db: str, tmp_path: Path
 ) -> None:
