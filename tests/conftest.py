@@ -41,6 +41,7 @@ TEST_DEFAULTS = (
     # so each app (in process or a browser test's server, whatever its cwd) trains once.
     ("DAOBAN_GUARDRAILS__TOPIC_CACHE_DIR", str(TEST_CACHE / "guardrails")),
     ("DAOBAN_SNAPSHOT_DIR", str(TEST_CACHE / "snapshots")),
+    ("DAOBAN_KNOWLEDGE__INDEX_CACHE_DIR", str(TEST_CACHE / "knowledge")),
     # No recognizer unless a test names one (asr_model_path for vosk; the Whisper tests build
     # theirs). "auto" (Whisper) would be harmless now that it loads on first audio only, but a
     # test app's /v1/asr should not run a 150 MB model by accident.
