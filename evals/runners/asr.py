@@ -52,6 +52,8 @@ class AsrUtterance(BaseModel):
     processing_ms: float
     cpu_ms: float
     routed_to: str | None = None
+    failure: str | None = None
+    """Why the recognizer gave no text (no_speech, prompt_echo, repetition), else None."""
 
 
 class AsrReport(BaseModel):
@@ -119,7 +121,8 @@ def evaluate_asr(set_name: str, folder: Path, cases: Sequence[AsrCase], recogniz
         utterances.append(AsrUtterance(
             audio=case.audio, reference=case.text, hypothesis=transcript.text,
             confidence=transcript.confidence, duration_ms=clip.duration_ms,
-            processing_ms=round(wall_ms, 2), cpu_ms=round(cpu_ms, 2), routed_to=routed))
+            processing_ms=round(wall_ms, 2), cpu_ms=round(cpu_ms, 2), routed_to=routed,
+            failure=transcript.failure))
     audio_ms = sum(u.duration_ms for u in utterances)
     references = [u.reference for u in utterances]
     hypotheses = [u.hypothesis for u in utterances]
