@@ -111,3 +111,11 @@ def test_piece_memo_gives_the_terms_of_the_whole_text():
         text = _body_text(matter) + " old-age allowance 60周岁"
         assert memo.tokens(text) == tokenizer.tokens(text)
         assert memo.keys(text) == pinyin_keys(text)
+
+
+def test_an_english_question_reads_its_cosine_on_a_lower_band():
+    from knowledge.retrieve import CROSS_LINGUAL_SHIFT, SEMANTIC_HIGH, semantic_match
+
+    assert semantic_match(SEMANTIC_HIGH) == 1.0
+    assert semantic_match(SEMANTIC_HIGH - CROSS_LINGUAL_SHIFT) < 1.0
+    assert semantic_match(SEMANTIC_HIGH - CROSS_LINGUAL_SHIFT, cross_lingual=True) == 1.0
