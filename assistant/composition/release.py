@@ -204,6 +204,11 @@ def build_release_artefacts(target: Path = RELEASE_DIR) -> dict[str, object]:
                 ),
             }
         )
+        # The previous release's training vectors (texts of earlier training data only, never
+        # a region's) spare re-embedding the unchanged texts; new ones are embedded and added.
+        (root / GUARDRAILS).mkdir(parents=True)
+        for path in (target / GUARDRAILS).glob("vectors-*.npz"):
+            shutil.copyfile(path, root / GUARDRAILS / path.name)
         runtime = build_runtime(settings, seed=True)
         try:
             encoder = runtime.guardrails.topic_classifier.encoder
