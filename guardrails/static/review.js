@@ -33,6 +33,9 @@
     "review.proposed": "提议更正", "review.overturn": "提议推翻拒答",
     "review.approve_proposal": "复核通过", "review.reject_proposal": "复核驳回",
     "review.withdraw_proposal": "撤回", "review.stale_correction": "事项更新退回",
+    "review.read": "查看条目", "proposal.read": "查看提议", "training.read": "导出训练样本",
+    "audit.read": "查阅审计日志", "auth.failed": "登录失败", "auth.forbidden": "越权尝试",
+    "kiosk.prefill": "身份证预填",
   };
   const CATEGORIES = {
     political: "涉政", violence_terror: "暴恐", porn: "色情", illegal: "违法违规",
@@ -360,6 +363,7 @@
     $("act-claim").hidden = item.status === "claimed" && state.me && item.claimed_by === state.me.name;
     const body = $("item-audit").tBodies[0];
     body.replaceChildren();
+    trail = trail.filter((e) => !e.action.endsWith(".read"));  // decisions; reads: audit tab
     for (const e of trail) {
       const tr = document.createElement("tr");
       tr.append(cell(formatTime(e.at)), cell(e.actor), cell(ACTIONS[e.action] || e.action), cell(e.detail));

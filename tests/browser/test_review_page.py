@@ -135,11 +135,12 @@ def _db(server: LiveServer) -> Session:
     return Session(create_engine(server.database_url))
 
 
-def _trail(session: Session, item_id: int) -> list[tuple[str, str]]:
+def _trail(session: Session, item_id: int, *, reads: bool = False) -> list[tuple[str, str]]:
+    """The item's decisions (or, with ``reads``, only who opened it: ``review.read``)."""
     rows = session.scalars(
         select(AuditRow).where(AuditRow.target == f"review:{item_id}").order_by(AuditRow.id)
     )
-    return [(r.actor, r.action) for r in rows]
+    return [(r.actor, r.action) for r in rows if (r.action == "review.read") is reads]
 
 
 def test_wrong_token_shows_error_and_no_queue(page: Any) -> None:
@@ -259,6 +260,7 @@ def test_reviewer_filters_claims_corrects_approves_rejects(page: Any, server: Li
         assert _trail(session, approved_id) == [("alice", "review.approved")]
         assert _trail(session, rejected_id) == [("alice", "review.claim"),
                                                 ("alice", "review.rejected")]  # fmt: skip
+        assert ("alice", "review.read") in _trail(session, rejected_id, reads=True)
 
     # the correction answers later turns about that matter's materials
     name = _newest_item(server, "KF1")["sources"][0]["matter_name"]
