@@ -21,6 +21,7 @@ from assistant.composition.release import (
 )
 from assistant.runtime import build_runtime
 from assistant.settings import Settings
+from guardrails.topic_data import available_sets
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +50,8 @@ def test_a_tampered_artefact_is_not_installed(tmp_path: Path) -> None:
 def test_first_start_on_the_defaults_trains_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if not available_sets():
+        pytest.skip("the public dev sets are absent: the shipped topic model was fitted with them")
     monkeypatch.setenv("DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL", "true")
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'daoban.db'}",
