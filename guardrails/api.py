@@ -9,6 +9,7 @@ proposals and the audit log itself, and every failed login on any back-office ro
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from typing import Annotated
 
@@ -16,7 +17,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from guardrails.audit import ANONYMOUS
-from guardrails.errors import AuthenticationRequiredError, ForbiddenRoleError, GuardrailsError
+from guardrails.errors import (
+    AuditUnavailableError,
+    AuthenticationRequiredError,
+    ForbiddenRoleError,
+    GuardrailsError,
+)
 from guardrails.models import (
     AuditEntry,
     GuardStatus,
@@ -77,10 +83,14 @@ def get_principal(request: Request, guard: GuardDep) -> Principal:
 
 
 def _failed_login(request: Request, guard: Guardrails, why: str) -> None:
-    """Audit a failed login: the route (its template, never ids or query) and why."""
+    """Audit a failed login: the route (its template, never ids or query) and why.
+
+    When the audit log is down the caller still gets its 401 (the failure is logged).
+    """
     route = request.scope.get("route")
     path = str(getattr(route, "path", "") or request.url.path)
-    guard.audit.record(ANONYMOUS, "auth.failed", f"route:{request.method} {path}", why)
+    with contextlib.suppress(AuditUnavailableError):
+        guard.audit.record(ANONYMOUS, "auth.failed", f"route:{request.method} {path}", why)
 
 
 def require_reviewer(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:

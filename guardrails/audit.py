@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daoban.timestamps import aware_utc
+from guardrails.errors import AuditUnavailableError
 from guardrails.models import AuditEntry, Principal
 from guardrails.tables import AuditRow
 
@@ -104,11 +106,16 @@ class AuditLog:
         """Record one operation in its own transaction (reads, failed logins, pre-fills).
 
         Raises:
-            sqlalchemy.exc.SQLAlchemyError: the row could not be written (the caller's
-                operation must not go on unaudited).
+            AuditUnavailableError: the row could not be written (503; the caller's operation
+                must not go on unaudited).
         """
-        with self._sessions.begin() as session:
-            self.add(session, actor, action, target, detail)
+        try:
+            with self._sessions.begin() as session:
+                self.add(session, actor, action, target, detail)
+        except SQLAlchemyError as exc:
+            logger.error("audit write failed", extra={"action": action,
+                                                      "error": type(exc).__name__})
+            raise AuditUnavailableError() from None
 
     def entries(
         self,

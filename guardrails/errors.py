@@ -8,7 +8,8 @@
     ├── ForbiddenRoleError              (guardrails.forbidden, 403)
     ├── ReviewItemNotFoundError         (guardrails.review_not_found, 404)
     ├── ReviewStateError                (guardrails.review_invalid_state, 409)
-    └── LexiconTermError                (guardrails.invalid_term, 422)
+    ├── LexiconTermError                (guardrails.invalid_term, 422)
+    └── AuditUnavailableError           (guardrails.audit_unavailable, 503)
 
 Every error carries ``code`` (machine-readable), ``status`` (HTTP) and ``message_zh`` (shown on
 the reviewer page or the kiosk). Messages name fields and rules, never citizen input.
@@ -97,3 +98,11 @@ class LexiconTermError(GuardrailsError):
     code = "guardrails.invalid_term"
     status = 422
     message_zh = "词条无效：词条长度须为1至32个字符，类别须为已定义的类别"
+
+
+class AuditUnavailableError(GuardrailsError):
+    """The audit log could not be written (§9.3.3 b): the audited operation was not done."""
+
+    code = "guardrails.audit_unavailable"
+    status = 503
+    message_zh = "审计日志暂时无法写入，本次操作未执行，请稍后再试"

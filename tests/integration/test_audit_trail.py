@@ -228,6 +228,30 @@ def test_an_import_from_the_page_is_audited_as_the_token_holder(
     assert draft["workflow"]["state"] == "submitted"
 
 
+def test_an_unwritable_audit_log_refuses_reads_and_prefills_not_logins(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from guardrails.audit import AuditLog
+
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("INSERT INTO guardrails_audit", {}, Exception("down"))
+
+    code = _prefill_code(client)
+    with monkeypatch.context() as patched:
+        patched.setattr(AuditLog, "add", down)
+        read = client.get("/v1/review/items", headers=_auth(TOKENS["audra"]))
+        assert read.status_code == 503 and read.json()["code"] == "guardrails.audit_unavailable"
+        assert "审计" in read.json()["message"]
+        assert client.get("/v1/review/items").status_code == 401  # still refused, not a 500
+        filled = client.post(
+            "/v1/prefill", json={"matter_code": code, "card": _sealed_card()}, headers=KIOSK
+        )
+        assert filled.status_code == 503 and filled.json()["code"] == "kiosk.audit_unavailable"
+        assert "sealed_form" not in filled.text
+
+
 def test_stored_timestamps_come_back_with_a_time_zone(
     app: tuple[TestClient, Guardrails], db_url: str
 ) -> None:
