@@ -37,6 +37,8 @@ from guardrails.topic_classifier import VectorCache, embedding_text
 
 ACT_TRAIN_PATH = Path(__file__).parent / "data" / "act_train.yaml"
 NONE = "none"
+CHARS_ACT_SHARE = 0.5
+"""Character fallback: normalised share the most likely act kind needs to count."""
 _SEED = 11
 _SCOPE_LABELS = {
     "scope.identity_auth": ReasonCode.IDENTITY_AUTH,
@@ -66,6 +68,7 @@ def read_act_examples(
         acts: dict[str, list[str]] = data["acts"]
         legit: list[str] = list(data["legit"])
         connectors: list[str] = list(data["connectors"])
+        connectors_en: list[str] = list(data.get("connectors_en") or connectors)
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise PolicyError(f"act training corpus unreadable: {path.name}: {exc}") from None
     kinds = {k.value for k in ActKind}
@@ -83,12 +86,25 @@ def read_act_examples(
             clause.append(ActExample(row["text"], label))
     rng = random.Random(_SEED)
     per_act = int(data.get("tucked_per_act", 3))
+    # An act is tucked behind a question of its own language (English behind English).
+    legit_by = {english: [q for q in legit if _english(q) is english] for english in (False, True)}
+    joints = {False: connectors, True: connectors_en}
     tucked: list[ActExample] = []
     for kind, texts in acts.items():
         for text in texts:
-            for question, joint in zip(rng.sample(legit, per_act), itertools.cycle(connectors)):
+            english = _english(text)
+            pool = legit_by[english] or legit
+            for question, joint in zip(
+                rng.sample(pool, min(per_act, len(pool))), itertools.cycle(joints[english])
+            ):
                 tucked.append(ActExample(f"{question}{joint}{text}", kind))
     return clause + tucked, clause
+
+
+def _english(text: str) -> bool:
+    """True when ``text`` is written mostly in Latin letters (an English question)."""
+    letters = sum(c.isascii() and c.isalpha() for c in text)
+    return letters > len(text) / 2
 
 
 def _head() -> LogisticRegression:
@@ -116,7 +132,7 @@ class ActClassifier:
         )
         self._text_head: OneVsRestClassifier | None = None
         self._clause_head: LogisticRegression | None = None
-        self._last: tuple[str, tuple[ActKind | None, float]] | None = None
+        self._last: tuple[tuple[str, float], tuple[ActKind | None, float]] | None = None
 
     @property
     def fitted(self) -> bool:
@@ -150,11 +166,11 @@ class ActClassifier:
         self._last = None
         return self
 
-    def act_of(self, text: str) -> tuple[ActKind | None, float]:
+    def act_of(self, text: str, threshold: float = 0.5) -> tuple[ActKind | None, float]:
         """The act ``text`` asks for and its probability, or (None, p(none)); (None, 0) unfitted."""
         if self._text_head is None:
             return None, 0.0
-        if self._last is not None and self._last[0] == text:
+        if self._last is not None and self._last[0] == (text, threshold):
             return self._last[1]
         vector = None
         if self.encoder is not None:
@@ -162,12 +178,63 @@ class ActClassifier:
             vector = np.asarray(self.encoder.encode_queries(embedded), dtype=np.float32).reshape(
                 1, -1
             )
-        probabilities = self._text_head.predict_proba(self._features([text], vector))[0]
-        best = int(np.argmax(probabilities))
-        label = str(self._text_head.classes_[best])
-        result = (None if label == NONE else ActKind(label), float(probabilities[best]))
-        self._last = (text, result)
+        result = self._decisions(self._features([text], vector), threshold)[0]
+        self._last = ((text, threshold), result)
         return result
+
+    def acts_of(
+        self, texts: Sequence[str], threshold: float = 0.5
+    ) -> list[tuple[ActKind | None, float]]:
+        """:meth:`act_of` for several texts (the clauses of one question), one batch embedded.
+
+        Returns:
+            Per text, (the act it asks for and its probability, or None and p(none));
+            all (None, 0) unfitted.
+        """
+        if self._text_head is None or not texts:
+            return [(None, 0.0)] * len(texts)
+        vectors = None
+        if self.encoder is not None:
+            embedded = [embedding_text(t) for t in texts]
+            vectors = np.asarray(self.encoder.encode_queries(embedded), dtype=np.float32)
+        return self._decisions(self._features(list(texts), vectors), threshold)
+
+    def _decisions(
+        self, features: csr_matrix, threshold: float
+    ) -> list[tuple[ActKind | None, float]]:
+        """Per row: (the most likely act, p(act)) or (None, p(none)).
+
+        p(none) is the one-vs-rest ``none`` estimator's own probability — a binary "asks for
+        no act" classifier trained against every act kind together — not the normalised
+        share, which seven classes split so that no act kind reaches one half. A text is a
+        request when 1 − p(none) ≥ ``threshold``; its kind is the act estimator with the
+        highest probability. Without the encoder, the normalised most likely label decides
+        when its share reaches :data:`CHARS_ACT_SHARE` (``threshold`` is for the binary head).
+        """
+        head = self._text_head
+        assert head is not None
+        labels = [str(c) for c in head.classes_]
+        if self.encoder is None:
+            # Character fallback: its binary "none" estimator fires on 给我/帮我 alone, so the
+            # normalised most likely label decides, as before the sentence encoder.
+            out_chars: list[tuple[ActKind | None, float]] = []
+            for row in head.predict_proba(features):
+                i = int(np.argmax(row))
+                act = labels[i] != NONE and row[i] >= CHARS_ACT_SHARE
+                out_chars.append((ActKind(labels[i]) if act else None, float(row[i])))
+            return out_chars
+        raw = np.column_stack([e.predict_proba(features)[:, 1] for e in head.estimators_])
+        none_at = labels.index(NONE) if NONE in labels else None
+        out: list[tuple[ActKind | None, float]] = []
+        for row in raw:
+            p_none = float(row[none_at]) if none_at is not None else 0.0
+            kinds = [(float(p), label) for p, label in zip(row, labels, strict=True)
+                     if label != NONE]  # fmt: skip
+            if 1.0 - p_none < threshold or not kinds:
+                out.append((None, p_none))
+            else:
+                out.append((ActKind(max(kinds)[1]), 1.0 - p_none))
+        return out
 
     def clause_scores(self, clauses: Sequence[str]) -> list[float]:
         """Probability that each clause is the request to act (characters only)."""

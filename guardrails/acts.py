@@ -22,6 +22,7 @@ from guardrails.reasons import ReasonCode
 
 _SPLIT = re.compile(
     r"[，,。．.？?！!；;\n]+|(?=(?:顺便|另外|还有|对了|同时|然后|并且|而且|再帮|再给|你再|您再))"
+    r"|(?i:\s+(?=(?:and also|also|by the way|btw|and then|and can you|and could you|and please)\b))"
 )
 _FILLER = re.compile(
     r"^(好的?|谢谢|谢了|麻烦了?|拜托了?|求你了|可以吗|行吗|好吗|行不行|好不好|吧|啊|呀|呢|哦|嗯|"
@@ -30,6 +31,8 @@ _FILLER = re.compile(
 )
 _PLACEHOLDER = re.compile(r"\[[^\]]{1,8}\]")
 _WORDS = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+_HAN = re.compile(r"[\u3400-\u9fff0-9]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 _GUARANTEE = re.compile(
     r"(保证|担保|包我|包你|包过|承诺|打包票|一定|肯定|百分百|百分之百|绝对|准话|准信)"
@@ -83,12 +86,17 @@ def clauses(text: str) -> list[Clause]:
         out.append(Clause(text[position:], position, len(text)))
     merged: list[Clause] = []
     for clause in (c for c in out if c.text.strip()):
-        if merged and len(_WORDS.findall(merged[-1].text)) < 2:
+        if merged and _size(merged[-1].text) < 2:
             # "你" before "顺便…": a fragment belongs to the clause it introduces
             merged[-1] = Clause(text[merged[-1].start : clause.end], merged[-1].start, clause.end)
         else:
             merged.append(clause)
     return merged
+
+
+def _size(text: str) -> int:
+    """Han characters plus Latin words: "你" and "Also" are fragments of one unit."""
+    return len(_HAN.findall(text)) + len(_LATIN_WORD.findall(text))
 
 
 def act_kind(clause: str, reason: ReasonCode) -> ActKind:

@@ -6,9 +6,9 @@ about groups, and requests to produce false or extremist material.
 Each pattern is a (reason code, regex) pair matched on the folded text; the first match
 refuses with the reason's message. Government phrasing (举报, 打击, 防范) is checked by the
 lexicon allow-list first, and the patterns require an intent verb, so ``如何举报诈骗`` passes.
-With the topic classifier trained, a pattern match does not refuse a text that reads as a
-guidance request with low harm (:class:`~guardrails.rails.topic.MeaningCheck`): the words
-decide nothing alone.
+With the topic classifier trained, a pattern match does not refuse a text whose harm the
+classifier puts below its calibrated threshold (:meth:`~guardrails.rails.topic.MeaningCheck.clears`;
+the topic gate then answers or redirects it): the words decide nothing alone.
 """
 
 from __future__ import annotations
@@ -99,6 +99,6 @@ class IntentRail:
         reason = self._detector.detect(state.text)
         if reason is None:
             return verdict("input", self.name)
-        if self._meaning is not None and self._meaning.benign_guidance(state):
+        if self._meaning is not None and self._meaning.clears(state):
             return verdict("input", self.name)
         return verdict("input", self.name, Decision.REFUSE, reason, self._messages.get(reason))

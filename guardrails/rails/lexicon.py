@@ -51,8 +51,10 @@ class LexiconInputRail:
         Exact hits are preferred over pinyin, initials and homophone ones; the verdict's
         ``via`` tells which kind decided. Hits of the categories the policy has confirmed by
         meaning (``lexicon.meaning_confirmed``: words with legitimate government uses, such
-        as 枪支 in a licensing matter's name) are dropped when the text reads as a guidance
-        request with low harm, except terms a reviewer added (they always apply).
+        as 枪支 in a licensing matter's name, 贩毒 in a question on how to report it) are
+        dropped when the topic classifier puts the text's harm below its calibrated threshold
+        (:meth:`~guardrails.rails.topic.MeaningCheck.clears`; the topic gate then answers or
+        redirects it), except terms a reviewer added (they always apply).
         """
         lexicon = self._source.lexicon
         hits = lexicon.scan(state.text)
@@ -62,7 +64,7 @@ class LexiconInputRail:
             h.category in self._confirmed and lexicon.source_of(h.term, h.category) == "bundled"
             for h in hits
         )
-        if confirmable and self._meaning is not None and self._meaning.benign_guidance(state):
+        if confirmable and self._meaning is not None and self._meaning.clears(state):
             hits = [
                 h
                 for h in hits

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from guardrails.act_classifier import ActClassifier
 from guardrails.acts import ACT_REASONS, Clause, act_kind, clauses
 from guardrails.folding import Folder
-from guardrails.models import ActRequest, Decision, RailVerdict
+from guardrails.models import ActKind, ActRequest, Decision, RailVerdict
 from guardrails.rails.base import InputState, verdict
 from guardrails.reasons import ReasonCode
 from guardrails.scope_classifier import ScopeClassifier
@@ -25,6 +25,10 @@ _ME = (
     r"|我家老人)"
 )
 _ASK = r"(吗|么|不|没有|没|呢|否|\?|？|啊|呀)"
+CLAUSE_CHECK = 0.2
+"""Whole-text act probability from which the clauses of a longer text are judged one by one."""
+RULE_VETO = 0.75
+"""Probability of "no act" from the meaning-based head that overrules a scope rule's match."""
 
 SCOPE_RULES: dict[ReasonCode, tuple[str, ...]] = {
     ReasonCode.IDENTITY_AUTH: (
@@ -144,11 +148,11 @@ class ScopeRail:
             domain_of: The text whose government-service domain gates the classifier (the
                 whole question when ``text`` is a clause); defaults to ``text``.
         """
+        meaning = self.acts is not None and self.acts.fitted
         if self._mode in ("rules", "both"):
             reason = self._rules.classify(text)
-            if reason is not None:
+            if reason is not None and not self._meaning_vetoes(text):
                 return reason
-        meaning = self.acts is not None and self.acts.fitted
         if self._mode in ("classifier", "both") and self._classifier is not None and not meaning:
             reason = self._classifier.predict(text, self._threshold)
             if reason is not None and (
@@ -156,6 +160,21 @@ class ScopeRail:
             ):
                 return reason
         return None
+
+    def _meaning_vetoes(self, text: str) -> bool:
+        """True when the sentence-embedding act head is confident ``text`` asks for no act.
+
+        The rules match words (核验身份, 符合条件, 改成); a question *about* such an act (where
+        to authenticate, what the published conditions are, how to correct a record) shares
+        the words. A rule hit stands unless the meaning-based head, trained on both kinds,
+        gives "no act" a probability of at least :data:`RULE_VETO`. Only with a sentence
+        encoder: the character fallback learned the same words the rules match.
+        """
+        acts = self.acts
+        if acts is None or not acts.fitted or acts.encoder is None:
+            return False
+        kind, probability = acts.act_of(text, self._act_threshold)
+        return kind is None and probability >= RULE_VETO
 
     def find_acts(self, text: str) -> tuple[list[ActRequest], list[str]]:
         """The requests to act in ``text`` and the substantive clauses that remain.
@@ -181,21 +200,87 @@ class ScopeRail:
         if not acts:
             reason = self.decide(text)
             if reason is not None:
+                located = self._locate(reason, parts)
+                if located is not None:
+                    return located
                 kind = act_kind(text, reason)
                 return [ActRequest(kind=kind, reason_code=reason, start=0, end=len(text))], []
         if not acts and self._mode in ("classifier", "both") and self.acts is not None:
             return self._meaning_acts(text, parts)
         return (acts, rest) if acts else ([], [text])
 
+    def _locate(
+        self, reason: ReasonCode, parts: list[Clause]
+    ) -> tuple[list[ActRequest], list[str]] | None:
+        """The clause holding a request the rules saw only across clauses, or None.
+
+        With two or more substantive clauses and a sentence encoder, the clause the
+        meaning-based head finds most act-like is declined and the others stay answerable
+        (an elder's long turn ends with the request; the question before it is answered).
+        None (decline the whole text) without an encoder or with fewer clauses.
+        """
+        acts = self.acts
+        substantive = [i for i, p in enumerate(parts) if p.substantive]
+        if acts is None or not acts.fitted or acts.encoder is None or len(substantive) < 2:
+            return None
+        judged = acts.acts_of([parts[i].text for i in substantive], self._act_threshold)
+        share = [p if k is not None else 1.0 - p for k, p in judged]
+        chosen = {substantive[j] for j, p in enumerate(share) if p >= self._act_threshold}
+        chosen = chosen or {substantive[max(range(len(share)), key=share.__getitem__)]}
+        found = [
+            ActRequest(kind=act_kind(parts[i].text, reason), reason_code=reason,
+                       start=parts[i].start, end=parts[i].end)
+            for i in sorted(chosen)
+        ]  # fmt: skip
+        rest = [p.text.strip() for i, p in enumerate(parts) if i not in chosen and p.substantive]
+        return found, rest
+
     def _meaning_acts(self, text: str, parts: list[Clause]) -> tuple[list[ActRequest], list[str]]:
-        """The act classifier's view: does the whole text ask for an act, and in which clause."""
+        """The act classifier's view: does the text ask for an act, and in which clause.
+
+        A text of one clause is judged whole. A text of several substantive clauses is judged
+        clause by clause with the same meaning-based head (the clauses embedded in one batch),
+        so a request tucked behind a legitimate question is found even when the question
+        dominates the whole text's vector; this is done only when the whole text shows some
+        sign of a request (probability ≥ :data:`CLAUSE_CHECK`), to keep plain questions at one
+        embedding. When no clause alone reaches the threshold but the whole text does, the
+        character clause head picks the clause.
+        """
         assert self.acts is not None
-        kind, probability = self.acts.act_of(text)
-        if kind is None or probability < self._act_threshold:
+        kind, probability = self.acts.act_of(text, self._act_threshold)
+        whole = kind is not None
+        substantive = [i for i, p in enumerate(parts) if p.substantive]
+        if len(substantive) < 2:
+            if not whole or kind is None:
+                return [], [text]
+            reason = ACT_REASONS[kind]
+            if len(parts) < 2:
+                return [ActRequest(kind=kind, reason_code=reason, start=0, end=len(text))], []
+            return self._chosen_by_chars(kind, parts)
+        act_share = 1.0 - probability if kind is None else probability
+        if not whole and act_share < CLAUSE_CHECK:
             return [], [text]
+        judged = self.acts.acts_of([parts[i].text for i in substantive], self._act_threshold)
+        found = {
+            i: clause_kind
+            for i, (clause_kind, _) in zip(substantive, judged, strict=True)
+            if clause_kind is not None
+        }
+        if not found:
+            if not whole or kind is None:
+                return [], [text]
+            return self._chosen_by_chars(kind, parts)
+        acts = [ActRequest(kind=k, reason_code=ACT_REASONS[k], start=parts[i].start,
+                           end=parts[i].end) for i, k in sorted(found.items())]  # fmt: skip
+        rest = [p.text.strip() for i, p in enumerate(parts) if i not in found and p.substantive]
+        return acts, rest
+
+    def _chosen_by_chars(
+        self, kind: ActKind, parts: list[Clause]
+    ) -> tuple[list[ActRequest], list[str]]:
+        """The clause(s) the character clause head names as the request of ``kind``."""
+        assert self.acts is not None
         reason = ACT_REASONS[kind]
-        if len(parts) < 2:
-            return [ActRequest(kind=kind, reason_code=reason, start=0, end=len(text))], []
         scores = self.acts.clause_scores([p.text for p in parts])
         chosen = {i for i, score in enumerate(scores) if score >= 0.5} or {int(max(
             range(len(scores)), key=scores.__getitem__))}  # fmt: skip

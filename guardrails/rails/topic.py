@@ -12,8 +12,9 @@ vocabulary rule: a question containing no government-service word (``data/domain
 plus the matter names and aliases the knowledge base registers) is redirected.
 
 :class:`MeaningCheck` lends the classifier's judgement to the keyword rails (lexicon, intent):
-a word like 枪支 or 歧视 in a text that reads as a guidance request with low harm
-(``枪支运输许可怎么办``, ``遇到就业歧视去哪投诉``) does not refuse it on the word alone.
+a word like 枪支, 贩毒 or 歧视 in a text whose harm the classifier puts below its calibrated
+threshold (``枪支运输许可怎么办``, ``发现有人贩毒向哪举报``, ``遇到就业歧视去哪投诉``) does not
+refuse it on the word alone; the gate then answers it or redirects it off topic.
 When the scope rail declined a request to act, the gate judges the rest of the question.
 """
 
@@ -25,6 +26,7 @@ from pathlib import Path
 import ahocorasick
 from pypinyin import lazy_pinyin
 
+from guardrails.acts import clauses
 from guardrails.folding import Folder
 from guardrails.models import Decision, RailVerdict
 from guardrails.rails.base import InputState, verdict
@@ -32,6 +34,8 @@ from guardrails.reasons import ReasonCode
 from guardrails.topic_classifier import TopicAssessment, TopicClassifier
 
 DOMAIN_TERMS_PATH = Path(__file__).parent.parent / "data" / "domain_terms.txt"
+MAX_CLAUSES = 4
+"""Clauses of the rest of a declined turn judged one by one by the off-topic gate."""
 
 
 def read_domain_terms(path: Path = DOMAIN_TERMS_PATH) -> list[str]:
@@ -128,6 +132,24 @@ class MeaningCheck:
         """The classifier's view of what is to be answered (None without a classifier)."""
         return self.classifier.assess((state.answerable or state.text).strip())
 
+    def clears(self, state: InputState) -> bool:
+        """True when the meaning-based classifier puts the text's harm below its threshold.
+
+        With the sentence encoder, a text whose harm is below ``exonerate_harm`` (and the
+        calibrated threshold) is cleared whatever its topic: a keyword or a pattern alone then
+        refuses nothing, and the topic gate answers it or redirects it off topic — a redirect,
+        not an accusation. The character-only fallback learned the very words the keyword
+        rails match, so it clears only a guidance request (:meth:`benign_guidance`). False
+        without a fitted classifier.
+        """
+        if self.classifier.encoder is None:
+            return self.benign_guidance(state)
+        assessment = self.assess(state)
+        if assessment is None:
+            return False
+        harm_threshold, _ = self.thresholds()
+        return assessment.harm < min(self._exonerate, harm_threshold)
+
     def benign_guidance(self, state: InputState) -> bool:
         """True when the text reads as a guidance request and its harm is low.
 
@@ -189,9 +211,30 @@ class TopicRail:
         harm_threshold, guidance_threshold = self._meaning.thresholds()
         if assessment.harm >= harm_threshold:
             return self._refuse(assessment.reason)
-        if assessment.guidance < guidance_threshold:
+        if assessment.guidance < guidance_threshold and not (
+            state.declined and self._a_clause_is_guidance(state)
+        ):
             return self._refuse(off_topic)
         return verdict("input", self.name)
+
+    def _a_clause_is_guidance(self, state: InputState) -> bool:
+        """True when one clause left after a declined request is a guidance question.
+
+        The rest of a long turn ("高龄津贴是按月发吗，我妈的申请两个月没动静，老太太等着用钱")
+        reads as a complaint when its clauses are joined; one of them still asks something the
+        kiosk answers. At most :data:`MAX_CLAUSES` clauses are embedded (the decline path only).
+        """
+        harm_threshold, guidance_threshold = self._meaning.thresholds()
+        parts = [c.text for c in clauses(state.answerable or "") if c.substantive]
+        for part in parts[:MAX_CLAUSES] if len(parts) > 1 else []:
+            assessment = self._meaning.classifier.assess(part.strip())
+            if (
+                assessment is not None
+                and assessment.guidance >= guidance_threshold
+                and assessment.harm < harm_threshold
+            ):
+                return True
+        return False
 
     def _refuse(self, reason: ReasonCode) -> RailVerdict:
         return verdict("input", self.name, Decision.REFUSE, reason, self._messages.get(reason))
