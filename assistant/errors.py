@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from daoban.errors import DaobanError
@@ -59,6 +60,30 @@ def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+FORBIDDEN_ROLE = "guardrails.forbidden"
+"""The code of a back-office token whose role may not do what it asked (403)."""
+
+
+def _audit_forbidden(request: Request) -> None:
+    """Audit a refused privilege (``auth.forbidden``, §9.2.2 b, §9.3.3 b): who and which route.
+
+    The token holder is the principal :func:`guardrails.api.get_principal` authenticated on
+    this request; a failing audit write is logged, the caller still gets its 403.
+    """
+    principal = getattr(request.state, "principal", None)
+    guard = getattr(request.state, "guardrails", None)
+    audit = getattr(guard, "audit", None)
+    if principal is None or audit is None:
+        return
+    route = request.scope.get("route")
+    path = str(getattr(route, "path", "") or request.url.path)
+    try:
+        audit.record(principal, "auth.forbidden", f"route:{request.method} {path}",
+                     "role may not do this")  # fmt: skip
+    except DaobanError:
+        logger.warning("forbidden attempt not audited")
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Render every :class:`~daoban.errors.DaobanError`, validation and HTTP error.
 
@@ -66,9 +91,11 @@ def register_error_handlers(app: FastAPI) -> None:
     error's status.
     """
 
-    async def domain_handler(_request: Request, exc: Exception) -> JSONResponse:
+    async def domain_handler(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DaobanError)  # noqa: S101 - registered for DaobanError only
         logger.info("request rejected", extra={"code": exc.code})
+        if exc.code == FORBIDDEN_ROLE:
+            await run_in_threadpool(_audit_forbidden, request)
         extra = getattr(exc, "errors", None)
         body = ErrorBody(
             code=exc.code,

@@ -77,7 +77,9 @@ def get_principal(request: Request, guard: GuardDep) -> Principal:
     presented = token.strip().encode()
     for grant in guard.settings.tokens:
         if hmac.compare_digest(grant.token.get_secret_value().encode(), presented):
-            return Principal(name=grant.name, role=grant.role)
+            principal = Principal(name=grant.name, role=grant.role)
+            request.state.principal = principal  # a 403 later on is audited with it
+            return principal
     _failed_login(request, guard, "unknown token")
     raise AuthenticationRequiredError()
 

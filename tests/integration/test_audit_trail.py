@@ -133,6 +133,24 @@ def test_failed_logins_are_audited_without_the_token(
     assert "wrong-token" not in row.target + row.detail
 
 
+def test_a_refused_privilege_is_audited_with_the_token_holder(
+    client: TestClient, app: tuple[TestClient, Guardrails], db_url: str
+) -> None:
+    item_id = _flag(app[1])
+    claim = client.post(f"/v1/review/items/{item_id}/claim", headers=_auth(TOKENS["audra"]))
+    assert claim.status_code == 403 and claim.json()["code"] == "guardrails.forbidden"
+    code = client.get("/v1/catalogue", headers=_auth(EDITOR)).json()["data"][0]["code"]
+    retire = client.post(
+        f"/v1/matters/{code}/retire", json={"reason": "测试越权"}, headers=_auth(EDITOR)
+    )
+    assert retire.status_code == 403
+    rows = _rows(db_url, action="auth.forbidden")
+    assert [(r.actor, r.role, r.target) for r in rows[-2:]] == [
+        ("audra", "auditor", "route:POST /v1/review/items/{item_id}/claim"),
+        ("erin", "editor", "route:POST /v1/matters/{code}/retire"),
+    ]
+
+
 def _sealed_card(index: int = 0) -> dict[str, Any]:
     sealer = Sealer(sm4_key=bytes.fromhex(SM4), mac_key=bytes.fromhex(MAC))
     card = synthetic_identities()[index]
