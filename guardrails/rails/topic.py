@@ -35,6 +35,9 @@ from guardrails.topic_classifier import TopicAssessment, TopicClassifier
 
 DOMAIN_TERMS_PATH = Path(__file__).parent.parent / "data" / "domain_terms.txt"
 MAX_CLAUSES = 4
+CHARS_EXONERATE_HARM = 0.3
+"""Character-only fallback: harm below which a guidance-like text may pass a keyword (its
+harm head learned the keywords themselves, so it is given less say than the e5 one)."""
 """Clauses of the rest of a declined turn judged one by one by the off-topic gate."""
 
 
@@ -159,10 +162,10 @@ class MeaningCheck:
         if assessment is None:
             return False
         harm_threshold, guidance_threshold = self.thresholds()
-        return (
-            assessment.guidance >= guidance_threshold
-            and assessment.harm < min(self._exonerate, harm_threshold)
-        )
+        bound = min(self._exonerate, harm_threshold)
+        if self.classifier.encoder is None:
+            bound = min(bound, CHARS_EXONERATE_HARM)
+        return assessment.guidance >= guidance_threshold and assessment.harm < bound
 
 
 class TopicRail:
