@@ -95,3 +95,23 @@ def test_clauses_keep_spans_and_attach_fragments() -> None:
 )
 def test_act_kind_of_a_refused_clause(text: str, reason: ReasonCode, kind: ActKind) -> None:
     assert act_kind(text, reason) is kind
+
+
+def test_english_clauses_cut_at_tucking_words() -> None:
+    parts = clauses("What do I need for a passport? Also, approve it now")
+    assert [p.text for p in parts] == ["What do I need for a passport", "Also, approve it now"]
+    parts = clauses("How long does the licence take and also promise me it passes")
+    assert [p.text.strip() for p in parts] == [
+        "How long does the licence take", "and also promise me it passes",
+    ]
+
+
+def test_english_acts_are_tucked_behind_english_questions() -> None:
+    from guardrails.act_classifier import NONE, _english, read_act_examples
+
+    texts, clause_examples = read_act_examples()
+    english_acts = {e.text for e in clause_examples if e.label != NONE and _english(e.text)}
+    assert english_acts
+    tucked = [e for e in texts if e.label != NONE and any(
+        e.text.endswith(act) and e.text != act for act in english_acts)]  # fmt: skip
+    assert tucked and all(_english(e.text) for e in tucked)
