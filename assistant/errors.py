@@ -14,16 +14,16 @@ Chinese message. Messages never echo citizen input.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from daoban.errors import DaobanError
+
+if TYPE_CHECKING:  # the web stack is imported where handlers are registered (CLI: never)
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,10 @@ def register_error_handlers(app: FastAPI) -> None:
     Each is rendered as ``{"code", "message"}`` (plus ``errors`` for field lists) with the
     error's status.
     """
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.concurrency import run_in_threadpool
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     async def domain_handler(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DaobanError)  # noqa: S101 - registered for DaobanError only
