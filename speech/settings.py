@@ -86,9 +86,10 @@ class WhisperSettings(BaseModel):
         description="Also run faster-whisper's Silero VAD inside the speech span webrtcvad found",
     )
     prompt_style: Literal["names", "vocabulary"] = Field(
-        default="names",
-        description="Initial prompt from the published matters: names (shortest names first) or "
-        "vocabulary (the words most frequent across their names, aliases and colloquial names)",
+        default="vocabulary",
+        description="Initial prompt from the published matters: vocabulary (the words most "
+        "frequent across their names, aliases and colloquial names; best on the espeak-ng "
+        "speech set, README) or names (their shortest names first)",
     )
     prompt_max_chars: int = Field(
         default=120, ge=0, le=400,

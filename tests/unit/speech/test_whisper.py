@@ -183,7 +183,9 @@ def test_prompt_style_and_language_come_from_settings():
     names = ["居住证申领", "居住证签注", "护照申领"]
     vocabulary = WhisperRecognizer(WhisperSettings(prompt_style="vocabulary"))
     assert vocabulary.prompt(names)[1][:2] == ["申领", "居住证"]  # 2 phrases each: shorter first
-    assert WhisperRecognizer(WhisperSettings()).prompt(names)[1][0] == "护照申领"
+    names_style = WhisperRecognizer(WhisperSettings(prompt_style="names"))
+    assert names_style.prompt(names)[1][0] == "护照申领"
+    assert WhisperSettings().prompt_style == "vocabulary"
     assert WhisperSettings(language="").language == ""
     with pytest.raises(ValueError):
         WhisperSettings(language="zh-CN")
