@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 from typing import Protocol
 
 from assistant.dialogue import DialogueState, SessionStore
@@ -124,6 +125,31 @@ def choice_label(matter: Matter) -> str:
     """A matter's name with its implementing department and level: 事项名称（实施机构，层级）."""
     where = "，".join(part for part in (matter.department, matter.level) if part)
     return f"{matter.name}（{where}）" if where else matter.name
+
+
+def choice_labels(matters: Sequence[Matter]) -> list[str]:
+    """:func:`choice_label` of each matter, told apart further where two would read the same.
+
+    A region lists one matter per sub-item (办理项) under one name, department and level
+    (保安员证核发 ×4 at one police bureau): where labels collide, each gets the first of its
+    aliases that the colliding matters do not share (the importer keeps the sub-item there),
+    so a citizen is never offered two identical choices.
+    """
+    labels = [choice_label(m) for m in matters]
+    for label in set(labels):
+        group = [i for i, other in enumerate(labels) if other == label]
+        if len(group) < 2:
+            continue
+        shared = set.intersection(*(set(matters[i].aliases) for i in group))
+        for i in group:
+            own = next(
+                (a for a in matters[i].aliases if a not in shared and a != matters[i].name), None
+            )
+            if own is not None and label.endswith("）"):
+                labels[i] = f"{label[:-1]}，{own}）"
+            elif own is not None:
+                labels[i] = f"{label}（{own}）"
+    return labels
 
 
 SUGGEST_SEMANTIC = 0.5
@@ -420,7 +446,11 @@ class Pipeline:
         """Offer the first choices; same-name matters are told apart by department and level."""
         choices = hits[:CLARIFY_CHOICES] if labelled else hits[:3]
         same = len({h.matter.name for h in choices}) < len(choices)
-        names = [choice_label(h.matter) if labelled or same else h.matter.name for h in choices]
+        labels = choice_labels([h.matter for h in choices])
+        names = [
+            label if labelled or same else h.matter.name
+            for h, label in zip(choices, labels, strict=True)
+        ]
         text = self.replies.clarify(names) if found else self.replies.did_you_mean(names)
         result = self._system_reply(intent.kind, text, screened, reason_code="clarify")
         if session_id is not None:
