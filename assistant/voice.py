@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from assistant.composition.sessions import RedisSessionStore
 from assistant.models import IntentKind, Turn, TurnResult
 from assistant.runtime import Runtime
 from guardrails.audit import kiosk_actor
@@ -48,7 +49,8 @@ class Voice:
     def health_probes(self) -> dict[str, Callable[[], tuple[bool, str]]]:
         """A probe per voice component for ``/health``, each checking only its component."""
         return {"voice.asr": self._asr_probe, "voice.tts": self._tts_probe,
-                "kiosk.prefill": self.bridge.prefill_status}
+                "kiosk.prefill": self.bridge.prefill_status,
+                "kiosk.sessions": self.bridge.sessions.status}
 
     def _asr_probe(self) -> tuple[bool, str]:
         status = self.speech.recognizer.status()
@@ -67,8 +69,11 @@ def build_voice(runtime: Runtime, *, speech: SpeechService | None = None,
     service = speech or build_speech(runtime.settings.speech)
     service.warm_up()
     service.set_hints(matter_phrases(runtime))
+    shared = runtime.dialogue if isinstance(runtime.dialogue, RedisSessionStore) else None
     bridge = build_bridge(runtime.settings.kiosk, transport=transport,
-                          redis_url=runtime.settings.redis_url)
+                          redis_url=runtime.settings.redis_url,
+                          redis_client=shared.client if shared else None,
+                          session_ttl_s=runtime.settings.assistant.session_ttl_s)
     bridge.sessions.on_end(lambda session_id, _reason: runtime.dialogue.end(session_id))
     bridge.prefill_audit = prefill_audit(runtime)
     bridge.claim_session = lambda session_id, kiosk_id: runtime.dialogue.claim(session_id,

@@ -6,12 +6,20 @@
   the knowledge base.
 - ``GET /v1/kiosk/schemas``: the device-interface JSON Schemas (§8.2).
 - ``POST /v1/kiosk/{kiosk_id}/session`` starts a citizen's session (new citizen);
-  ``POST /v1/kiosk/{kiosk_id}/session/end`` ends it (card removed, finished).
+  ``POST /v1/kiosk/{kiosk_id}/session/end`` ends it (card removed, finished), on every worker.
+- ``POST /v1/kiosk/{kiosk_id}/session/card``: the sealed card read into the live session →
+  the sealed pre-filled form, which this worker keeps in memory for the session;
+  ``GET /v1/kiosk/{kiosk_id}/session/form`` sends it again (409 ``kiosk.card_elsewhere``,
+  请重新刷卡, on a worker that did not read the card: personal data never leaves the worker).
+
+The session's non-personal state is shared through Redis when it is configured (see
+:mod:`kiosk_bridge.session`), so start, status, touch and end may land on any worker.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -19,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from daoban.errors import DaobanError
 from kiosk_bridge.auth import KioskIdentity, identify_kiosk
+from kiosk_bridge.errors import SessionForbiddenError
 from kiosk_bridge.prefill import FormFieldSpec, PrefillResponse
 from kiosk_bridge.schemas import json_schemas
 from kiosk_bridge.sealing import SealedPayload
@@ -88,6 +97,8 @@ def own_session_kiosk_id(kiosk_id: OwnKioskId, who: KioskIdentityDep,
     """
     session = bridge.sessions.peek(kiosk_id)
     if session is not None:
+        if session.owner != who.kiosk_id:
+            raise SessionForbiddenError()
         bridge.bind_session(session.session_id, who.kiosk_id)
     return kiosk_id
 
@@ -164,29 +175,106 @@ async def start_session(kiosk_id: OwnSessionKioskId, bridge: BridgeDep, who: Kio
     The new session belongs to the caller's credential: another kiosk can neither read,
     continue nor end it (403 ``kiosk.forbidden`` / ``kiosk.session_forbidden``).
     """
-    session = bridge.sessions.start(kiosk_id, elderly=elderly)
+    session = bridge.sessions.start(kiosk_id, elderly=elderly, owner=who.kiosk_id)
     bridge.bind_session(session.session_id, who.kiosk_id)
     return SessionStarted(session_id=session.session_id,
                           idle_timeout_s=bridge.settings.idle_timeout_s)
 
 
+def _utc(epoch_s: float) -> datetime:
+    return datetime.fromtimestamp(epoch_s, tz=UTC)
+
+
 class SessionStatus(BaseModel):
-    """Whether the kiosk has a live session, and which (the page clears itself when it ends)."""
+    """Whether the kiosk has a live session, and which (the page clears itself when it ends).
+
+    Non-personal state only: that a card was read, never what it holds.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     live: bool
     session_id: str | None = None
     idle_timeout_s: int
+    started_at: datetime | None = None
+    idle_deadline: datetime | None = Field(
+        default=None, description="When the session ends unless touched (UTC)")
+    card_read: bool = Field(default=False, description="An ID card was read in this session")
+    form_here: bool = Field(
+        default=False, description="This worker holds its pre-filled form (else: read again)")
+    shared: bool = Field(
+        default=False, description="Sessions shared by every worker (Redis), else one process")
 
 
 @router.get("/kiosk/{kiosk_id}/session", response_model=SessionStatus)
 async def session_status(kiosk_id: OwnSessionKioskId, bridge: BridgeDep) -> SessionStatus:
     """The kiosk's live session, without touching it (polling does not keep it alive)."""
     session = bridge.sessions.peek(kiosk_id)
-    return SessionStatus(live=session is not None,
-                         session_id=session.session_id if session else None,
-                         idle_timeout_s=bridge.settings.idle_timeout_s)
+    timeout = bridge.settings.idle_timeout_s
+    if session is None:
+        return SessionStatus(live=False, idle_timeout_s=timeout, shared=bridge.sessions.shared)
+    return SessionStatus(live=True, session_id=session.session_id, idle_timeout_s=timeout,
+                         started_at=_utc(session.started_at),
+                         idle_deadline=_utc(session.last_active + timeout),
+                         card_read=session.card_read, form_here=session.form is not None,
+                         shared=bridge.sessions.shared)
+
+
+class CardRead(BaseModel):
+    """The chosen matter and the card record as the reader sealed it, for the live session."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    matter_code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9\-]{2,63}$")
+    card: SealedPayload
+
+
+@router.post("/kiosk/{kiosk_id}/session/card", response_model=PrefillResponse)
+async def read_card(kiosk_id: OwnSessionKioskId, body: CardRead, bridge: BridgeDep,
+                    form_fields: FormFieldsDep, who: KioskIdentityDep) -> PrefillResponse:
+    """Pre-fill the matter's form from the card and keep the form for the live session.
+
+    The form stays in this worker's memory until the session ends (anywhere); the shared
+    session records only that a card was read. Audited like ``/v1/prefill``.
+
+    Raises:
+        SessionEndedError: No live session (409).
+    """
+    try:
+        bridge.sessions.current(kiosk_id)
+        prefiller = bridge.require_prefiller()
+        fields = form_fields(body.matter_code)
+        form = prefiller.fill(prefiller.open_card(body.card), body.matter_code, fields)
+        bridge.sessions.hold_form(kiosk_id, form)
+    except DaobanError as exc:
+        bridge.record_prefill(who.kiosk_id, body.matter_code, exc.code)
+        raise
+    bridge.record_prefill(who.kiosk_id, body.matter_code,
+                          f"card read into session: filled {len(form.fields)} of {len(fields)}")
+    return prefiller.seal_form(form, fields)
+
+
+@router.get("/kiosk/{kiosk_id}/session/form", response_model=PrefillResponse)
+async def held_form(kiosk_id: OwnSessionKioskId, bridge: BridgeDep,
+                    form_fields: FormFieldsDep, who: KioskIdentityDep) -> PrefillResponse:
+    """The form pre-filled in the live session, sealed again (the page came back to it).
+
+    Raises:
+        SessionEndedError: No live session (409).
+        CardElsewhereError: The card was read on another worker (409 ``kiosk.card_elsewhere``,
+            请重新刷卡): the form never leaves the worker that read the card.
+        CardNotReadError: No card was read in this session (409 ``kiosk.card_not_read``).
+    """
+    try:
+        prefiller = bridge.require_prefiller()
+        form = bridge.sessions.held_form(kiosk_id)
+        fields = form_fields(form.matter_code)
+    except DaobanError as exc:
+        bridge.record_prefill(who.kiosk_id, "-", exc.code)
+        raise
+    bridge.record_prefill(who.kiosk_id, form.matter_code,
+                          f"held form sent again: {len(form.fields)} fields")
+    return prefiller.seal_form(form, fields)
 
 
 @router.post("/kiosk/{kiosk_id}/session/touch", response_model=SessionEnded)

@@ -10,6 +10,9 @@
     │   │   └── RecordingStalledError    (kiosk.recording_stalled, 504)
     │   └── DeviceProtocolError          (kiosk.device_protocol, 502)
     ├── SessionEndedError                (kiosk.session_ended, 409)
+    ├── CardElsewhereError               (kiosk.card_elsewhere, 409)
+    ├── CardNotReadError                 (kiosk.card_not_read, 409)
+    ├── SessionStoreUnavailableError     (kiosk.session_unavailable, 503)
     ├── KioskUnauthenticatedError        (kiosk.unauthenticated, 401)
     ├── KioskForbiddenError              (kiosk.forbidden, 403)
     │   └── SessionForbiddenError        (kiosk.session_forbidden, 403)
@@ -97,6 +100,34 @@ class SessionEndedError(KioskError):
     code = "kiosk.session_ended"
     status = 409
     message_zh = "本次服务已结束，请重新开始"
+
+
+class CardElsewhereError(KioskError):
+    """The citizen's card was read on another worker: its form is held there, not here.
+
+    Personal data never travels between workers (GB/T 47483 §9.4.1 d); the kiosk has the
+    citizen read the card again, which lands it on this worker.
+    """
+
+    code = "kiosk.card_elsewhere"
+    status = 409
+    message_zh = "身份证信息需要重新读取，请重新刷卡"
+
+
+class CardNotReadError(KioskError):
+    """No ID card was read in the kiosk's live session."""
+
+    code = "kiosk.card_not_read"
+    status = 409
+    message_zh = "尚未读取身份证，请先刷卡"
+
+
+class SessionStoreUnavailableError(KioskError):
+    """The shared session store (Redis) does not answer: the session cannot be checked."""
+
+    code = "kiosk.session_unavailable"
+    status = 503
+    message_zh = "服务暂时繁忙，请稍后再试或联系现场工作人员"
 
 
 class PrefillError(KioskError):

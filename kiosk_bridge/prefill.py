@@ -146,11 +146,14 @@ class Prefiller:
     def prefill(self, matter_code: str, sealed: SealedPayload,
                 fields: Sequence[FormFieldSpec]) -> PrefillResponse:
         """Open, validate, fill and seal; see the module docstring."""
-        form = self.fill(self.open_card(sealed), matter_code, fields)
+        return self.seal_form(self.fill(self.open_card(sealed), matter_code, fields), fields)
+
+    def seal_form(self, form: PrefilledForm, fields: Sequence[FormFieldSpec]) -> PrefillResponse:
+        """Seal ``form`` for the kiosk (direction form), with the keys filled and to type."""
         keys = [f.key for f in form.fields]
         logger.info("prefill done", extra={"filled": len(keys), "fields": len(fields)})
         return PrefillResponse(
-            matter_code=matter_code,
+            matter_code=form.matter_code,
             sealed_form=self._sealer.seal(form.model_dump_json().encode("utf-8"),
                                           direction=Direction.FORM),
             filled=keys,

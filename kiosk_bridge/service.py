@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -16,7 +17,7 @@ from kiosk_bridge.client import DeviceClient
 from kiosk_bridge.errors import AuditUnavailableError, PrefillUnavailableError
 from kiosk_bridge.prefill import Prefiller
 from kiosk_bridge.sealing import MemoryReplayGuard, RedisReplayGuard, Sealer
-from kiosk_bridge.session import SessionManager
+from kiosk_bridge.session import RedisSessionBackend, SessionBackend, SessionManager
 from kiosk_bridge.settings import KioskBridgeSettings
 
 logger = logging.getLogger(__name__)
@@ -107,14 +108,27 @@ class KioskBridge:
 
 def build(settings: KioskBridgeSettings, *,
           transport: httpx.AsyncBaseTransport | None = None,
-          redis_url: str | None = None) -> KioskBridge:
-    """Build the bridge (cheap: no connection is opened until the first device call)."""
+          redis_url: str | None = None, redis_client: Any = None,
+          session_ttl_s: int = 300) -> KioskBridge:
+    """Build the bridge (cheap: no connection is opened until the first device call).
+
+    Citizen sessions are shared through Redis when ``redis_client`` (a ``redis.Redis``, the
+    composition root passes the dialogue store's) or ``redis_url`` is given, each record
+    living ``session_ttl_s`` seconds (at least the idle timeout plus 30 s) after its last
+    touch; in this process's memory otherwise (one worker).
+    """
     sealer = sealer_from(settings, redis_url)
+    backend: SessionBackend | None = None
+    ttl_s = max(session_ttl_s, settings.idle_timeout_s + 30)
+    if redis_client is not None:
+        backend = RedisSessionBackend(redis_client, ttl_s=ttl_s)
+    elif redis_url:
+        backend = RedisSessionBackend.from_url(redis_url, ttl_s=ttl_s)
     return KioskBridge(
         settings=settings,
         client=DeviceClient(settings.device_url, transport=transport,
                             timeout_ms=settings.timeout_ms, retries=settings.retries,
                             backoff_ms=settings.retry_backoff_ms),
-        sessions=SessionManager(idle_timeout_s=settings.idle_timeout_s),
+        sessions=SessionManager(idle_timeout_s=settings.idle_timeout_s, backend=backend),
         prefiller=Prefiller(sealer) if sealer else None,
     )

@@ -42,6 +42,11 @@ class RedisSessionStore(SessionStore):
         self.failures = 0
         """Redis calls that failed (the turn went on without state)."""
 
+    @property
+    def client(self) -> Any:
+        """The ``redis.Redis`` client (shared with the kiosk bridge's session records)."""
+        return self._client
+
     @classmethod
     def from_url(cls, url: str, *, ttl_s: int) -> RedisSessionStore:
         """Connect lazily to the Redis at ``url`` (``redis://host:port/db``)."""
