@@ -525,6 +525,11 @@ class SessionManager:
             await asyncio.sleep(interval)
             self.sweep()
 
+    def holds_form(self, kiosk_id: str) -> bool:
+        """Whether this worker's memory holds a form for the kiosk (no store access)."""
+        session = self._local.get(kiosk_id)
+        return session is not None and session.form is not None
+
     def __len__(self) -> int:
         """Live sessions this worker knows of (all of them with the memory backend)."""
         return len(self._local)
