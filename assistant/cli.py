@@ -94,8 +94,10 @@ def serve(
     reverse proxy in front (docs/deployment.md).
 
     With several workers the node is prepared once first (migrate, seed the samples under a
-    lock on a first start, train and cache the classifiers and vectors), so each worker starts
-    from the snapshots in seconds; see :mod:`assistant.composition.node`.
+    lock on a first start, train and cache the classifiers and vectors), then gunicorn forks
+    the workers from one supervisor that has imported the service, so each worker only builds
+    its runtime from the snapshots; see :mod:`assistant.composition.node` and
+    :mod:`assistant.composition.workers`.
     """
     import uvicorn
 
@@ -116,7 +118,15 @@ def serve(
         os.environ["DAOBAN_PROTECTION__TLS_CERTFILE"] = str(certfile)  # workers send HSTS
         os.environ["DAOBAN_PROTECTION__TLS_KEYFILE"] = str(keyfile)
     if workers > 1:
+        from assistant.app import create_app
+        from assistant.composition.workers import serve_workers
+
         prepare_node_in_subprocess()
+        serve_workers(
+            create_app, host=host, port=port, workers=workers,
+            certfile=tls.get("ssl_certfile"), keyfile=tls.get("ssl_keyfile"),
+        )  # fmt: skip
+        return
     uvicorn.run(
         "assistant.app:create_app",
         factory=True,
