@@ -102,7 +102,8 @@ class KioskBridge:
                       f"replay window {self.settings.replay_window_s} s")
 
     async def aclose(self) -> None:
-        """Close the device client."""
+        """Close the device client and the session store's subscription."""
+        self.sessions.close()
         await self.client.aclose()
 
 

@@ -19,9 +19,10 @@ A session has two halves:
   refuses to serve the form with 409 ``kiosk.card_elsewhere`` (请重新刷卡).
 
 Every access reads the shared record, so a session ended on one worker is ended for every
-other at its next access; the sweeper (:meth:`SessionManager.sweep_forever`, every
-``check_interval_s`` = 1 s by default) also drops, within that bound, the form a worker holds
-for a session ended elsewhere or gone idle.
+other at its next access; the sweeper (:meth:`SessionManager.sweep_forever`) drops the form a
+worker holds for a session ended elsewhere at once (the end is announced on the Redis channel
+:data:`ENDED_CHANNEL`, kiosk id only) and in any case within ``check_interval_s`` (1 s by
+default: a missed announcement or an idle timeout).
 
 Example:
     >>> sessions = SessionManager(idle_timeout_s=120)
@@ -32,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -58,6 +60,10 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "daoban:kiosk-session:"
 """Redis key of a kiosk's shared session record (a hash): ``daoban:kiosk-session:<kiosk id>``."""
+
+ENDED_CHANNEL = "daoban:kiosk-session-ended"
+"""Redis pub/sub channel an end is announced on (the message is the kiosk id, nothing else):
+the worker holding the session's form drops it at once instead of at its next sweep."""
 
 
 class EndReason(StrEnum):
@@ -130,6 +136,10 @@ class SessionBackend(Protocol):
         """Whether the store answers now."""
         ...
 
+    def wait_for_end(self, timeout_s: float) -> bool:
+        """Block until another worker announces an end, or ``timeout_s``; True when one did."""
+        ...
+
 
 class MemorySessionBackend:
     """Records in this process only (the embedded default: one worker)."""
@@ -181,6 +191,11 @@ class MemorySessionBackend:
     def ping(self) -> bool:
         """Always True."""
         return True
+
+    def wait_for_end(self, timeout_s: float) -> bool:
+        """Sleep ``timeout_s`` (one process: ends are seen synchronously); False."""
+        time.sleep(timeout_s)
+        return False
 
 
 _TOUCH = """
@@ -258,6 +273,7 @@ class RedisSessionBackend:
         self._ttl_s = ttl_s
         self._touch = client.register_script(_TOUCH)
         self._end = client.register_script(_END)
+        self._pubsub: Any = None
         self.failures = 0
         """Redis calls that failed (each answered 503 ``kiosk.session_unavailable``)."""
 
@@ -309,7 +325,37 @@ class RedisSessionBackend:
                                     "" if idle_before is None else repr(idle_before), repr(now)])
         except Exception as exc:  # noqa: BLE001
             raise self._failed("end", exc) from None
-        return ended.decode("ascii", "replace") if ended else None
+        if not ended:
+            return None
+        try:
+            self._client.publish(ENDED_CHANNEL, kiosk_id)
+        except Exception as exc:  # noqa: BLE001 - the holders' sweep still sees the record
+            self._failed("announce", exc)
+        return str(ended.decode("ascii", "replace"))
+
+    def wait_for_end(self, timeout_s: float) -> bool:
+        """Block on :data:`ENDED_CHANNEL` for up to ``timeout_s``; True when an end came.
+
+        Called from one thread at a time (the sweeper's); Redis down: sleeps and retries
+        with a new subscription at the next call.
+        """
+        try:
+            if self._pubsub is None:
+                self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+                self._pubsub.subscribe(ENDED_CHANNEL)
+            return self._pubsub.get_message(timeout=timeout_s) is not None
+        except Exception as exc:  # noqa: BLE001
+            self._pubsub = None
+            logger.debug("kiosk sessions: end channel unavailable (%s)", type(exc).__name__)
+            time.sleep(timeout_s)
+            return False
+
+    def close(self) -> None:
+        """Drop the end-channel subscription."""
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                pubsub.close()
 
     def ping(self) -> bool:
         """Whether Redis answers now."""
@@ -518,12 +564,22 @@ class SessionManager:
         The default interval is ``check_interval_s`` (1 s), at most a quarter of the idle
         timeout: a walked-away citizen's state does not linger in memory until the kiosk is
         next used, and a form held here is dropped within it when its session ends on
-        another worker. Run as a task of the app's lifespan.
+        another worker — at once with Redis, whose end announcements
+        (:data:`ENDED_CHANNEL`) wake the sweeper. Run as a task of the app's lifespan.
         """
         interval = interval_s if interval_s is not None else min(self._idle / 4, self._check_s)
         while True:
-            await asyncio.sleep(interval)
+            if self._backend.shared:  # woken at once when another worker ends a session
+                await asyncio.to_thread(self._backend.wait_for_end, interval)
+            else:
+                await asyncio.sleep(interval)
             self.sweep()
+
+    def close(self) -> None:
+        """Release the store's resources (the end-channel subscription); idempotent."""
+        closer = getattr(self._backend, "close", None)
+        if callable(closer):
+            closer()
 
     def holds_form(self, kiosk_id: str) -> bool:
         """Whether this worker's memory holds a form for the kiosk (no store access)."""

@@ -220,6 +220,7 @@ def test_an_end_on_any_worker_drops_the_held_form_within_the_bound(
     while holder.holds_form("K-B") and time.monotonic() - ended_at < 5.0:
         time.sleep(0.05)  # no request reaches the first worker: its sweeper drops the form
     assert not holder.holds_form("K-B"), "the form outlived its session by more than 5 s"
+    print(f"form dropped {time.monotonic() - ended_at:.3f} s after the end on the other worker")
     gone = one.get("/v1/kiosk/K-B/session/form", headers=B)
     assert gone.status_code == 409 and gone.json()["code"] == "kiosk.session_ended"
     assert _chinese(gone.json())
@@ -387,6 +388,20 @@ def test_an_idle_session_ends_once_and_is_never_revived(backend: SessionBackend)
     assert not two.touch(kiosk) and two.peek(kiosk) is None  # no resurrection
     with pytest.raises(SessionEndedError):
         one.current(kiosk)
+
+
+def test_an_end_is_announced_to_the_other_workers() -> None:
+    _redis()
+    listener = RedisSessionBackend.from_url(REDIS_URL, ttl_s=60)
+    ender = SessionManager(backend=RedisSessionBackend.from_url(REDIS_URL, ttl_s=60))
+    kiosk = f"k-{uuid.uuid4().hex[:10]}"
+    ender.start(kiosk)
+    listener.wait_for_end(0.05)  # subscribes
+    ender.end(kiosk, EndReason.CARD_REMOVED)
+    began = time.monotonic()
+    assert listener.wait_for_end(2.0) is True and time.monotonic() - began < 1.0
+    listener.close()
+    ender.close()
 
 
 def test_a_session_store_that_does_not_answer_is_a_503_not_a_500() -> None:
