@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    "backoffice": backoffice, "editor_desk": backoffice.desk}
         finally:
             await stop_backoffice(back_sweep)
+            backoffice.stats.flush()
             sweeper.cancel()
             stop_following(runtime)
             await voice.bridge.aclose()

@@ -85,17 +85,23 @@ class Backoffice:
     async def run_forever(self) -> None:
         """The background sweep (cancel to stop); errors are logged and the sweep goes on."""
         settings = self.runtime.settings
-        last_prune = 0.0
+        last_prune = last_sweep = -float("inf")
+        poll_s = settings.editor.schedule_poll_s
+        tick_s = min(poll_s, settings.stats.flush_interval_s or poll_s)
         while True:
             now = time.monotonic()
-            prune = now - last_prune >= settings.stats.prune_interval_s
-            try:
-                await asyncio.to_thread(self.sweep_once, prune=prune)
-                if prune:
-                    last_prune = now
-            except Exception:  # noqa: BLE001 - the sweep must outlive one bad round
-                logger.exception("back-office sweep failed")
-            await asyncio.sleep(settings.editor.schedule_poll_s)
+            if self.stats.flush_interval_s:  # counts buffered by quiet workers reach the table
+                await asyncio.to_thread(self.stats.flush)
+            if now - last_sweep >= poll_s:
+                last_sweep = now
+                prune = now - last_prune >= settings.stats.prune_interval_s
+                try:
+                    await asyncio.to_thread(self.sweep_once, prune=prune)
+                    if prune:
+                        last_prune = now
+                except Exception:  # noqa: BLE001 - the sweep must outlive one bad round
+                    logger.exception("back-office sweep failed")
+            await asyncio.sleep(tick_s)
 
 
 def counted_voice_turn(handler: VoiceTurnHandler, backoffice: Backoffice) -> VoiceTurnHandler:
@@ -125,7 +131,10 @@ def build_backoffice(runtime: Runtime) -> Backoffice:
     settings = runtime.settings
     return Backoffice(
         runtime=runtime,
-        stats=StatsRecorder(runtime.sessions_db, enabled=settings.stats.enabled),
+        stats=StatsRecorder(
+            runtime.sessions_db, enabled=settings.stats.enabled,
+            flush_interval_s=settings.stats.flush_interval_s,
+        ),  # fmt: skip
         reader=StatsReader(runtime.sessions_db, ZoneInfo(settings.stats.timezone)),
         answer_ids=AnswerIds(
             shared_key(runtime.sessions_db), window_h=settings.stats.feedback_window_h

@@ -70,6 +70,7 @@ def get_backoffice(request: Request) -> Backoffice:
     backoffice = getattr(request.state, "backoffice", None)
     if not isinstance(backoffice, Backoffice):
         raise BackofficeNotReadyError
+    backoffice.stats.flush()  # this worker's buffered counts are part of what is read
     return backoffice
 
 

@@ -22,6 +22,11 @@ class StatsSettings(BaseModel):
     feedback_window_h: int = Field(
         default=24, ge=1, le=720, description="Hours during which an answer id accepts feedback"
     )
+    flush_interval_s: float = Field(
+        default=1.0, ge=0, le=60,
+        description="Seconds the counts of many turns are summed in memory before one write "
+        "(0: one write per turn); a worker killed without shutdown loses at most this much",
+    )
     prune_interval_s: int = Field(
         default=3600, ge=10, le=86400, description="Seconds between retention sweeps"
     )

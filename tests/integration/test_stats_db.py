@@ -191,3 +191,35 @@ def test_a_failed_write_is_swallowed_and_counted(tmp_path) -> None:
     assert recorder.record([event]) is False
     assert recorder.failures == 1
     engine.dispose()
+
+
+def test_buffered_counts_are_written_together_and_exactly(
+    sqlite_sessions: sessionmaker[Session],
+) -> None:
+    """With a flush interval the turns' counts wait in memory, then land summed, none lost."""
+    recorder = StatsRecorder(sqlite_sessions, flush_interval_s=3600)
+    reader = StatsReader(sqlite_sessions, SHANGHAI)
+    event = UsageEvent(hour=local_hour(9), kind=UsageEventKind.ANSWER, matter_code="HJ-0004")
+    recorder.flush()  # the interval starts now
+    for _ in range(25):
+        assert recorder.record([event])
+    assert reader.summary(Period(DAY, DAY)).questions == 0  # not yet written
+    assert recorder.flush()
+    assert reader.summary(Period(DAY, DAY)).questions == 25
+    assert recorder.flush()  # nothing pending: nothing written twice
+    assert reader.summary(Period(DAY, DAY)).questions == 25
+
+
+def test_a_failed_buffered_write_keeps_its_counts(tmp_path) -> None:
+    """A flush the database refuses keeps the counts for the next attempt."""
+    engine = create_db_engine(f"sqlite:///{tmp_path}/late.db")
+    sessions = make_sessionmaker(engine)
+    recorder = StatsRecorder(sessions, flush_interval_s=3600)
+    recorder.flush()
+    event = UsageEvent(hour=local_hour(8), kind=UsageEventKind.ANSWER)
+    recorder.record([event, event])
+    assert recorder.flush() is False  # no table yet
+    migrate(engine)
+    assert recorder.flush() is True
+    assert StatsReader(sessions, SHANGHAI).summary(Period(DAY, DAY)).questions == 2
+    engine.dispose()
