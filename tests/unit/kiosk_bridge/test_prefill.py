@@ -110,7 +110,10 @@ def test_card_repr_hides_values():
 def test_card_sources_are_the_matter_models_id_card_fields():
     # kiosk_bridge imports no sibling: both take the one list from daoban.idcard, and the
     # composition root's mapping by value stays the identity
-    from knowledge.models import IdCardField
+    from daoban.idcard import IdCardField
+    from knowledge import models
+
+    assert models.FormField.model_fields["id_card_source"].annotation == IdCardField | None
 
     assert CardSource is IdCardField
     assert [s.value for s in CardSource] == [f.value for f in IdCardField]

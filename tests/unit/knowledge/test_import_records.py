@@ -143,7 +143,9 @@ def test_export_keeps_an_unstated_material_form_on_re_import():
 
 def test_sub_items_of_one_matter_name_are_told_apart_by_alias():
     """One 事项名称 listed once per sub-item (办理项): the sub-item's name becomes an alias."""
-    first = {**FULL, "extra": {**FULL["extra"], "sub_task_name": "初次申领测试证"}}
+    extra = FULL["extra"]
+    assert isinstance(extra, dict)
+    first = {**FULL, "extra": {**extra, "sub_task_name": "初次申领测试证"}}
     lost = {
         **FULL,
         "id": "11440000000000000A1234567890002",
