@@ -55,12 +55,14 @@ GUIDANCE = "guidance"
 OFF_TOPIC = "off_topic"
 SAFETY_PREFIX = "safety."
 _SEED = 7
-MODEL_VERSION = "topic-e5-4"
+MODEL_VERSION = "topic-e5-5"
 """Bumped whenever features or heads change: it keys the cached model."""
 CHAR_FEATURES = 2**16
 KEEP_MODELS = 6
 """Cached fitted models kept on disk (the newest)."""
 NOT_BENIGN_SOURCES = frozenset({"safety_xsafety_zh"})
+MIN_SOURCE_HELDOUT = 20
+"""Held-out benign texts a source needs to be calibrated on its own (fewer: pooled)."""
 CHAR_WEIGHT = 0.5
 """Scale of the character block next to the unit-length embedding."""
 
@@ -83,7 +85,9 @@ class Calibration:
     """Thresholds chosen on the held-out part of the training data, and what they give there.
 
     Attributes:
-        harm_threshold: Harm probability from which a text is refused (``safety.*``).
+        harm_threshold: Harm probability from which a text is refused (``safety.*``): the
+            highest of the per-source thresholds that each refuse at most ``max_false_harm``
+            of that benign source's held-out texts.
         guidance_threshold: Guidance probability below which a text is redirected off topic.
         holdout: Per source: ``n``, ``harmful``, ``harm_caught`` (refused), ``stopped``
             (refused or redirected), ``benign``, ``false_harm`` (benign refused as unsafe),
@@ -248,8 +252,8 @@ class TopicClassifier:
         encoder: The sentence encoder (shared with retrieval); None means character features
             only (the honest fallback, reported by :attr:`features`).
         cache_dir: Where vectors and fitted heads are cached; None keeps nothing on disk.
-        max_false_harm: Calibration target: share of held-out benign texts (guidance and off
-            topic) the harm threshold may refuse as unsafe.
+        max_false_harm: Calibration target: share of each benign source's held-out texts
+            (guidance and off topic) the harm threshold may refuse as unsafe.
         min_guidance_recall: Calibration target: share of held-out guidance texts that must
             stay above the guidance threshold.
 
@@ -402,12 +406,23 @@ class TopicClassifier:
         # XSafety's "off topic" prompts (insults, ethics, role play) must be stopped, not
         # answered: they are not the benign text whose accusation the threshold bounds.
         calibrating = np.array([e.source not in NOT_BENIGN_SOURCES for e in examples])
-        benign_harm = np.sort(probs[held & ~harmful & calibrating, 0])
-        if len(benign_harm):
-            allowed = int(np.floor(self._max_false_harm * len(benign_harm)))
-            harm_t = float(benign_harm[len(benign_harm) - 1 - allowed]) + 1e-6
-        else:
-            harm_t = 0.6
+        # Each benign source on its own: pooled, an easy source (the matters' names) lets the
+        # threshold fall until a hard one (CValues' provocative questions, the team's
+        # near-misses) is refused far beyond the target — which is what real citizens' messages
+        # then meet. Sources with fewer than MIN_SOURCE_HELDOUT held-out texts are pooled.
+        sources = np.array([e.source for e in examples], dtype=object)
+        benign = held & ~harmful & calibrating
+        groups: dict[str, np.ndarray] = {}
+        for source in sorted(set(sources[benign])):
+            mask = benign & (sources == source)
+            key = source if mask.sum() >= MIN_SOURCE_HELDOUT else "(small sources)"
+            groups[key] = groups.get(key, np.zeros(len(examples), dtype=bool)) | mask
+        thresholds = []
+        for mask in groups.values():
+            scores = np.sort(probs[mask, 0])
+            allowed = int(np.floor(self._max_false_harm * len(scores)))
+            thresholds.append(float(scores[len(scores) - 1 - allowed]) + 1e-6)
+        harm_t = max(thresholds) if thresholds else 0.6
         guid = np.sort(probs[held & guidance, 1])
         if len(guid):
             lost = int(np.floor((1 - self._min_guidance_recall) * len(guid)))
