@@ -79,16 +79,22 @@ def verify_model_bin(path: Path, sha256: str, size: int | None = None) -> None:
         raise ModelIntegrityError(f"model.bin sha256 {actual[:16]}… is not the pinned one: refused")
 
 
-def packaged_whisper_present() -> bool:
-    """Whether both packages and all their files are installed (no copying, no hashing)."""
+def _packaged_files() -> tuple[list[Path], Path] | None:
+    """The installed model parts and the folder of the side files, or None when incomplete."""
     sources = [_data_dir(package) for package, _ in PARTS]
-    if any(s is None for s in sources):
-        return False
     parts = [folder / name for folder, (_, name) in zip(sources, PARTS, strict=True)
              if folder is not None]
     side = sources[-1]
-    return (side is not None and all(p.is_file() for p in parts)
-            and all((side / f).is_file() for f in SIDE_FILES))
+    if any(s is None for s in sources) or side is None:
+        return None
+    if not all(p.is_file() for p in parts) or not all((side / f).is_file() for f in SIDE_FILES):
+        return None
+    return parts, side
+
+
+def packaged_whisper_present() -> bool:
+    """Whether both packages and all their files are installed (no copying, no hashing)."""
+    return _packaged_files() is not None
 
 
 def packaged_whisper_dir(cache_dir: Path | None = None) -> Path | None:
@@ -102,15 +108,10 @@ def packaged_whisper_dir(cache_dir: Path | None = None) -> Path | None:
         OSError: The cache folder cannot be written.
         ModelIntegrityError: The assembled file is not the pinned model.
     """
-    sources = [_data_dir(package) for package, _ in PARTS]
-    if any(s is None for s in sources):
+    found = _packaged_files()
+    if found is None:
         return None
-    parts = [folder / name for folder, (_, name) in zip(sources, PARTS, strict=True)
-             if folder is not None]
-    side = sources[-1]
-    assert side is not None
-    if not all(p.is_file() for p in parts) or not all((side / f).is_file() for f in SIDE_FILES):
-        return None
+    parts, side = found
     target = cache_dir or default_cache_dir()
     model = target / "model.bin"
     if not (model.is_file() and model.stat().st_size == WHISPER_BASE_SIZE):
