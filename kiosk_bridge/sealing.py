@@ -35,7 +35,7 @@ import struct
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from cachetools import TTLCache
 from gmssl import func, sm3
@@ -152,11 +152,16 @@ class RedisReplayGuard:
     card again).
     """
 
-    def __init__(self, url: str) -> None:
-        """Connect lazily to ``url``."""
+    def __init__(self, client: Any) -> None:
+        """Use ``client`` (a ``redis.Redis``: the bridge passes the one its sessions use)."""
+        self._redis = client
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisReplayGuard:
+        """Connect lazily to the Redis at ``url``."""
         import redis
 
-        self._redis = redis.Redis.from_url(url, socket_timeout=1.0)
+        return cls(redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0))
 
     def first_use(self, nonce: str, ttl_s: int) -> bool:
         """``SET daoban:seal:nonce:<nonce> 1 NX EX ttl_s``."""

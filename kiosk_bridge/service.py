@@ -17,7 +17,7 @@ from kiosk_bridge.client import DeviceClient
 from kiosk_bridge.errors import AuditUnavailableError, PrefillUnavailableError
 from kiosk_bridge.prefill import Prefiller
 from kiosk_bridge.sealing import MemoryReplayGuard, RedisReplayGuard, Sealer
-from kiosk_bridge.session import RedisSessionBackend, SessionBackend, SessionManager
+from kiosk_bridge.session import RedisSessionBackend, SessionManager
 from kiosk_bridge.settings import KioskBridgeSettings
 
 logger = logging.getLogger(__name__)
@@ -31,15 +31,15 @@ PrefillAudit = Callable[[str | None, str, str], None]
 log. The outcome is ``filled <n> of <m>`` or an error code: never a field's value."""
 
 
-def sealer_from(settings: KioskBridgeSettings, redis_url: str | None = None) -> Sealer | None:
+def sealer_from(settings: KioskBridgeSettings, redis_client: Any = None) -> Sealer | None:
     """The SM4/HMAC-SM3 sealer from the configured keys, or None when a key is missing.
 
-    Seen nonces are kept in Redis when ``redis_url`` is given (a replay refused by every
-    worker), in this process otherwise.
+    Seen nonces are kept in Redis when ``redis_client`` (a ``redis.Redis``) is given (a replay
+    refused by every worker), in this process otherwise.
     """
     if settings.sm4_key_hex is None or settings.mac_key_hex is None:
         return None
-    replay = RedisReplayGuard(redis_url) if redis_url else MemoryReplayGuard()
+    replay = RedisReplayGuard(redis_client) if redis_client is not None else MemoryReplayGuard()
     return Sealer(sm4_key=bytes.fromhex(settings.sm4_key_hex.get_secret_value()),
                   mac_key=bytes.fromhex(settings.mac_key_hex.get_secret_value()),
                   key_id=settings.seal_key_id, window_s=settings.replay_window_s,
@@ -118,13 +118,14 @@ def build(settings: KioskBridgeSettings, *,
     living ``session_ttl_s`` seconds (at least the idle timeout plus 30 s) after its last
     touch; in this process's memory otherwise (one worker).
     """
-    sealer = sealer_from(settings, redis_url)
-    backend: SessionBackend | None = None
+    backend: RedisSessionBackend | None = None
     ttl_s = max(session_ttl_s, settings.idle_timeout_s + 30)
     if redis_client is not None:
         backend = RedisSessionBackend(redis_client, ttl_s=ttl_s)
     elif redis_url:
         backend = RedisSessionBackend.from_url(redis_url, ttl_s=ttl_s)
+    # One Redis client for the sessions and the seal's replay guard.
+    sealer = sealer_from(settings, backend.client if backend is not None else None)
     return KioskBridge(
         settings=settings,
         client=DeviceClient(settings.device_url, transport=transport,

@@ -285,6 +285,11 @@ class RedisSessionBackend:
         client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         return cls(client, ttl_s=ttl_s)
 
+    @property
+    def client(self) -> Any:
+        """The ``redis.Redis`` client (shared with the card seal's replay guard)."""
+        return self._client
+
     def load(self, kiosk_ids: Sequence[str]) -> list[SessionRecord | None]:
         """See :class:`SessionBackend`."""
         try:

@@ -114,9 +114,10 @@ def test_redis_guard_is_shared_and_fails_closed():
     except Exception:
         pytest.skip("Redis not reachable")
     url = "redis://127.0.0.1:6379/0"
-    first, second = make(replay=RedisReplayGuard(url)), make(replay=RedisReplayGuard(url))
+    first = make(replay=RedisReplayGuard.from_url(url))
+    second = make(replay=RedisReplayGuard.from_url(url))
     sealed = first.seal(b"x", direction=Direction.CARD)
     assert second.open(sealed, direction=Direction.CARD) == b"x"
     with pytest.raises(IdCardReplayError):  # another worker refuses the replay
         first.open(sealed, direction=Direction.CARD)
-    assert RedisReplayGuard("redis://127.0.0.1:1/0").first_use("n", 5) is False
+    assert RedisReplayGuard.from_url("redis://127.0.0.1:1/0").first_use("n", 5) is False
