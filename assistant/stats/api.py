@@ -70,7 +70,8 @@ def get_backoffice(request: Request) -> Backoffice:
     backoffice = getattr(request.state, "backoffice", None)
     if not isinstance(backoffice, Backoffice):
         raise BackofficeNotReadyError
-    backoffice.stats.flush()  # this worker's buffered counts are part of what is read
+    if request.method == "GET":  # a read includes this worker's buffered counts; a tap waits
+        backoffice.stats.flush()
     return backoffice
 
 

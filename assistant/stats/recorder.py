@@ -228,15 +228,16 @@ class StatsRecorder:
                 for event, n in counts.items():
                     session.execute(_upsert(dialect, event, n))
         except Exception as exc:  # noqa: BLE001 - statistics never fail a citizen's turn
-            self.failures += 1
             logger.warning(
                 "usage statistics not recorded", extra={"error": type(exc).__name__}
             )
             with self._lock:  # kept for the next attempt, within bounds
+                self.failures += 1
                 if len(self._pending) + len(counts) <= MAX_PENDING_KEYS:
                     self._pending.update(counts)
             return False
-        self.recorded += sum(counts.values())
+        with self._lock:
+            self.recorded += sum(counts.values())
         return True
 
     def prune(self, retention_days: int) -> int:
