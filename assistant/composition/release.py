@@ -30,7 +30,6 @@ the first start minutes again).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.e5 import file_sha256
 from knowledge.vectors import MatterVectorCache
 
 logger = logging.getLogger(__name__)
@@ -71,14 +71,6 @@ class ReleaseInstall:
     copied: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(source: Path = RELEASE_DIR) -> dict[str, object]:
@@ -130,7 +122,7 @@ def install_release_artefacts(
         if target.exists():
             result.present.append(name)
             continue
-        if _sha256(shipped) != expected:
+        if file_sha256(shipped) != expected:
             logger.warning("release artefact fails its sha256 check; training instead: %s", name)
             result.rejected.append(name)
             continue
@@ -159,7 +151,7 @@ def install_release_passages(
     path = source / name
     if name not in files or not path.is_file() or cache.count(model_id) > 0:
         return 0
-    if _sha256(path) != files[name]:
+    if file_sha256(path) != files[name]:
         logger.warning("release artefact fails its sha256 check; embedding instead: %s", name)
         return 0
     with np.load(path) as data:
@@ -241,7 +233,7 @@ def build_release_artefacts(target: Path = RELEASE_DIR) -> dict[str, object]:
             np.savez_compressed(target / GUARDRAILS / path.name, keys=keys, vectors=vectors)
         for path in sorted(target.rglob("*")):
             if path.is_file():
-                files[str(path.relative_to(target))] = _sha256(path)
+                files[str(path.relative_to(target))] = file_sha256(path)
         manifest: dict[str, object] = {
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "encoder": model_id,
