@@ -111,8 +111,7 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     # A first start loads the samples before warm-up: their scan needs only the lexicon (with
     # the reviewers' changes) and the injection detector, and the topic classifier is then
     # trained once, on the catalogue it will serve, not once empty and again seeded.
-    if seed:
-        guardrails.prepare_matter_scan()
+    if seed:  # the sample scan prepares the lexicon itself, only when it runs
         seed_samples_once(engine, store, settings.knowledge)
     published = store.published()
     guardrails.add_domain_terms(domain_terms(published))

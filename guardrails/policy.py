@@ -374,6 +374,7 @@ class Guardrails:
             One refusing verdict per offending text (``safety.*`` or ``injection``); empty when
             every text is clean.
         """
+        self.prepare_matter_scan()  # the reviewers' lexicon, once (a no-op once warm)
         found: list[RailVerdict] = []
         for text in texts:
             hits = self.lexicon.scan(text)
