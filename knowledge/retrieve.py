@@ -33,6 +33,7 @@ The index is rebuilt from the store's published matters whenever they change (a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -365,8 +366,12 @@ class HybridRetriever:
                 self._tokenizer_words |= words
             tokenizer.warm_up()
             memo = _PieceMemo(tokenizer)
+            words_digest = hashlib.sha256(
+                "\n".join(sorted(self._tokenizer_words)).encode("utf-8")
+            ).hexdigest()
             if not self._derived and self._derived_cache is not None:
-                self._derived = self._derived_cache.load()  # another worker's or a restart's
+                # another worker's or a restart's, derived under the same dictionary words
+                self._derived = self._derived_cache.load(words_digest)
             cache = self._derived
             fresh: dict[tuple[object, ...], _Derived] = {}
             derived: dict[str, _Derived] = {}
@@ -378,7 +383,7 @@ class HybridRetriever:
                 derived[m.code] = found
             self._derived = {_fingerprint(m): derived[m.code] for m in matters}
             if fresh and self._derived_cache is not None:
-                self._derived_cache.save(self._derived)
+                self._derived_cache.save(self._derived, words_digest)
             channels = (
                 Bm25Channel("names", lambda m: derived[m.code].names, b=0.3),
                 Bm25Channel("chars", lambda m: derived[m.code].chars, b=0.3),

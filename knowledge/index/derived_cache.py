@@ -9,9 +9,10 @@ that map in one file per node, so a restart or another worker on the node loads 
 milliseconds instead (issue 12: heavy work once per node, not per worker).
 
 The file name is a sha256 of the code that derives (the given modules' source) and of the
-thesaurus: changing either starts a fresh file. Entries are looked up by the matter
-fingerprint, so a changed matter is derived again. Files are pickles: keep the folder one
-only the service writes (like ``var/snapshots``).
+thesaurus: changing either starts a fresh file. The file records a digest of the tokenizer's
+extra words (the catalogue's names) and is used only under the same words; entries are looked
+up by the matter fingerprint, so a changed matter is derived again. Files are pickles: keep the
+folder one only the service writes (like ``var/snapshots``).
 """
 
 from __future__ import annotations
@@ -49,8 +50,13 @@ class DerivedTermsCache:
                 digest.update(module.__name__.encode())
         self.path = directory / f"derived-{digest.hexdigest()[:24]}.pkl"
 
-    def load(self) -> dict[Any, Any]:
-        """The saved map, or an empty one (no file, or an unreadable one: logged)."""
+    def load(self, words: str) -> dict[Any, Any]:
+        """The saved map if it was derived with the dictionary ``words`` (a digest), else ``{}``.
+
+        The matters' terms depend on the tokenizer's extra words (every matter's names): a map
+        derived under another catalogue's words is not reused. A missing or unreadable file
+        (logged) also gives an empty map.
+        """
         if not self.path.is_file():
             return {}
         try:
@@ -61,15 +67,22 @@ class DerivedTermsCache:
                 "derived index terms unreadable, deriving again (%s)", type(exc).__name__
             )
             return {}
-        return data if isinstance(data, dict) else {}
+        if not isinstance(data, dict) or data.get("words") != words:
+            return {}
+        derived = data.get("derived")
+        return derived if isinstance(derived, dict) else {}
 
-    def save(self, derived: dict[Any, Any]) -> None:
-        """Write ``derived`` atomically; an unwritable folder is logged, never raised."""
+    def save(self, derived: dict[Any, Any], words: str) -> None:
+        """Write ``derived`` (derived with the dictionary ``words``) atomically.
+
+        An unwritable folder is logged, never raised.
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             with temporary.open("wb") as handle:
-                pickle.dump(derived, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                payload = {"words": words, "derived": derived}
+                pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
             older = sorted(self.path.parent.glob("derived-*.pkl"), key=lambda p: p.stat().st_mtime)
             for stale in older[:-KEEP_FILES]:

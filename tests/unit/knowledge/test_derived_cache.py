@@ -56,3 +56,20 @@ def test_a_damaged_file_is_derived_again(tmp_path: Path, caplog: pytest.LogCaptu
         retriever.rebuild(matters)
     assert "unreadable" in caplog.text
     assert retriever.search("居住证怎么办", k=1)
+
+
+def test_terms_derived_under_another_catalogues_words_are_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matters = sample_matters()
+    _retriever(tmp_path).rebuild(matters[:-1])  # saved under the words of one fewer matter
+    derived: list[str] = []
+    original = HybridRetriever._derive
+
+    def counting(self: HybridRetriever, m, memo):
+        derived.append(m.code)
+        return original(self, m, memo)
+
+    monkeypatch.setattr(HybridRetriever, "_derive", counting)
+    _retriever(tmp_path).rebuild(matters)  # the dictionary now has another matter's names
+    assert len(derived) == len(matters)
