@@ -10,7 +10,6 @@ proposals and the audit log itself, and every failed login on any back-office ro
 from __future__ import annotations
 
 import contextlib
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -39,6 +38,7 @@ from guardrails.models import (
     TrainingExample,
 )
 from guardrails.policy import Guardrails
+from guardrails.settings import principal_for_token
 
 router = APIRouter(prefix="/v1", tags=["review"])
 
@@ -74,12 +74,10 @@ def get_principal(request: Request, guard: GuardDep) -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         _failed_login(request, guard, "no token")
         raise AuthenticationRequiredError()
-    presented = token.strip().encode()
-    for grant in guard.settings.tokens:
-        if hmac.compare_digest(grant.token.get_secret_value().encode(), presented):
-            principal = Principal(name=grant.name, role=grant.role)
-            request.state.principal = principal  # a 403 later on is audited with it
-            return principal
+    principal = principal_for_token(guard.settings.tokens, token)
+    if principal is not None:
+        request.state.principal = principal  # a 403 later on is audited with it
+        return principal
     _failed_login(request, guard, "unknown token")
     raise AuthenticationRequiredError()
 

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from guardrails.models import Role
+from guardrails.models import Principal, Role
 
 _PLACEHOLDER_TOKENS = {"changethis", "changeme", "secret", "token"}
+
+
+def principal_for_token(grants: Iterable[TokenGrant], token: str) -> Principal | None:
+    """The holder of ``token`` among ``grants`` (constant-time comparisons), or None.
+
+    Shared by the back-office API (Bearer tokens) and the CLI (``DAOBAN_CLI_TOKEN``).
+    """
+    presented = token.strip().encode()
+    for grant in grants:
+        if hmac.compare_digest(grant.token.get_secret_value().encode(), presented):
+            return Principal(name=grant.name, role=grant.role)
+    return None
 
 
 class TokenGrant(BaseModel):

@@ -79,23 +79,20 @@ def cli_actor(runtime: KnowledgeRuntime, *roles: str) -> Principal | Actor:
         typer.Exit: ``DAOBAN_CLI_TOKEN`` is set but matches no configured token, or grants
             another role (code 1, audited as ``auth.failed`` / ``auth.forbidden``).
     """
-    import hmac
-
     from guardrails.audit import ANONYMOUS, Actor, AuditLog
-    from guardrails.models import Principal
+    from guardrails.settings import principal_for_token
 
     token = os.environ.get(CLI_TOKEN_ENV, "").strip()
     if token:
-        for grant in runtime.settings.guardrails.tokens:
-            if hmac.compare_digest(grant.token.get_secret_value().encode(), token.encode()):
-                who = Principal(name=grant.name, role=grant.role)
-                if roles and who.role.value not in roles:
-                    AuditLog(runtime.sessions_db).record(
-                        who, "auth.forbidden", "cli:kb", "role may not run this command"
-                    )
-                    console.print("[red]当前角色无权执行此操作[/red] (guardrails.forbidden)")
-                    raise typer.Exit(code=1)
-                return who
+        who = principal_for_token(runtime.settings.guardrails.tokens, token)
+        if who is not None:
+            if roles and who.role.value not in roles:
+                AuditLog(runtime.sessions_db).record(
+                    who, "auth.forbidden", "cli:kb", "role may not run this command"
+                )
+                console.print("[red]当前角色无权执行此操作[/red] (guardrails.forbidden)")
+                raise typer.Exit(code=1)
+            return who
         AuditLog(runtime.sessions_db).record(ANONYMOUS, "auth.failed", "cli:kb", "unknown token")
         console.print(f"[red]{CLI_TOKEN_ENV} 不是有效的访问令牌[/red] (guardrails.unauthenticated)")
         raise typer.Exit(code=1)
