@@ -28,6 +28,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
+from daoban.yaml_text import load_yaml
 from guardrails.acts import ACT_REASONS, act_kind
 from guardrails.encoder import TextEncoder
 from guardrails.errors import PolicyError
@@ -64,7 +65,7 @@ def read_act_examples(
         PolicyError: The corpus is missing, not YAML, or names an unknown act kind.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         acts: dict[str, list[str]] = data["acts"]
         legit: list[str] = list(data["legit"])
         connectors: list[str] = list(data["connectors"])

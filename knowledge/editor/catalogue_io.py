@@ -12,8 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from daoban.yaml_text import load_yaml
 from knowledge.errors import MatterStateError
 from knowledge.importers import FileFormat
 from knowledge.models import MatterContent, MatterStatus
@@ -25,7 +24,7 @@ def declared_statuses(text: str, fmt: FileFormat) -> dict[str, MatterStatus]:
 
     Call after :func:`knowledge.importers.parse_matters` accepted ``text``.
     """
-    data: Any = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
+    data: Any = load_yaml(text) if fmt == "yaml" else json.loads(text)
     if isinstance(data, dict):
         data = data.get("matters")
     found: dict[str, MatterStatus] = {}

@@ -33,6 +33,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from daoban.yaml_text import load_yaml
 from knowledge.errors import FieldIssue, ImportFormatError
 from knowledge.importing.guide import GUIDE_FIELD_NAMES
 
@@ -123,7 +124,7 @@ def load_mapping(path: Path) -> FieldMapping:
         ImportFormatError: unreadable YAML or an invalid mapping (every problem listed).
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ImportFormatError(
             [FieldIssue(index=-1, code=None, field="mapping", message=type(exc).__name__)]
