@@ -54,18 +54,12 @@ from guardrails.pii.analyzer import PiiAnalyzer
 from guardrails.pii.predefined import predefined_recognizers
 from guardrails.pii.redact import DEFAULT_PLACEHOLDERS
 from guardrails.policy_config import PolicyConfig, load_policy
+from guardrails.rail_registry import RailParts, RailRegistry, default_registry
 from guardrails.rails.base import InputRail, InputState, OutputRail, OutputState
-from guardrails.rails.grounding import GroundingRail
-from guardrails.rails.injection import InjectionDetector, InjectionRail
-from guardrails.rails.intent import HarmfulIntent, IntentRail
-from guardrails.rails.label import LabelRail
-from guardrails.rails.lexicon import LexiconHolder, LexiconInputRail, LexiconOutputRail, reason_of
-from guardrails.rails.normalize import NormalizeRail
-from guardrails.rails.official import OfficialWordingRail
-from guardrails.rails.pii import PiiRail
-from guardrails.rails.pii_leak import PiiLeakRail
+from guardrails.rails.injection import InjectionDetector
+from guardrails.rails.lexicon import LexiconHolder, reason_of
 from guardrails.rails.scope import ScopeRail, ScopeRules
-from guardrails.rails.topic import DomainVocabulary, MeaningCheck, TopicRail, read_domain_terms
+from guardrails.rails.topic import DomainVocabulary, MeaningCheck, read_domain_terms
 from guardrails.reasons import ReasonCode, Tc260Map, load_tc260
 from guardrails.review import ReviewQueue
 from guardrails.scope_classifier import TRAIN_PATH, ScopeClassifier, read_scope_examples
@@ -546,6 +540,7 @@ def build_guardrails(
     settings: GuardrailSettings,
     session_factory: sessionmaker[Session] | None = None,
     encoder: TextEncoder | None = None,
+    registry: RailRegistry | None = None,
 ) -> Guardrails:
     """Build the guard from settings and the policy file (cheap; call ``warm_up`` next).
 
@@ -556,11 +551,14 @@ def build_guardrails(
         encoder: The sentence encoder retrieval uses (loaded), shared so a question is
             embedded once per turn; None trains the topic classifier on character n-grams
             only (said in ``status().notes``).
+        registry: The rails the policy's names resolve to; None is
+            :func:`~guardrails.rail_registry.default_registry`.
 
     Raises:
-        PolicyError: The policy file is invalid.
+        PolicyError: The policy file is invalid, names a rail ``registry`` does not know or
+            lacks the ``pii`` or ``label`` rail.
     """
-    policy = load_policy(settings.policy_path)
+    policy = load_policy(settings.policy_path, registry)
     hotline = settings.hotline or policy.hotline
     messages = {code: policy.message(code, hotline) for code in policy.messages}
     folder = Folder()
@@ -593,28 +591,14 @@ def build_guardrails(
         act_threshold=policy.scope.act_threshold,
     )  # fmt: skip
     vocabulary = DomainVocabulary(folder, read_domain_terms())
-    unavailable = messages.get("output.unavailable", "")
-    inputs: dict[str, InputRail] = {
-        "normalize": NormalizeRail(),
-        "pii": PiiRail(analyzer, placeholders),
-        "injection": InjectionRail(injection, messages.get("injection", "")),
-        "lexicon": LexiconInputRail(holder, policy.lexicon.categories, messages, meaning,
-                                    policy.lexicon.meaning_confirmed),
-        "intent": IntentRail(HarmfulIntent(folder), messages, meaning),
-        "scope": scope_rail,
-        "topic": TopicRail(vocabulary, meaning, min_chars=policy.topic.min_chars,
-                           messages=messages),
-    }
-    outputs: dict[str, OutputRail] = {
-        "lexicon": LexiconOutputRail(holder, unavailable),
-        "grounding": GroundingRail(policy.grounding.exempt_numbers + [hotline], unavailable),
-        "official": OfficialWordingRail(policy.official_wording),
-        "pii_leak": PiiLeakRail(analyzer, placeholders),
-        "label": LabelRail(),
-    }
-    input_rails = [inputs[name] for name in policy.input.rails
-                   if name != "topic" or policy.topic.enabled]  # fmt: skip
-    output_rails = [outputs[name] for name in policy.output.rails]
+    parts = RailParts(
+        policy=policy, hotline=hotline, messages=messages, folder=folder, analyzer=analyzer,
+        placeholders=placeholders, lexicon=holder, injection=injection, meaning=meaning,
+        scope=scope_rail, vocabulary=vocabulary,
+    )  # fmt: skip
+    rails = registry or default_registry()
+    input_rails = rails.input_rails(policy, parts)
+    output_rails = rails.output_rails(policy, parts)
     review_store = "database" if session_factory is not None else "memory"
     sessions = session_factory or _memory_sessions()
     audit = AuditLog(sessions)

@@ -7,7 +7,7 @@ the ``version`` is reported by ``/health`` and stamped on every review item.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -16,10 +16,10 @@ from daoban.yaml_text import load_yaml
 from guardrails.errors import PolicyError
 from guardrails.models import PiiType
 
-DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "default.yaml"
+if TYPE_CHECKING:
+    from guardrails.rail_registry import RailRegistry
 
-InputRailName = Literal["normalize", "pii", "injection", "lexicon", "intent", "scope", "topic"]
-OutputRailName = Literal["lexicon", "grounding", "official", "pii_leak", "label"]
+DEFAULT_POLICY_PATH = Path(__file__).parent / "policies" / "default.yaml"
 
 
 class _Section(BaseModel):
@@ -29,7 +29,9 @@ class _Section(BaseModel):
 class InputSection(_Section):
     """Ordered input rails."""
 
-    rails: list[InputRailName] = Field(description="Input rails in the order they run")
+    rails: list[str] = Field(
+        description="Input rails in the order they run; names of the rail registry"
+    )
 
     @model_validator(mode="after")
     def _pii_first(self) -> InputSection:
@@ -47,7 +49,9 @@ class InputSection(_Section):
 class OutputSection(_Section):
     """Ordered output rails."""
 
-    rails: list[OutputRailName] = Field(description="Output rails in the order they run")
+    rails: list[str] = Field(
+        description="Output rails in the order they run; names of the rail registry"
+    )
 
     @model_validator(mode="after")
     def _label_last(self) -> OutputSection:
@@ -150,14 +154,31 @@ class PolicyConfig(_Section):
         return template.format(hotline=hotline or self.hotline)
 
 
-def load_policy(path: Path | None = None) -> PolicyConfig:
+def load_policy(path: Path | None = None, registry: RailRegistry | None = None) -> PolicyConfig:
     """Read and validate a policy file (the bundled default when ``path`` is None).
 
+    Its rail lists are checked against ``registry`` (the shipped
+    :func:`~guardrails.rail_registry.default_registry` when None): every name must be a
+    registered rail, and the ``pii`` input rail (first, after ``normalize`` only) and the
+    ``label`` output rail (last) must be there (GB/T 47483 §9.4.1 c, d).
+
     Raises:
-        PolicyError: The file is missing, not YAML, or does not match the schema.
+        PolicyError: The file is missing, not YAML, does not match the schema, names a rail
+            the registry does not know or lacks ``pii`` / ``label``; the message says which
+            field (never a value from the file).
     """
+    from guardrails.rail_registry import default_registry
+
     target = path or DEFAULT_POLICY_PATH
     try:
-        return PolicyConfig.model_validate(load_yaml(target.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        policy = PolicyConfig.model_validate(load_yaml(target.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+        raise PolicyError(f"内容安全策略文件无效：{target.name}（{reasons}）") from exc
+    except (OSError, yaml.YAMLError) as exc:
         raise PolicyError(f"内容安全策略文件无效：{target.name}") from exc
+    (registry or default_registry()).check(policy)
+    return policy
