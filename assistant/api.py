@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request
-from pydantic import BaseModel, ConfigDict
 
 from assistant import metrics
 from assistant.backoffice import Backoffice
 from assistant.deps import RuntimeDep
+from assistant.health import Health, service_health
 from assistant.models import Turn, TurnResult
 from assistant.stats.recorder import InputChannel
 from kiosk_bridge.api import KioskIdentityDep
@@ -43,50 +43,7 @@ async def ask(
     return counted
 
 
-class ComponentHealth(BaseModel):
-    """Whether one component is live, and why not."""
-
-    model_config = ConfigDict(frozen=True)
-
-    available: bool
-    detail: str = ""
-
-
-class Health(BaseModel):
-    """Service health: which channels and models are live (§8, operator)."""
-
-    status: str
-    matters_published: int
-    components: dict[str, ComponentHealth]
-
-
-def _composer_health(composer: object) -> ComponentHealth:
-    probe = getattr(composer, "health", None)
-    name = str(getattr(composer, "name", type(composer).__name__))
-    if callable(probe):
-        available, detail = probe()
-        return ComponentHealth(available=bool(available), detail=f"{name}: {detail}")
-    return ComponentHealth(available=True, detail=name)
-
-
 @router.get("/health", response_model=Health)
 async def health(runtime: RuntimeDep) -> Health:
     """Report what is live: database, retrieval channels, models, composers, guardrails."""
-    dense = runtime.retriever.dense_status()
-    components = {
-        "database": ComponentHealth(available=True, detail=runtime.engine.dialect.name),
-        "retrieval.lexical": ComponentHealth(
-            available=runtime.retriever.size > 0,
-            detail=f"bm25 names/chars/pinyin/body over {runtime.retriever.size} matters",
-        ),
-        "retrieval.dense": ComponentHealth(available=dense.available, detail=dense.reason),
-        "composer": _composer_health(runtime.pipeline.composer),
-    }
-    for name, probe in runtime.health_probes.items():
-        available, detail = probe()
-        components[name] = ComponentHealth(available=available, detail=detail)
-    return Health(
-        status="ok" if components["composer"].available else "degraded",
-        matters_published=runtime.retriever.size,
-        components=components,
-    )
+    return service_health(runtime)

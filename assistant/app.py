@@ -26,6 +26,7 @@ from assistant.backoffice import stop as stop_backoffice
 from assistant.composition.node import process_started_at
 from assistant.composition.wiring import start_following, stop_following
 from assistant.errors import register_error_handlers
+from assistant.health import service_health
 from assistant.logs import configure_logging
 from assistant.protection.middleware import ProtectionMiddleware
 from assistant.protection.ratelimit import RateGate
@@ -87,10 +88,9 @@ def _metrics_snapshot(observed: dict[str, object]) -> tuple[int, float, dict[str
     runtime = observed.get("runtime")
     if not isinstance(runtime, Runtime):
         return 0, 0.0, {}
-    components = {name: bool(probe()[0]) for name, probe in runtime.health_probes.items()}
-    built_at = observed.get("built_at")
-    return runtime.retriever.size, float(built_at) if isinstance(built_at, float) else 0.0, \
-        components
+    health = service_health(runtime)
+    components = {name: c.available for name, c in health.components.items()}
+    return runtime.retriever.size, runtime.retriever.built_at, components
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -108,7 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.health_probes["protection"] = lambda: _protection_status(gate, settings)
         runtime.health_probes["kiosk.credentials"] = lambda: credentials_status(settings.kiosk)
         observed["runtime"] = runtime
-        observed["built_at"] = time.time()
         backoffice = build_backoffice(runtime)
         back_sweep = asyncio.create_task(backoffice.run_forever())
         logger.info(

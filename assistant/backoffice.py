@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from assistant import metrics
 from assistant.models import TurnResult
 from assistant.runtime import Runtime
 from assistant.stats.answer_ids import AnswerIds, shared_key
@@ -117,6 +118,7 @@ def counted_voice_turn(handler: VoiceTurnHandler, backoffice: Backoffice) -> Voi
             result = TurnResult.model_validate(reply.result)
         except ValidationError:
             return reply
+        metrics.count_turn(result, str(InputChannel.VOICE))
         counted, events = backoffice.count_turn(result, kiosk_id=None, channel=InputChannel.VOICE)
         task = asyncio.get_running_loop().run_in_executor(None, backoffice.stats.record, events)
         backoffice.pending.add(task)

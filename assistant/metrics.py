@@ -5,8 +5,9 @@ per raw path). daoban adds counts only — never text: turns by intent and reaso
 refusals, abstentions (answers without a source), rejections by the protection layer, and
 gauges for the index (published matters, age of the last rebuild) and each component of
 ``/health`` (1 live, 0 not). With several workers set ``PROMETHEUS_MULTIPROC_DIR`` to an
-empty folder before ``daoban serve``: counters are summed over workers, gauges use the
-latest/maximum value (``prometheus_client`` multi-process mode).
+empty folder before ``daoban serve``: counters are summed over workers; gauges keep the
+value of the most recent scrape (``mostrecent``), since a worker that has not been scraped
+for a while would otherwise report a stale index or component state.
 """
 
 from __future__ import annotations
@@ -37,11 +38,12 @@ ABSTENTIONS = Counter("daoban_abstentions", "Answers given without any source ma
 REJECTIONS = Counter("daoban_protection_rejections",
                      "Requests refused by the protection layer (413/429), by code", ["code"])
 INDEX_SIZE = Gauge("daoban_index_matters", "Published matters in the retrieval index",
-                   multiprocess_mode="max")
-INDEX_AGE = Gauge("daoban_index_age_seconds", "Seconds since this worker built its index",
-                  multiprocess_mode="max")
+                   multiprocess_mode="mostrecent")
+INDEX_AGE = Gauge("daoban_index_age_seconds",
+                  "Seconds since the index was last rebuilt (start-up or a publish)",
+                  multiprocess_mode="mostrecent")
 COMPONENT = Gauge("daoban_component_up", "1 when a /health component is live, else 0",
-                  ["component"], multiprocess_mode="min")
+                  ["component"], multiprocess_mode="mostrecent")
 
 
 def count_turn(result: TurnResult, channel: str) -> None:

@@ -332,8 +332,14 @@ class HybridRetriever:
         self._derived: dict[tuple[object, ...], _Derived] = {}
         self._derived_cache = derived_cache
         self._vectors: dict[str, Vectors] = {}
+        self._built_at = 0.0
 
     # -- life cycle -----------------------------------------------------------------------------
+
+    @property
+    def built_at(self) -> float:
+        """Unix time (s) of the last rebuild, publishes included; 0.0 before the first."""
+        return self._built_at
 
     def dense_status(self) -> ComponentStatus:
         """Whether the dense channel is live, and why not."""
@@ -417,6 +423,7 @@ class HybridRetriever:
                 by_code={m.code: m for m in matters},
             )
             self._snapshot = snapshot
+            self._built_at = time.time()
         logger.info(
             "retrieval index built",
             extra={

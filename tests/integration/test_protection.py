@@ -162,6 +162,12 @@ def test_metrics_count_routes_and_turns_without_text(settings_factory):
         assert "daoban_index_matters" in text and "daoban_component_up" in text
         assert "110101199003077777" not in text and "身份证" not in text
         assert "/metrics" not in client.get("/openapi.json").json()["paths"]
+        # the gauges show the same components as /health (one assembly, not two)
+        for name in client.get("/health").json()["components"]:
+            assert f'daoban_component_up{{component="{name}"}}' in text
+        age = next(line for line in text.splitlines()
+                   if line.startswith("daoban_index_age_seconds "))
+        assert 0.0 <= float(age.split()[1]) < 600.0
 
 
 def test_ids_and_offsets_beyond_the_integer_range_are_422_not_500(settings_factory):

@@ -100,6 +100,11 @@ def test_a_spoken_question_gets_a_complete_labelled_turn(client: TestClient,
     assert answer["result"]["answer"]["label"] == AI_LABEL
     assert isinstance(audio, bytes) and audio[:4] == b"RIFF"  # espeak-ng WAV
     assert isinstance(done, dict) and set(done["timings_ms"]) == {"receive", "asr", "turn", "tts"}
+    # the voice turn is counted in the turn metrics, under the voice channel, without text
+    metrics = client.get("/metrics").text
+    assert any(line.startswith("daoban_turns_total{") and 'channel="voice"' in line
+               for line in metrics.splitlines())
+    assert transcript["text"] not in metrics
 
 
 def test_the_end_of_speech_is_found_at_the_stream_rate(client: TestClient,

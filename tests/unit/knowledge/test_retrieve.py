@@ -43,9 +43,13 @@ def test_unrelated_question_has_low_coverage(retriever):
 
 def test_rebuild_swaps_in_new_matters():
     r = HybridRetriever()
+    assert r.built_at == 0.0  # never built
     r.rebuild([published(make_content("TS-0001", name="测试事项办理"))])
+    first = r.built_at
+    assert first > 0.0
     assert r.search("测试事项", k=1)[0].matter.code == "TS-0001"
     r.rebuild([])
+    assert r.built_at >= first  # a publish's rebuild resets the index age
     assert r.search("测试事项", k=1) == []
     assert r.size == 0
 
