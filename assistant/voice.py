@@ -20,7 +20,7 @@ from assistant.runtime import Runtime
 from guardrails.audit import kiosk_actor
 from kiosk_bridge.api import FormFieldsLookup
 from kiosk_bridge.prefill import CardSource, FormFieldSpec
-from kiosk_bridge.service import KioskBridge, PrefillAudit
+from kiosk_bridge.service import FailedAuthAudit, KioskBridge, PrefillAudit
 from kiosk_bridge.service import build as build_bridge
 from kiosk_bridge.voice_turn import (
     Recognition,
@@ -76,6 +76,7 @@ def build_voice(runtime: Runtime, *, speech: SpeechService | None = None,
                           session_ttl_s=runtime.settings.assistant.session_ttl_s)
     bridge.sessions.on_end(lambda session_id, _reason: runtime.dialogue.end(session_id))
     bridge.prefill_audit = prefill_audit(runtime)
+    bridge.failed_auth_audit = failed_kiosk_auth_audit(runtime)
     bridge.claim_session = lambda session_id, kiosk_id: runtime.dialogue.claim(session_id,
                                                                                kiosk_id)
     voice = Voice(speech=service, bridge=bridge)
@@ -93,6 +94,23 @@ def prefill_audit(runtime: Runtime) -> PrefillAudit:
     def record(kiosk_id: str | None, matter_code: str, outcome: str) -> None:
         runtime.guardrails.audit.record(
             kiosk_actor(kiosk_id), "kiosk.prefill", f"matter:{matter_code}", outcome
+        )
+
+    return record
+
+
+def failed_kiosk_auth_audit(runtime: Runtime) -> FailedAuthAudit:
+    """The bridge's failed-credential hook: one ``kiosk.auth.failed`` row in the audit log.
+
+    The actor is an unidentified terminal (``kiosk:anonymous``), the target the route (its
+    path template, never ids or a query), the detail the reason — never the token presented
+    (§9.2.2 b, §9.3.3 b). Raises what the audit log raises; the bridge logs it and still
+    answers 401.
+    """
+
+    def record(route: str, reason: str) -> None:
+        runtime.guardrails.audit.record(
+            kiosk_actor(None), "kiosk.auth.failed", f"route:{route}", reason
         )
 
     return record

@@ -26,7 +26,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from daoban.errors import DaobanError
-from kiosk_bridge.auth import KioskIdentity, identify_kiosk
+from kiosk_bridge.auth import KioskIdentity
 from kiosk_bridge.errors import SessionForbiddenError
 from kiosk_bridge.prefill import FormFieldSpec, PrefillResponse
 from kiosk_bridge.schemas import json_schemas
@@ -61,10 +61,12 @@ FormFieldsDep = Annotated[FormFieldsLookup, Depends(get_form_fields)]
 def get_kiosk_identity(request: Request, bridge: BridgeDep) -> KioskIdentity:
     """The calling terminal (``X-Kiosk-Token``; see :mod:`kiosk_bridge.auth`).
 
+    A failed credential is audited (``kiosk.auth.failed``).
+
     Raises:
         KioskUnauthenticatedError: Wrong token, or anonymous where not allowed.
     """
-    return identify_kiosk(request, bridge.settings)
+    return bridge.identify(request)
 
 
 KioskIdentityDep = Annotated[KioskIdentity, Depends(get_kiosk_identity)]

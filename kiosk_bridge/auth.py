@@ -73,14 +73,14 @@ def identify_kiosk(connection: HTTPConnection, settings: KioskBridgeSettings) ->
         for credential in settings.credentials:
             if hmac.compare_digest(credential.token.get_secret_value().encode(), presented):
                 return KioskIdentity(credential.kiosk_id)
-        raise KioskUnauthenticatedError()
+        raise KioskUnauthenticatedError("unknown token")
     match settings.anonymous:
         case AnonymousKiosks.ALLOW:
             return KioskIdentity(None)
         case AnonymousKiosks.LOOPBACK if _is_loopback(client_address(connection)):
             return KioskIdentity(None)
         case _:
-            raise KioskUnauthenticatedError()
+            raise KioskUnauthenticatedError("anonymous refused")
 
 
 def credentials_status(settings: KioskBridgeSettings) -> tuple[bool, str]:

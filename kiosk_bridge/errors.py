@@ -184,11 +184,20 @@ class IdCardExpiredError(PrefillError):
 
 
 class KioskUnauthenticatedError(KioskError):
-    """No or an unknown kiosk credential (``X-Kiosk-Token``) where one is required."""
+    """No or an unknown kiosk credential (``X-Kiosk-Token``) where one is required.
+
+    Args:
+        reason: Why, for the audit log (``unknown token`` / ``anonymous refused``); never
+            the presented token.
+    """
 
     code = "kiosk.unauthenticated"
     status = 401
     message_zh = "终端未通过身份验证，请联系管理员"
+
+    def __init__(self, reason: str = "unknown token") -> None:
+        super().__init__()
+        self.reason = reason
 
 
 class KioskForbiddenError(KioskError):

@@ -12,9 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from starlette.requests import HTTPConnection
 
+from kiosk_bridge.auth import KioskIdentity, identify_kiosk
 from kiosk_bridge.client import DeviceClient
-from kiosk_bridge.errors import AuditUnavailableError, PrefillUnavailableError
+from kiosk_bridge.errors import (
+    AuditUnavailableError,
+    KioskUnauthenticatedError,
+    PrefillUnavailableError,
+)
 from kiosk_bridge.prefill import Prefiller
 from kiosk_bridge.sealing import MemoryReplayGuard, RedisReplayGuard, Sealer
 from kiosk_bridge.session import RedisSessionBackend, SessionManager
@@ -25,6 +31,10 @@ logger = logging.getLogger(__name__)
 SessionClaim = Callable[[str, str | None], None]
 """(session id, calling kiosk id or None when anonymous) → binds the session to the caller,
 or raises :class:`~kiosk_bridge.errors.SessionForbiddenError` when another one owns it."""
+
+FailedAuthAudit = Callable[[str, str], None]
+"""(route, e.g. ``POST /v1/ask`` as its path template, reason) → a failed kiosk credential
+recorded in the audit log. Never the presented token."""
 
 PrefillAudit = Callable[[str | None, str, str], None]
 """(calling kiosk id or None when anonymous, matter code, outcome) → recorded in the audit
@@ -58,6 +68,32 @@ class KioskBridge:
     """Set by the composition root (the guardrails audit log); None records nothing."""
     claim_session: SessionClaim | None = field(default=None)
     """Set by the composition root (the dialogue store's owner binding); None checks nothing."""
+    failed_auth_audit: FailedAuthAudit | None = field(default=None)
+    """Set by the composition root (the guardrails audit log); None records nothing."""
+
+    def identify(self, connection: HTTPConnection) -> KioskIdentity:
+        """The calling terminal (see :func:`kiosk_bridge.auth.identify_kiosk`).
+
+        A failed credential is recorded in the audit log (``kiosk.auth.failed``, §9.2.2 b,
+        §9.3.3 b) with the route and the reason, before the 401; when the audit log is down
+        the caller still gets its 401 and the failure is logged.
+
+        Raises:
+            KioskUnauthenticatedError: Wrong token, or anonymous where not allowed.
+        """
+        try:
+            return identify_kiosk(connection, self.settings)
+        except KioskUnauthenticatedError as exc:
+            if self.failed_auth_audit is not None:
+                route = connection.scope.get("route")
+                path = str(getattr(route, "path", "") or connection.url.path)
+                method = connection.scope.get("method", "WS")
+                try:
+                    self.failed_auth_audit(f"{method} {path}", exc.reason)
+                except Exception as audit_error:  # noqa: BLE001 - the 401 goes out regardless
+                    logger.error("failed kiosk credential not audited",
+                                 extra={"error": type(audit_error).__name__})  # fmt: skip
+            raise
 
     def bind_session(self, session_id: str, kiosk_id: str | None) -> None:
         """Bind ``session_id`` to the calling kiosk, or check it is bound to it.

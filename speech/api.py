@@ -37,7 +37,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, Web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kiosk_bridge.api import KioskIdentityDep
-from kiosk_bridge.auth import identify_kiosk
 from kiosk_bridge.errors import KioskError
 from speech.audio import check_rate
 from speech.errors import (
@@ -214,7 +213,7 @@ async def voice(socket: WebSocket) -> None:
     caller: str | None = None
     if bridge is not None:
         try:
-            caller = identify_kiosk(socket, bridge.settings).kiosk_id
+            caller = bridge.identify(socket).kiosk_id
         except KioskError as exc:
             await _send_error(socket, exc.code, exc.message_zh, 4401)
             return

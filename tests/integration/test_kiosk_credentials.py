@@ -16,9 +16,14 @@ CREDENTIALS = [{"kiosk_id": "K-A", "token": A["X-Kiosk-Token"]},
 
 
 @pytest.fixture(scope="module")
-def remote(tmp_path_factory):
+def database_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('kc')}/daoban.db"
+
+
+@pytest.fixture(scope="module")
+def remote(database_url):
     """The app with two kiosk credentials, called from a non-loopback address."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('kc')}/daoban.db"
+    url = database_url
     from assistant.settings import Settings
 
     settings = Settings(database_url=url,
@@ -52,6 +57,31 @@ def test_anonymous_and_wrong_tokens_are_refused_off_loopback(remote):
                 assert "message" in response.json()
 
 
+def test_failed_kiosk_credentials_are_audited_without_the_token(remote, database_url):
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from guardrails.tables import AuditRow
+
+    wrong = {"X-Kiosk-Token": "not-a-kiosk-token-audit-me"}
+    assert remote.post("/v1/ask", json={"question": "身份证怎么补办"}, headers=wrong
+                       ).status_code == 401
+    assert remote.post("/v1/kiosk/K-A/session/end", json={}).status_code == 401  # anonymous
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            rows = list(session.scalars(
+                select(AuditRow).where(AuditRow.action == "kiosk.auth.failed")))
+    finally:
+        engine.dispose()
+    seen = {(row.target, row.detail) for row in rows}
+    assert ("route:POST /v1/ask", "unknown token") in seen
+    assert ("route:POST /v1/kiosk/{kiosk_id}/session/end", "anonymous refused") in seen
+    for row in rows:
+        assert row.actor == "kiosk:anonymous" and row.role == "kiosk"
+        assert "audit-me" not in f"{row.target} {row.detail} {row.actor}"
+
+
 def test_ask_knows_its_kiosk(remote):
     ok = remote.post("/v1/ask", json={"question": "身份证怎么补办", "kiosk_id": "K-A"}, headers=A)
     assert ok.status_code == 200
@@ -78,8 +108,12 @@ def test_embedded_default_serves_loopback_only(settings_factory):
         assert response.status_code == 401
 
 
-def test_voice_socket_refuses_an_unknown_kiosk(remote):
+def test_voice_socket_refuses_an_unknown_kiosk(remote, database_url):
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
     from starlette.websockets import WebSocketDisconnect
+
+    from guardrails.tables import AuditRow
 
     wrong = {"X-Kiosk-Token": "wrong-token-xxxxxxx"}
     with remote.websocket_connect("/v1/voice", headers=wrong) as ws:
@@ -87,3 +121,11 @@ def test_voice_socket_refuses_an_unknown_kiosk(remote):
         assert message["code"] == "kiosk.unauthenticated"
         with pytest.raises(WebSocketDisconnect):
             ws.receive_json()
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            targets = set(session.scalars(select(AuditRow.target).where(
+                AuditRow.action == "kiosk.auth.failed")))
+    finally:
+        engine.dispose()
+    assert "route:WS /v1/voice" in targets
