@@ -19,6 +19,7 @@ The session's non-personal state is shared through Redis when it is configured (
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -32,7 +33,7 @@ from kiosk_bridge.prefill import FormFieldSpec, PrefillResponse
 from kiosk_bridge.schemas import json_schemas
 from kiosk_bridge.sealing import SealedPayload
 from kiosk_bridge.service import KioskBridge
-from kiosk_bridge.session import EndReason
+from kiosk_bridge.session import EndReason, KioskSession
 
 router = APIRouter(prefix="/v1", tags=["kiosk"])
 
@@ -85,24 +86,51 @@ def own_kiosk_id(kiosk_id: KioskId, who: KioskIdentityDep) -> str:
 OwnKioskId = Annotated[str, Depends(own_kiosk_id)]
 
 
-def own_session_kiosk_id(kiosk_id: OwnKioskId, who: KioskIdentityDep,
-                         bridge: Annotated[KioskBridge, Depends(get_bridge)]) -> str:
-    """The path's kiosk id, when the caller may also act on its live session, if any.
+@dataclass(frozen=True)
+class OwnSession:
+    """The path's kiosk id and its live session (None when there is none), read once."""
+
+    kiosk_id: str
+    session: KioskSession | None
+
+
+def own_session(kiosk_id: OwnKioskId, who: KioskIdentityDep,
+                bridge: Annotated[KioskBridge, Depends(get_bridge)]) -> OwnSession:
+    """The path's kiosk and its live session, when the caller may act on that session.
 
     The live citizen session belongs to the credential that started it: an anonymous caller
     (where allowed) cannot read, touch, end or replace a session a credentialed kiosk started,
-    nor the reverse.
+    nor the reverse. The shared record is read once per request (FastAPI caches this
+    dependency), and the dialogue binding (:meth:`KioskBridge.bind_session`) is renewed only
+    on requests that change the session, not on the page's status polls.
+
+    Raises:
+        KioskForbiddenError: The credential belongs to another kiosk.
+        SessionForbiddenError: The live session was started by another caller.
+        SessionStoreUnavailableError: The shared store does not answer (503).
+    """
+    session = bridge.sessions.peek(kiosk_id)
+    if session is not None and session.owner != who.kiosk_id:
+        raise SessionForbiddenError()
+    return OwnSession(kiosk_id=kiosk_id, session=session)
+
+
+OwnSessionDep = Annotated[OwnSession, Depends(own_session)]
+
+
+def own_session_kiosk_id(own: OwnSessionDep, who: KioskIdentityDep,
+                         bridge: Annotated[KioskBridge, Depends(get_bridge)]) -> str:
+    """The path's kiosk id for a request that acts on its live session (see :func:`own_session`).
+
+    The live session's dialogue stays bound to the caller.
 
     Raises:
         KioskForbiddenError: The credential belongs to another kiosk.
         SessionForbiddenError: The live session was started by another caller.
     """
-    session = bridge.sessions.peek(kiosk_id)
-    if session is not None:
-        if session.owner != who.kiosk_id:
-            raise SessionForbiddenError()
-        bridge.bind_session(session.session_id, who.kiosk_id)
-    return kiosk_id
+    if own.session is not None:
+        bridge.bind_session(own.session.session_id, who.kiosk_id)
+    return own.kiosk_id
 
 
 OwnSessionKioskId = Annotated[str, Depends(own_session_kiosk_id)]
@@ -209,9 +237,9 @@ class SessionStatus(BaseModel):
 
 
 @router.get("/kiosk/{kiosk_id}/session", response_model=SessionStatus)
-async def session_status(kiosk_id: OwnSessionKioskId, bridge: BridgeDep) -> SessionStatus:
+async def session_status(own: OwnSessionDep, bridge: BridgeDep) -> SessionStatus:
     """The kiosk's live session, without touching it (polling does not keep it alive)."""
-    session = bridge.sessions.peek(kiosk_id)
+    session = own.session
     timeout = bridge.settings.idle_timeout_s
     if session is None:
         return SessionStatus(live=False, idle_timeout_s=timeout, shared=bridge.sessions.shared)

@@ -30,6 +30,15 @@ logger = logging.getLogger(__name__)
 KEY_PREFIX = "daoban:dialogue:"
 OWNER_PREFIX = "daoban:dialogue-owner:"
 
+_CLAIM = """
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+"""Bind the session to ARGV[1] unless another owner holds it, renewing the TTL: one round
+trip, atomic (two workers claiming a new session at once cannot both win)."""
+
 
 class RedisSessionStore(SessionStore):
     """Session id → :class:`DialogueState` in Redis, each key expiring ``ttl_s`` after use."""
@@ -39,6 +48,7 @@ class RedisSessionStore(SessionStore):
         super().__init__(ttl_s=ttl_s, max_sessions=1)
         self._client = client
         self._ttl_s = ttl_s
+        self._claim = client.register_script(_CLAIM)
         self.failures = 0
         """Redis calls that failed (the turn went on without state)."""
 
@@ -64,16 +74,12 @@ class RedisSessionStore(SessionStore):
         owner = session_owner(kiosk_id)
         key = OWNER_PREFIX + session_id
         try:
-            if self._client.set(key, owner, nx=True, ex=self._ttl_s):
-                return
-            current = self._client.get(key)
-            if current is not None and current.decode("utf-8", "replace") != owner:
-                raise SessionForbiddenError()
-            self._client.set(key, owner, ex=self._ttl_s)
-        except SessionForbiddenError:
-            raise
+            bound = self._claim(keys=[key], args=[owner, self._ttl_s])
         except Exception as exc:  # noqa: BLE001 - Redis down: no state is readable either
             self._failed("claim", exc)
+            return
+        if not bound:
+            raise SessionForbiddenError()
 
     def get(self, session_id: str | None) -> DialogueState:
         """The state of ``session_id`` (empty when unknown, expired, ``None`` or Redis down)."""
