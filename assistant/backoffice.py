@@ -141,7 +141,9 @@ def build_backoffice(runtime: Runtime) -> Backoffice:
         answer_ids=AnswerIds(
             shared_key(runtime.sessions_db), window_h=settings.stats.feedback_window_h
         ),
-        desk=EditorDesk(runtime.store, runtime.sessions_db, scanner=runtime.guardrails),
+        desk=EditorDesk(
+            runtime.store, runtime.sessions_db, scanner=runtime.guardrails.matter_scanner
+        ),
     )
 
 

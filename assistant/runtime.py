@@ -32,6 +32,7 @@ from assistant.replies import Replies
 from assistant.settings import Settings
 from guardrails.encoder import TextEncoder
 from guardrails.policy import Guardrails, build_guardrails
+from guardrails.services import MatterTextCheck
 from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
 from knowledge.models import Matter, MatterContent
 from knowledge.retrieve import HybridRetriever
@@ -105,32 +106,35 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     if encoder is not None and settings.use_release_artefacts:
         install_release_artefacts(settings.snapshot_dir, settings.guardrails.topic_cache_dir)
         install_release_passages(MatterVectorCache(sessions_db), encoder.model_id)
-    guardrails = build_guardrails(settings.guardrails, sessions_db, encoder=encoder)
-    guardrails.fit_with = FitSnapshots(settings.snapshot_dir).fit
-    store = MatterStore(sessions_db, content_check=matter_content_check(guardrails))
+    guardrails = build_guardrails(
+        settings.guardrails, sessions_db, encoder=encoder,
+        fit_with=FitSnapshots(settings.snapshot_dir).fit,
+    )  # fmt: skip
+    domain, turns = guardrails.domain, guardrails.turns
+    store = MatterStore(sessions_db, content_check=matter_content_check(guardrails.matters))
     # A first start loads the samples before warm-up: their scan needs only the lexicon (with
     # the reviewers' changes) and the injection detector, and the topic classifier is then
     # trained once, on the catalogue it will serve, not once empty and again seeded.
     if seed:  # the sample scan prepares the lexicon itself, only when it runs
         seed_samples_once(engine, store, settings.knowledge)
     published = store.published()
-    guardrails.add_domain_terms(domain_terms(published))
+    domain.add(domain_terms(published))
     guardrails.warm_up()
     retriever.rebuild(published)
     store.subscribe(retriever.rebuild)
-    store.subscribe(lambda matters: guardrails.add_domain_terms(domain_terms(matters)))
+    store.subscribe(lambda matters: domain.add(domain_terms(matters)))
     # Reviewers' corrections record the matter's version; a newer one sends them back to review.
-    guardrails.matters_published(matter_versions(published))
+    turns.matters_published(matter_versions(published))
 
     def corrections_follow(matters: list[Matter]) -> None:
-        guardrails.matters_published(matter_versions(matters))
+        turns.matters_published(matter_versions(matters))
 
     store.subscribe(corrections_follow)
     dialogue = SessionStore(
         ttl_s=settings.assistant.session_ttl_s, max_sessions=settings.assistant.max_sessions
     )
     pipeline = Pipeline(
-        guard=guardrails,
+        guard=guardrails.turn_guard,
         retriever=retriever,
         sessions=dialogue,
         replies=Replies(settings.assistant.hotline),
@@ -153,7 +157,7 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
     )
     runtime.health_probes["guardrails"] = lambda: (
         True,
-        f"policy {guardrails.policy.version}, {len(guardrails.lexicon)} lexicon terms",
+        f"policy {guardrails.policy.version}, {len(guardrails.lexicon.current)} lexicon terms",
     )
     attach_shared_state(runtime)
     return runtime
@@ -182,8 +186,8 @@ def domain_terms(matters: list[Matter]) -> list[str]:
     ]
 
 
-def matter_content_check(guardrails: Guardrails) -> Callable[[MatterContent], list[str]]:
-    """The store's safety scan of matter text, backed by the guardrails (§9.4.1 a)."""
+def matter_content_check(matters: MatterTextCheck) -> Callable[[MatterContent], list[str]]:
+    """The store's safety scan of matter text, backed by the guard's matter check (§9.4.1 a)."""
 
     def check(content: MatterContent) -> list[str]:
         texts = [
@@ -195,6 +199,6 @@ def matter_content_check(guardrails: Guardrails) -> Callable[[MatterContent], li
             content.time_limit.notes,
             content.progress_query,
         ]
-        return [v.reason_code or "unsafe" for v in guardrails.scan_matter_text(texts)]
+        return [v.reason_code or "unsafe" for v in matters.scan(texts)]
 
     return check

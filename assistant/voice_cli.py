@@ -90,7 +90,7 @@ async def _demo(audio: bytes, elderly: bool) -> dict[str, object]:
         finally:
             await voice.bridge.aclose()
         # the console shows what was heard with personal data masked (§9.4.1 d)
-        recognized = runtime.guardrails.redact(outcome.recognition.text) \
+        recognized = runtime.guardrails.pii.redact(outcome.recognition.text) \
             if outcome.recognition else None
     finally:
         runtime.close()

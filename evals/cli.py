@@ -266,7 +266,7 @@ def asr_noise(
     try:
         report = evaluate_noise(set_path.name, cases, pipeline_router(runtime.pipeline),
                                 NoiseConfig(seed=seed, homophone=homophone, near_homophone=near),
-                                redact=runtime.guardrails.redact)
+                                redact=runtime.guardrails.pii.redact)
     finally:
         runtime.close()
     out.mkdir(parents=True, exist_ok=True)

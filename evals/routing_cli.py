@@ -79,7 +79,7 @@ def run_routing_eval(
     ) as (runtime, label):
         dense = runtime.retriever.dense_status()
         for name, cases in sets.items():
-            report = evaluate_routing(name, cases, runtime.pipeline, runtime.guardrails.redact)
+            report = evaluate_routing(name, cases, runtime.pipeline, runtime.guardrails.pii.redact)
             reports[name] = report.model_copy(
                 update={
                     "catalogue": label,

@@ -21,6 +21,7 @@ from evals.safety_sets import (
 )
 from guardrails.policy import Guardrails, build_guardrails
 from guardrails.settings import GuardrailSettings
+from guardrails.tables import memory_sessionmaker
 
 
 def _cases(paths: list[Path]) -> list[SafetyCase]:
@@ -53,9 +54,9 @@ def run_safety_command(
     guard: Guardrails
     responder: Responder
     if ctx.obj is None:
-        guard = build_guardrails(GuardrailSettings())
+        guard = build_guardrails(GuardrailSettings(), memory_sessionmaker())
         guard.warm_up()
-        responder = GuardResponder(guard)
+        responder = GuardResponder(guard.input, guard.output)
     else:
         from assistant.models import Turn
 
@@ -64,7 +65,7 @@ def run_safety_command(
         guard = runtime.guardrails
         pipeline = runtime.pipeline
         responder = (
-            GuardResponder(guard) if guard_only
+            GuardResponder(guard.input, guard.output) if guard_only
             else PipelineResponder(lambda text: pipeline.run(Turn(question=text)))
         )  # fmt: skip
     try:
@@ -100,8 +101,8 @@ def run_pii_command(set_paths: list[Path] | None, out: Path, console: Console) -
         console.print("no PII set found; pass --set FILE")
         raise typer.Exit(code=2)
     cases = [case for path in paths for case in read_pii_set(path)]
-    guard = build_guardrails(GuardrailSettings())
-    report = evaluate_pii(cases, guard.analyzer)
+    guard = build_guardrails(GuardrailSettings(), memory_sessionmaker())
+    report = evaluate_pii(cases, guard.pii.analyzer)
     paths_out = write_pii_report(report, out)
     for s in report.types:
         console.print(

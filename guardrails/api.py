@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from guardrails.audit import ANONYMOUS
+from guardrails.audit import ANONYMOUS, AuditLog
 from guardrails.errors import (
     AuditUnavailableError,
     AuthenticationRequiredError,
@@ -38,7 +38,10 @@ from guardrails.models import (
     TrainingExample,
 )
 from guardrails.policy import Guardrails
-from guardrails.settings import principal_for_token
+from guardrails.reasons import Tc260Map
+from guardrails.review import ReviewQueue
+from guardrails.services import GuardStatistics, LexiconService
+from guardrails.settings import GuardrailSettings, principal_for_token
 
 router = APIRouter(prefix="/v1", tags=["review"])
 
@@ -60,7 +63,45 @@ def get_guardrails(request: Request) -> Guardrails:
 GuardDep = Annotated[Guardrails, Depends(get_guardrails)]
 
 
-def get_principal(request: Request, guard: GuardDep) -> Principal:
+def get_settings(guard: GuardDep) -> GuardrailSettings:
+    """The guardrails settings (the reviewer tokens)."""
+    return guard.settings
+
+
+def get_review_queue(guard: GuardDep) -> ReviewQueue:
+    """The review queue: items, decisions and four-eyes proposals."""
+    return guard.review
+
+
+def get_audit_log(guard: GuardDep) -> AuditLog:
+    """The audit log of reviewers' decisions and reads (§9.3.3 b)."""
+    return guard.audit
+
+
+def get_lexicon(guard: GuardDep) -> LexiconService:
+    """The lexicon in force and the reviewers' changes to it."""
+    return guard.lexicon
+
+
+def get_statistics(guard: GuardDep) -> GuardStatistics:
+    """The verdict counters (no text)."""
+    return guard.stats
+
+
+def get_tc260(guard: GuardDep) -> Tc260Map:
+    """Reason codes → TC260-003 Appendix A classes."""
+    return guard.tc260
+
+
+SettingsDep = Annotated[GuardrailSettings, Depends(get_settings)]
+QueueDep = Annotated[ReviewQueue, Depends(get_review_queue)]
+AuditDep = Annotated[AuditLog, Depends(get_audit_log)]
+LexiconDep = Annotated[LexiconService, Depends(get_lexicon)]
+StatsDep = Annotated[GuardStatistics, Depends(get_statistics)]
+Tc260Dep = Annotated[Tc260Map, Depends(get_tc260)]
+
+
+def get_principal(request: Request, settings: SettingsDep, audit: AuditDep) -> Principal:
     """Who calls: the holder of the bearer token.
 
     A missing or unknown token is recorded in the audit log (``auth.failed``, target the
@@ -72,17 +113,17 @@ def get_principal(request: Request, guard: GuardDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        _failed_login(request, guard, "no token")
+        _failed_login(request, audit, "no token")
         raise AuthenticationRequiredError()
-    principal = principal_for_token(guard.settings.tokens, token)
+    principal = principal_for_token(settings.tokens, token)
     if principal is not None:
         request.state.principal = principal  # a 403 later on is audited with it
         return principal
-    _failed_login(request, guard, "unknown token")
+    _failed_login(request, audit, "unknown token")
     raise AuthenticationRequiredError()
 
 
-def _failed_login(request: Request, guard: Guardrails, why: str) -> None:
+def _failed_login(request: Request, audit: AuditLog, why: str) -> None:
     """Audit a failed login: the route (its template, never ids or query) and why.
 
     When the audit log is down the caller still gets its 401 (the failure is logged).
@@ -90,7 +131,7 @@ def _failed_login(request: Request, guard: Guardrails, why: str) -> None:
     route = request.scope.get("route")
     path = str(getattr(route, "path", "") or request.url.path)
     with contextlib.suppress(AuditUnavailableError):
-        guard.audit.record(ANONYMOUS, "auth.failed", f"route:{request.method} {path}", why)
+        audit.record(ANONYMOUS, "auth.failed", f"route:{request.method} {path}", why)
 
 
 def require_reviewer(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
@@ -169,7 +210,8 @@ def whoami(who: ReaderDep) -> Principal:
 
 @router.get("/review/items", response_model=ReviewPage)
 def list_items(
-    guard: GuardDep,
+    queue: QueueDep,
+    audit: AuditDep,
     who: ReaderDep,
     status: ReviewStatus | None = None,
     reason_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -178,10 +220,10 @@ def list_items(
     offset: Offset = 0,
 ) -> ReviewPage:
     """Flagged turns, newest first, filtered by status, reason code and kiosk (read audited)."""
-    page = guard.review.list(
+    page = queue.list(
         status=status, reason_code=reason_code, kiosk_id=kiosk_id, limit=limit, offset=offset
     )
-    guard.audit.record(
+    audit.record(
         who, "review.read", "review:list",
         _query_detail(status=status, reason_code=reason_code, kiosk_id=kiosk_id, offset=offset,
                       rows=len(page.data)),
@@ -190,52 +232,52 @@ def list_items(
 
 
 @router.get("/review/items/{item_id}", response_model=ReviewItem)
-def get_item(item_id: RowId, guard: GuardDep, who: ReaderDep) -> ReviewItem:
+def get_item(item_id: RowId, queue: QueueDep, audit: AuditDep, who: ReaderDep) -> ReviewItem:
     """One flagged turn (the read is audited)."""
-    item = guard.review.get(item_id)
-    guard.audit.record(who, "review.read", f"review:{item_id}")
+    item = queue.get(item_id)
+    audit.record(who, "review.read", f"review:{item_id}")
     return item
 
 
 @router.post("/review/items/{item_id}/claim", response_model=ReviewItem)
-def claim_item(item_id: RowId, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+def claim_item(item_id: RowId, queue: QueueDep, who: ReviewerDep) -> ReviewItem:
     """Take an item to review."""
-    return guard.review.claim(item_id, who)
+    return queue.claim(item_id, who)
 
 
 @router.post("/review/items/{item_id}/approve", response_model=ReviewItem)
-def approve_item(item_id: RowId, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+def approve_item(item_id: RowId, queue: QueueDep, who: ReviewerDep) -> ReviewItem:
     """Approve the answer as given."""
-    return guard.review.approve(item_id, who)
+    return queue.approve(item_id, who)
 
 
 @router.post("/review/items/{item_id}/reject", response_model=ReviewItem)
-def reject_item(item_id: RowId, body: RejectBody, guard: GuardDep, who: ReviewerDep) -> ReviewItem:
+def reject_item(item_id: RowId, body: RejectBody, queue: QueueDep, who: ReviewerDep) -> ReviewItem:
     """Reject the answer."""
-    return guard.review.reject(item_id, who, body.note)
+    return queue.reject(item_id, who, body.note)
 
 
 @router.post("/review/items/{item_id}/correct", response_model=ReviewItem)
-def correct_item(item_id: RowId, body: CorrectBody, guard: GuardDep,
-                 who: ReviewerDep) -> ReviewItem:
+def correct_item(
+    item_id: RowId, body: CorrectBody, queue: QueueDep, who: ReviewerDep
+) -> ReviewItem:
     """Propose a corrected answer; it goes live when a second reviewer approves it."""
-    return guard.review.correct(
-        item_id, who, body.text, matter_code=body.matter_code, aspect=body.aspect
-    )
+    return queue.correct(item_id, who, body.text, matter_code=body.matter_code, aspect=body.aspect)
 
 
 @router.post("/review/items/{item_id}/overturn", response_model=ReviewItem)
 def overturn_item(
-    item_id: RowId, body: OverturnBody, guard: GuardDep, who: ReviewerDep
+    item_id: RowId, body: OverturnBody, queue: QueueDep, who: ReviewerDep
 ) -> ReviewItem:
     """Propose that a refusal (``review.refusal``) was wrong; a second reviewer approves it."""
     term = body.allow_term.strip() if body.allow_term else None
-    return guard.review.overturn(item_id, who, allow_term=term or None, note=body.note)
+    return queue.overturn(item_id, who, allow_term=term or None, note=body.note)
 
 
 @router.get("/review/proposals", response_model=ProposalPage)
 def list_proposals(
-    guard: GuardDep,
+    queue: QueueDep,
+    audit: AuditDep,
     who: ReaderDep,
     status: ProposalStatus | None = None,
     kind: ProposalKind | None = None,
@@ -245,11 +287,11 @@ def list_proposals(
     offset: Offset = 0,
 ) -> ProposalPage:
     """Corrections and overturns, newest first: awaiting a second reviewer, live or past."""
-    page = guard.review.proposals.list(
+    page = queue.proposals.list(
         status=status, kind=kind, matter_code=matter_code, review_item_id=review_item_id,
         limit=limit, offset=offset,
     )  # fmt: skip
-    guard.audit.record(
+    audit.record(
         who, "proposal.read", "proposal:list",
         _query_detail(status=status, kind=kind, matter_code=matter_code,
                       review_item_id=review_item_id, offset=offset, rows=len(page.data)),
@@ -258,52 +300,54 @@ def list_proposals(
 
 
 @router.get("/review/proposals/{proposal_id}", response_model=Proposal)
-def get_proposal(proposal_id: RowId, guard: GuardDep, who: ReaderDep) -> Proposal:
+def get_proposal(proposal_id: RowId, queue: QueueDep, audit: AuditDep, who: ReaderDep) -> Proposal:
     """One proposal (the read is audited)."""
-    proposal = guard.review.proposals.get(proposal_id)
-    guard.audit.record(who, "proposal.read", f"proposal:{proposal_id}")
+    proposal = queue.proposals.get(proposal_id)
+    audit.record(who, "proposal.read", f"proposal:{proposal_id}")
     return proposal
 
 
 @router.post("/review/proposals/{proposal_id}/approve", response_model=Proposal)
-def approve_proposal(proposal_id: RowId, guard: GuardDep, who: ReviewerDep) -> Proposal:
+def approve_proposal(proposal_id: RowId, queue: QueueDep, who: ReviewerDep) -> Proposal:
     """Put a proposal live (four-eyes: 403 for its own proposer, 409 when not proposed)."""
-    return guard.review.proposals.approve(proposal_id, who)
+    return queue.proposals.approve(proposal_id, who)
 
 
 @router.post("/review/proposals/{proposal_id}/reject", response_model=Proposal)
 def reject_proposal(
-    proposal_id: RowId, body: NoteBody, guard: GuardDep, who: ReviewerDep
+    proposal_id: RowId, body: NoteBody, queue: QueueDep, who: ReviewerDep
 ) -> Proposal:
     """Turn a proposal down; its item goes back to the queue."""
-    return guard.review.proposals.reject(proposal_id, who, body.note)
+    return queue.proposals.reject(proposal_id, who, body.note)
 
 
 @router.post("/review/proposals/{proposal_id}/withdraw", response_model=Proposal)
 def withdraw_proposal(
-    proposal_id: RowId, body: NoteBody, guard: GuardDep, who: ReviewerDep
+    proposal_id: RowId, body: NoteBody, queue: QueueDep, who: ReviewerDep
 ) -> Proposal:
     """Withdraw one's own proposal, or any live one (it stops applying at once)."""
-    return guard.review.proposals.withdraw(proposal_id, who, body.note)
+    return queue.proposals.withdraw(proposal_id, who, body.note)
 
 
 @router.get("/review/training-examples", response_model=list[TrainingExample])
 def training_examples(
-    guard: GuardDep,
+    queue: QueueDep,
+    audit: AuditDep,
     who: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     offset: Offset = 0,
 ) -> list[TrainingExample]:
     """Overturned refusals (redacted, label ``benign``): training data for the classifiers."""
-    examples = guard.review.proposals.training_examples(limit=limit, offset=offset)
-    guard.audit.record(who, "training.read", "training:list",
-                       _query_detail(offset=offset, rows=len(examples)))
+    examples = queue.proposals.training_examples(limit=limit, offset=offset)
+    audit.record(
+        who, "training.read", "training:list", _query_detail(offset=offset, rows=len(examples))
+    )
     return examples
 
 
 @router.get("/review/audit", response_model=list[AuditEntry])
 def audit_log(
-    guard: GuardDep,
+    audit: AuditDep,
     who: ReaderDep,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=32)] = None,
@@ -315,8 +359,8 @@ def audit_log(
     ``target`` narrows to one object, e.g. ``review:7`` (one item's trail) or ``term:illegal``.
     The read itself is audited (``audit.read``), after the entries were read.
     """
-    entries = guard.audit.entries(actor=actor, action=action, target=target, limit=limit)
-    guard.audit.record(
+    entries = audit.entries(actor=actor, action=action, target=target, limit=limit)
+    audit.record(
         who, "audit.read", "audit:log",
         _query_detail(actor=actor, action=action, target=target, rows=len(entries)),
     )  # fmt: skip
@@ -329,15 +373,15 @@ def _query_detail(**filters: object) -> str:
 
 
 @router.get("/review/stats", response_model=ReviewStats)
-def review_stats(guard: GuardDep, _who: ReaderDep) -> ReviewStats:
+def review_stats(queue: QueueDep, stats: StatsDep, tc260: Tc260Dep, _who: ReaderDep) -> ReviewStats:
     """Counts by reason code (no text), with each reason's TC260-003 classes."""
-    verdicts = dict(guard.counters)
-    review_items = guard.review.counts()
+    verdicts = stats.snapshot()
+    review_items = queue.counts()
     reasons = set(review_items) | {key.split("/")[0] for key in verdicts}
     return ReviewStats(
         review_items=review_items,
         verdicts=verdicts,
-        tc260_classes={reason: guard.tc260.classes_of(reason) for reason in sorted(reasons)},
+        tc260_classes={reason: tc260.classes_of(reason) for reason in sorted(reasons)},
     )
 
 
@@ -349,26 +393,26 @@ def guard_status(guard: GuardDep, _who: ReaderDep) -> GuardStatus:
 
 @router.get("/lexicon/terms", response_model=LexiconPage)
 def list_terms(
-    guard: GuardDep,
+    lexicon: LexiconDep,
     _who: ReaderDep,
     category: Annotated[str | None, Query(max_length=32)] = None,
 ) -> LexiconPage:
     """Terms in force (bundled and reviewer-added), optionally of one category."""
-    terms = [t for t in guard.lexicon.terms if category is None or t.category == category]
+    terms = [t for t in lexicon.current.terms if category is None or t.category == category]
     return LexiconPage(data=terms, count=len(terms))
 
 
 @router.post("/lexicon/terms", response_model=LexiconTerm, status_code=201)
-def add_term(body: TermBody, guard: GuardDep, who: ReviewerDep) -> LexiconTerm:
+def add_term(body: TermBody, lexicon: LexiconDep, who: ReviewerDep) -> LexiconTerm:
     """Add a term (audited); it applies to the next turn."""
     term = LexiconTerm(term=body.term.strip(), category=body.category, source="reviewer")
-    guard.add_term(term, who)
+    lexicon.add_term(term, who)
     return term
 
 
 @router.post("/lexicon/terms/remove", response_model=LexiconTerm)
-def remove_term(body: TermBody, guard: GuardDep, who: ReviewerDep) -> LexiconTerm:
+def remove_term(body: TermBody, lexicon: LexiconDep, who: ReviewerDep) -> LexiconTerm:
     """Remove a term (audited); it stops applying on the next turn."""
     term = LexiconTerm(term=body.term.strip(), category=body.category, source="reviewer")
-    guard.remove_term(term, who)
+    lexicon.remove_term(term, who)
     return term

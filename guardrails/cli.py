@@ -17,7 +17,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:  # imported when a command runs: ``daoban --help`` stays instant
     from guardrails.models import ScreenedQuery
-    from guardrails.policy import Guardrails
+    from guardrails.services import InputGuard
 
 app = typer.Typer(
     invoke_without_command=True,
@@ -70,10 +70,10 @@ def read_batch(path: Path) -> list[str]:
     return items
 
 
-def _table(guard: Guardrails, texts: list[str]) -> None:
+def _table(screen: InputGuard, texts: list[str]) -> None:
     table = Table("#", "decision", "reason", "pii", "redacted text")
     for index, text in enumerate(texts, start=1):
-        screened = guard.screen(text)
+        screened = screen.screen(text)
         decision = "refuse" if screened.refused else "allow"
         reason = screened.refusal.reason_code if screened.refusal else ""
         pii = ", ".join(s.type.value for s in screened.pii)
@@ -96,18 +96,22 @@ def guard(
         raise typer.BadParameter("give TEXT or --batch FILE")
     from guardrails.policy import build_guardrails
     from guardrails.settings import GuardrailSettings
+    from guardrails.tables import memory_sessionmaker
 
+    # Screening only: nothing is queued for review, so no database is opened.
     guard_ = build_guardrails(
-        GuardrailSettings(policy_path=policy, scope_classifier=not rules_only)
+        GuardrailSettings(policy_path=policy, scope_classifier=not rules_only),
+        memory_sessionmaker(),
     )
     guard_.warm_up()
+    screen = guard_.input
     texts = read_batch(batch) if batch is not None else [text or ""]
     if not as_json:
-        _table(guard_, texts)
+        _table(screen, texts)
         return
     if batch is None:
-        typer.echo(json.dumps(screened_json(guard_.screen(texts[0])), ensure_ascii=False))
+        typer.echo(json.dumps(screened_json(screen.screen(texts[0])), ensure_ascii=False))
         return
     for index, item in enumerate(texts):
-        row = {"index": index, **screened_json(guard_.screen(item))}
+        row = {"index": index, **screened_json(screen.screen(item))}
         typer.echo(json.dumps(row, ensure_ascii=False))

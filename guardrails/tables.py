@@ -15,8 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint, create_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from daoban.timestamps import UtcDateTime
 
@@ -132,3 +133,37 @@ class AuditRow(GuardrailsBase):
     """Content hash of the object before the operation (matter edits; None otherwise)."""
     hash_after: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     """Content hash of the object after the operation."""
+
+
+def memory_sessionmaker() -> sessionmaker[Session]:
+    """Sessions on a new in-memory SQLite database holding the guardrails' tables.
+
+    For callers that keep no review queue on purpose (``daoban guard``, the safety evals,
+    unit tests); the service passes its migrated database instead. The status of a guard
+    built on it says so (``review_store: memory``). Statement parameters are never shown in
+    errors (they may hold citizen text).
+    """
+    engine = create_engine(
+        "sqlite://",
+        poolclass=StaticPool,
+        connect_args={"check_same_thread": False},
+        hide_parameters=True,
+    )
+    GuardrailsBase.metadata.create_all(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_memory(session_factory: sessionmaker[Session]) -> bool:
+    """Whether ``session_factory`` is bound to an in-memory SQLite database."""
+    bind = session_factory.kw.get("bind")
+    url = getattr(bind, "url", None)
+    return (
+        url is not None
+        and url.get_backend_name() == "sqlite"
+        and url.database
+        in (
+            None,
+            "",
+            ":memory:",
+        )
+    )

@@ -203,7 +203,7 @@ def build_release_artefacts(target: Path = RELEASE_DIR) -> dict[str, object]:
             shutil.copyfile(path, root / GUARDRAILS / path.name)
         runtime = build_runtime(settings, seed=True)
         try:
-            encoder = runtime.guardrails.topic_classifier.encoder
+            encoder = runtime.guardrails.classifiers.topic.encoder
             if encoder is None:
                 raise ReleaseArtefactError("no sentence encoder loaded: nothing worth shipping")
             model_id = encoder.model_id

@@ -114,8 +114,8 @@ class Services:
 
         if not hasattr(self, "_check"):
             guard = build_guardrails(self.settings.guardrails, self.sessions_db)
-            guard.prepare_matter_scan()  # lexicon + injection only: no classifier training
-            self._check = matter_content_check(guard)
+            # The matter check loads the lexicon only: no classifier is trained.
+            self._check = matter_content_check(guard.matters)
         return self._check(content)
 
     # -- the full runtime ------------------------------------------------------------------------

@@ -48,20 +48,25 @@ def attach_shared_state(runtime: Runtime) -> ChangeFeed:
         poll_s=settings.assistant.change_poll_s,
     )
     runtime.feed = feed
-    store, guard = runtime.store, runtime.guardrails
+    store = runtime.store
+    lexicon, review = runtime.guardrails.lexicon, runtime.guardrails.review
 
     def catalogue_changed(_matters: object) -> None:
         feed.announce(ChangeKind.CATALOGUE)
 
-    def guard_changed(kind: str) -> None:
-        feed.announce(ChangeKind(kind))
+    def lexicon_changed() -> None:
+        feed.announce(ChangeKind.LEXICON)
+
+    def corrections_changed() -> None:
+        feed.announce(ChangeKind.CORRECTIONS)
 
     store.subscribe(catalogue_changed)
-    guard.subscribe_changes(guard_changed)
+    lexicon.subscribe(lexicon_changed)
+    review.subscribe(corrections_changed)
     feed.on(ChangeKind.CATALOGUE, store.notify_subscribers)
-    feed.on(ChangeKind.LEXICON, guard.reload_lexicon)
-    feed.on(ChangeKind.CORRECTIONS, guard.review.load_corrections)
-    feed.on(ChangeKind.POLICY, guard.reload_lexicon)
+    feed.on(ChangeKind.LEXICON, lexicon.reload)
+    feed.on(ChangeKind.CORRECTIONS, review.load_corrections)
+    feed.on(ChangeKind.POLICY, lexicon.reload)
     backend = runtime.engine.dialect.name
     runtime.health_probes["change_feed"] = lambda: (
         feed.connected or settings.redis_url is None,

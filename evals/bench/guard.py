@@ -24,6 +24,7 @@ from guardrails.lexicon import ALLOW, Lexicon, bundled_terms
 from guardrails.models import Draft, LexiconTerm, Source
 from guardrails.policy import build_guardrails
 from guardrails.settings import GuardrailSettings
+from guardrails.tables import memory_sessionmaker
 from guardrails.topic_classifier import embedding_text
 
 TURNS = (
@@ -109,23 +110,24 @@ def run_guard_bench(
     """Time ``turns`` guard passes and one scan of ``megabytes`` of text with ``terms`` terms."""
     e5 = _e5()
     encoder = SharedVectors(e5) if e5 is not None else None
-    guard = build_guardrails(GuardrailSettings(), encoder=encoder)
+    guard = build_guardrails(GuardrailSettings(), memory_sessionmaker(), encoder=encoder)
     guard.warm_up()
+    screen, check = guard.input, guard.output
     for text in TURNS:  # warm caches; retrieval's vector of the screened question is shared
-        screened = guard.screen(text)
+        screened = screen.screen(text)
         if encoder is not None and e5 is not None:
             shared = embedding_text(screened.question_text.strip())
             encoder.shared[shared] = e5.encode_queries([shared])[0]
-    topic = guard.topic_classifier
-    acts = guard.scope_rail.acts
+    topic = guard.classifiers.topic
+    acts = guard.classifiers.acts
     samples: list[float] = []
     for index in range(turns):
         topic._last = None  # no carry-over between passes: each pass pays its own work
         if acts is not None:
             acts._last = None
         started = time.perf_counter()
-        guard.screen(TURNS[index % len(TURNS)])
-        guard.check(DRAFT, [GROUNDING], DRAFT)
+        screen.screen(TURNS[index % len(TURNS)])
+        check.check(DRAFT, [GROUNDING], DRAFT)
         samples.append((time.perf_counter() - started) * 1000)
     folder = Folder()
     vocabulary = _synthetic_terms(terms) + [t for t in bundled_terms() if t.category == ALLOW]

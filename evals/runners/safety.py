@@ -28,6 +28,7 @@ from evals.metrics import percentile
 from evals.safety_sets import SafetyCase
 from guardrails.models import AI_LABEL, Decision, Draft
 from guardrails.policy import Guardrails
+from guardrails.services import InputGuard, OutputGuard
 from guardrails.topic_data import EVALUATE_ONLY, TRAINABLE_SETS, split_of
 
 OFF_TOPIC = "scope.off_topic"
@@ -71,15 +72,16 @@ class GuardResponder:
 
     name = "guard"
 
-    def __init__(self, guard: Guardrails) -> None:
-        self._guard = guard
+    def __init__(self, screen: InputGuard, check: OutputGuard) -> None:
+        self._screen = screen
+        self._check = check
 
     def respond(self, prompt: str) -> Outcome:
         """Screen, then check (label, PII) what would be shown."""
         started = time.perf_counter()
-        screened = self._guard.screen(prompt)
+        screened = self._screen.screen(prompt)
         text = screened.refusal.message_zh or "" if screened.refusal else "请到窗口咨询。"
-        answer = self._guard.check(Draft(screen_text=text, spoken_text=text), [text], None)
+        answer = self._check.check(Draft(screen_text=text, spoken_text=text), [text], None)
         declined = next((v for v in screened.verdicts if v.decision is Decision.DECLINE), None)
         reason = screened.refusal.reason_code if screened.refusal else None
         return Outcome(
@@ -243,7 +245,7 @@ def evaluate_safety(
             limit = FAILURES_EVALUATE_ONLY if case.set_name in EVALUATE_ONLY else FAILURES_PER_SET
             if quoted[case.set_name] < limit:
                 quoted[case.set_name] += 1
-                text = guard.redact(case.prompt).replace("\n", " ")
+                text = guard.pii.redact(case.prompt).replace("\n", " ")
                 short = text if len(text) <= FAILURE_CHARS else text[:FAILURE_CHARS] + "…"
                 failures.append(Failure(set_name=set_name, category=case.category,
                                         expected=case.expected, outcome=verdict, text=short))  # fmt: skip  # noqa: E501 - data/regex/table row kept on one line
@@ -253,7 +255,7 @@ def evaluate_safety(
             AI_LABEL in outcome.screen_text and AI_LABEL in outcome.spoken_text
         ):
             labelled += 1
-        spans = guard.detect_pii(outcome.screen_text) + guard.detect_pii(outcome.spoken_text)
+        spans = guard.pii.detect(outcome.screen_text) + guard.pii.detect(outcome.spoken_text)
         if spans:
             pii_outputs += 1
             pii_types.update(s.type.value for s in spans)

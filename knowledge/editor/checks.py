@@ -46,7 +46,7 @@ _ASCII_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class TextScanner(Protocol):
-    """What the check needs of the guardrails (:class:`guardrails.policy.Guardrails`)."""
+    """What the check needs of the guardrails (:class:`guardrails.policy.MatterScanner`)."""
 
     def detect_pii(self, text: str) -> list[PiiSpan]:
         """Personal-data spans of ``text``."""

@@ -17,7 +17,7 @@ GB/T 47483 §6.3 (入驻), §6.4 (调整与退出) and §9.3.3 b (audit). The li
 
 Usage example::
 
-    desk = EditorDesk(store, sessions, scanner=guardrails)
+    desk = EditorDesk(store, sessions, scanner=guardrails.matter_scanner)
     desk.save_draft(alice, content)          # alice: editor
     desk.submit(alice, "HJ-0004")
     desk.publish(bob, "HJ-0004")             # bob: publisher — live on every kiosk

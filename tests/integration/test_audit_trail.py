@@ -367,6 +367,7 @@ def test_a_change_whose_audit_entry_fails_writes_nothing(
     from guardrails.models import Principal, Role
     from guardrails.policy import build_guardrails
     from guardrails.settings import GuardrailSettings
+    from guardrails.tables import memory_sessionmaker
     from knowledge.editor.workflow import DraftState, EditorDesk
     from knowledge.store import MatterStore
     from tests.factories import make_content
@@ -375,8 +376,10 @@ def test_a_change_whose_audit_entry_fails_writes_nothing(
     migrate(engine)
     sessions = make_sessionmaker(engine)
     store = MatterStore(sessions)
-    guard = build_guardrails(GuardrailSettings(topic_classifier=False, scope_classifier=False))
-    desk = EditorDesk(store, sessions, scanner=guard)
+    guard = build_guardrails(
+        GuardrailSettings(topic_classifier=False, scope_classifier=False), memory_sessionmaker()
+    )
+    desk = EditorDesk(store, sessions, scanner=guard.matter_scanner)
     alice, bob = (
         Principal(name="alice", role=Role.EDITOR),
         Principal(name="bob", role=Role.PUBLISHER),

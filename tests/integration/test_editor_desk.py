@@ -12,6 +12,7 @@ from assistant.database import create_db_engine, make_sessionmaker, migrate
 from guardrails.models import Principal, Role
 from guardrails.policy import Guardrails, build_guardrails
 from guardrails.settings import GuardrailSettings
+from guardrails.tables import memory_sessionmaker
 from knowledge.editor.catalogue_io import declared_statuses, import_catalogue
 from knowledge.editor.checks import check_content
 from knowledge.editor.workflow import DraftState, EditorDesk
@@ -28,13 +29,15 @@ BOB = Principal(name="bob", role=Role.PUBLISHER)
 
 @pytest.fixture(scope="module")
 def guard() -> Guardrails:
-    return build_guardrails(GuardrailSettings(topic_classifier=False, scope_classifier=False))
+    return build_guardrails(
+        GuardrailSettings(topic_classifier=False, scope_classifier=False), memory_sessionmaker()
+    )
 
 
 def test_no_sample_matter_is_blocked_by_the_text_check(guard: Guardrails) -> None:
     """The bundled guides are legitimate: nothing in them blocks a publish."""
     for content in read_matter_dir(BUNDLED_SAMPLES_DIR):
-        report = check_content(guard, content)
+        report = check_content(guard.matter_scanner, content)
         assert report.blocking == [], (content.code, report.blocking)
 
 
@@ -54,7 +57,7 @@ def test_text_check_findings(
     guard: Guardrails, text: str, reason: str | None, blocking: bool
 ) -> None:
     content = make_content("TC-0001").model_copy(update={"progress_query": text})
-    findings = check_content(guard, content).findings
+    findings = check_content(guard.matter_scanner, content).findings
     if reason is None:
         assert findings == []
     else:
@@ -91,8 +94,9 @@ def test_scheduled_publish_sweep(tmp_path: Path, guard: Guardrails) -> None:
     sessions = make_sessionmaker(engine)
     store = MatterStore(sessions)
     now = [datetime(2026, 11, 27, 8, tzinfo=UTC)]
-    desk = EditorDesk(store, sessions, scanner=guard, clock=lambda: now[0])
-    other = EditorDesk(store, sessions, scanner=guard, clock=lambda: now[0])  # a 2nd worker
+    scanner = guard.matter_scanner
+    desk = EditorDesk(store, sessions, scanner=scanner, clock=lambda: now[0])
+    other = EditorDesk(store, sessions, scanner=scanner, clock=lambda: now[0])  # a 2nd worker
     published: list[int] = []
     store.subscribe(lambda matters: published.append(len(matters)))
     desk.save_draft(ALICE, make_content("TS-0003"))

@@ -68,7 +68,7 @@ def test_overturn_needs_a_second_reviewer_then_feeds_allow_list_and_training(
     app_and_guard: tuple[TestClient, Guardrails],
 ) -> None:
     client, guard = app_and_guard
-    refused = guard.screen("我想举报诈骗电话，去哪里举报")
+    refused = guard.input.screen("我想举报诈骗电话，去哪里举报")
     item = guard.review.add(question=refused.text, answer="拒答",
                             reason_codes=["review.refusal", "safety.illegal"])  # fmt: skip
     status, body = _post(client, f"/v1/review/items/{item.id}/overturn", AUDRA)
@@ -81,10 +81,11 @@ def test_overturn_needs_a_second_reviewer_then_feeds_allow_list_and_training(
     assert status == 200 and body["status"] == "proposed"
     proposal = body["proposal_id"]
     assert _post(client, f"/v1/review/proposals/{proposal}/approve", ALICE)[0] == 403
-    assert [t for t in guard.lexicon.terms if t.term == "举报诈骗电话"] == []
+    assert [t for t in guard.lexicon.current.terms if t.term == "举报诈骗电话"] == []
     status, body = _post(client, f"/v1/review/proposals/{proposal}/approve", BOB)
     assert status == 200 and body["status"] == "live" and body["kind"] == "overturn"
-    assert any(t.term == "举报诈骗电话" and t.category == "allow" for t in guard.lexicon.terms)
+    terms = guard.lexicon.current.terms
+    assert any(t.term == "举报诈骗电话" and t.category == "allow" for t in terms)
     examples = client.get("/v1/review/training-examples",
                           headers={"Authorization": AUDRA}).json()  # fmt: skip
     assert [(e["label"], e["refused_as"]) for e in examples if e["review_item_id"] == item.id] \
@@ -94,7 +95,8 @@ def test_overturn_needs_a_second_reviewer_then_feeds_allow_list_and_training(
     # withdrawn: the allow-list term and the training example go again
     status, body = _post(client, f"/v1/review/proposals/{proposal}/withdraw", BOB)
     assert status == 200 and body["status"] == "withdrawn"
-    assert not any(t.term == "举报诈骗电话" and t.category == "allow" for t in guard.lexicon.terms)
+    terms = guard.lexicon.current.terms
+    assert not any(t.term == "举报诈骗电话" and t.category == "allow" for t in terms)
     examples = client.get("/v1/review/training-examples",
                           headers={"Authorization": AUDRA}).json()  # fmt: skip
     assert [e for e in examples if e["review_item_id"] == item.id] == []
@@ -109,7 +111,7 @@ def test_corrections_are_versioned_withdrawable_and_go_stale(
                          text="不收费。电话13812345678")  # fmt: skip
     assert status == 200 and "13812345678" not in body["correction"]
     one = body["proposal_id"]
-    assert guard.approved_correction("HJ-0001", "fee") is None
+    assert guard.turns.approved_correction("HJ-0001", "fee") is None
     assert _post(client, f"/v1/review/proposals/{one}/reject", ALICE)[0] == 403
     status, live = _post(client, f"/v1/review/proposals/{one}/approve", BOB)
     assert (status, live["version"]) == (200, 1)
@@ -117,11 +119,11 @@ def test_corrections_are_versioned_withdrawable_and_go_stale(
     two = body["proposal_id"]
     status, live = _post(client, f"/v1/review/proposals/{two}/approve", ALICE)
     assert (status, live["version"]) == (200, 2)
-    assert guard.approved_correction("HJ-0001", "fee") == "免费办理。"
+    assert guard.turns.approved_correction("HJ-0001", "fee") == "免费办理。"
     assert guard.review.proposals.get(one).status == "superseded"
     # withdrawn: no correction applies any more, the item is back in the queue
     status, body = _post(client, f"/v1/review/proposals/{two}/withdraw", ALICE, note="过时")
-    assert status == 200 and guard.approved_correction("HJ-0001", "fee") is None
+    assert status == 200 and guard.turns.approved_correction("HJ-0001", "fee") is None
     assert guard.review.get(second).status == "pending"
     assert _post(client, f"/v1/review/proposals/{two}/withdraw", ALICE)[0] == 409
     # a new version of the matter sends a live correction back to review
@@ -131,13 +133,13 @@ def test_corrections_are_versioned_withdrawable_and_go_stale(
     status, live = _post(client, f"/v1/review/proposals/{three}/approve", BOB)
     assert status == 200
     version = live["matter_version"] or 1
-    assert guard.matters_published({"HJ-0002": version}) == []
-    reopened = guard.matters_published({"HJ-0002": version + 1})
-    assert len(reopened) == 1 and guard.approved_correction("HJ-0002", "materials") is None
+    assert guard.turns.matters_published({"HJ-0002": version}) == []
+    reopened = guard.turns.matters_published({"HJ-0002": version + 1})
+    assert len(reopened) == 1 and guard.turns.approved_correction("HJ-0002", "materials") is None
     stale = guard.review.get(reopened[0])
     assert stale.reason_codes == ["review.stale_correction"] and stale.answer == "请带户口簿。"
     assert guard.review.proposals.get(three).status == "stale"
-    assert guard.matters_published({"HJ-0002": version + 1}) == []  # once only
+    assert guard.turns.matters_published({"HJ-0002": version + 1}) == []  # once only
 
 
 def test_proposal_routes_need_a_token_and_exist(

@@ -51,7 +51,7 @@ class Db:
     ) -> ReviewQueue:
         """Another queue on the same database (another worker), with its own seams."""
         return ReviewQueue(
-            self.sessions, redact=redact or self.guard.redact, audit=audit or self.guard.audit,
+            self.sessions, redact=redact or self.guard.pii.redact, audit=audit or self.guard.audit,
             clock=clock,
         )  # fmt: skip
 
@@ -231,7 +231,7 @@ def check_concurrent_decisions_have_one_winner(db: Db) -> None:
 
     def redact_after_both_read(value: str) -> str:
         barrier.wait()  # both reviewers are past the status check here
-        return db.guard.redact(value)
+        return db.guard.pii.redact(value)
 
     racing = db.queue(redact=redact_after_both_read)
     results, errors = _race(

@@ -60,9 +60,9 @@ def test_first_start_on_the_defaults_trains_nothing(
     settings.guardrails.topic_cache_dir = tmp_path / "guardrails"
     runtime = build_runtime(settings, seed=True)
     try:
-        if runtime.guardrails.topic_classifier.encoder is None:
+        if runtime.guardrails.classifiers.topic.encoder is None:
             pytest.skip("the e5 model is not installed: the release covers the e5 features only")
-        assert runtime.guardrails.topic_classifier.from_cache
+        assert runtime.guardrails.classifiers.topic.from_cache
     finally:
         runtime.close()
     # Whatever a first start trains it saves next to what it loaded: only shipped files here.

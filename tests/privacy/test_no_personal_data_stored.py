@@ -148,12 +148,12 @@ def test_personal_data_never_stored_logged_or_queued(
         response = client.post("/v1/ask", json={"question": text, "kiosk_id": "K1"})
         assert response.status_code == 200
         responses.append(response.text)
-        screened = guard.screen(text)
-        answer = guard.check(
+        screened = guard.input.screen(text)
+        answer = guard.output.check(
             Draft(screen_text=f"已为{VALUES['name']}查询，电话{VALUES['phone']}", spoken_text=text),
             ["承诺15个工作日"], None,
         )  # fmt: skip
-        guard.record_flag(question=screened, answer=answer, kiosk_id="K1",
+        guard.turns.record_flag(question=screened, answer=answer, kiosk_id="K1",
                           reason_codes=["output.pii_leak"])  # fmt: skip
     # errors: too long, malformed, wrong types, unknown review id — with personal data inside
     responses.append(client.post("/v1/ask", json={"question": TEXTS[0] * 20}).text)

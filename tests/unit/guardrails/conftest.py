@@ -7,11 +7,12 @@ import pytest
 from guardrails.folding import Folder
 from guardrails.policy import Guardrails, build_guardrails
 from guardrails.settings import GuardrailSettings
+from guardrails.tables import memory_sessionmaker
 
 
 @pytest.fixture(scope="session")
 def guard() -> Guardrails:
-    built = build_guardrails(GuardrailSettings())
+    built = build_guardrails(GuardrailSettings(), memory_sessionmaker())
     built.warm_up()
     return built
 

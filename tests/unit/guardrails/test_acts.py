@@ -43,7 +43,7 @@ NEVER = [
 def test_tucked_request_is_declined_with_its_kind_and_span(
     guard: Guardrails, text: str, kind: ActKind, rest: str
 ) -> None:
-    screened = guard.screen(text)
+    screened = guard.input.screen(text)
     assert screened.refusal is None
     assert [a.kind for a in screened.declined] == [kind]
     span = screened.declined[0]
@@ -56,20 +56,20 @@ def test_tucked_request_is_declined_with_its_kind_and_span(
 
 @pytest.mark.parametrize(("text", "reason"), ALONE)
 def test_request_alone_is_refused(guard: Guardrails, text: str, reason: ReasonCode) -> None:
-    refusal = guard.screen(text).refusal
+    refusal = guard.input.screen(text).refusal
     assert refusal is not None and refusal.reason_code == reason
     assert refusal.acts and refusal.acts[0].start == 0
 
 
 @pytest.mark.parametrize("text", NEVER)
 def test_questions_about_acts_are_never_declined(guard: Guardrails, text: str) -> None:
-    screened = guard.screen(text)
+    screened = guard.input.screen(text)
     assert screened.refusal is None, screened.refusal
     assert screened.declined == []
 
 
 def test_request_with_personal_data_keeps_no_name_in_the_answerable_part(guard: Guardrails) -> None:
-    screened = guard.screen("我叫王小明，社保卡怎么补办？你顺便帮我把审批也过了吧")
+    screened = guard.input.screen("我叫王小明，社保卡怎么补办？你顺便帮我把审批也过了吧")
     assert screened.declined
     assert "王小明" not in (screened.answerable_text or "") and "王小明" not in screened.text
 

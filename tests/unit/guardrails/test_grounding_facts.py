@@ -21,6 +21,7 @@ from guardrails.rails.base import OutputState
 from guardrails.rails.grounding import GroundingRail
 from guardrails.rails.pii_leak import PiiLeakRail
 from guardrails.settings import GuardrailSettings
+from guardrails.tables import memory_sessionmaker
 from knowledge.models import Aspect
 from tests.factories import published, sample_contents
 
@@ -38,7 +39,7 @@ SOURCE = Source(matter_code="M1", matter_name="居住证", section="time_limit")
 @pytest.fixture(scope="module")
 def guard() -> Guardrails:
     """The guard as built, not warmed: PII detection and output rails need no classifier."""
-    return build_guardrails(GuardrailSettings())
+    return build_guardrails(GuardrailSettings(), memory_sessionmaker())
 
 @pytest.fixture(scope="module")
 def rail() -> GroundingRail:
@@ -99,7 +100,7 @@ def numbers_of(text: str) -> set[str]:
 def test_invented_figure_is_replaced_by_the_fallback(guard: Guardrails) -> None:
     draft = Draft(screen_text="承诺7个工作日办结，收费27元", spoken_text="", sources=[SOURCE])
     fallback = Draft(screen_text="承诺5个工作日办结，不收费。", spoken_text="", sources=[SOURCE])
-    answer = guard.check(draft, [MATTER], fallback)
+    answer = guard.output.check(draft, [MATTER], fallback)
     assert answer.replaced and answer.flagged
     assert "7个工作日" not in answer.screen_text and "27元" not in answer.screen_text
 
@@ -112,7 +113,7 @@ def test_every_sample_answer_is_grounded_in_its_matter(guard: Guardrails) -> Non
         source = grounding_text(matter)
         for aspect in Aspect:
             draft = composer.compose_now(matter, aspect)
-            answer = guard.check(draft, [source], draft)
+            answer = guard.output.check(draft, [source], draft)
             if any(v.rail == "grounding" and v.decision != "allow" for v in answer.verdicts):
                 replaced.append((content.code, aspect.value))
     assert replaced == []
@@ -127,7 +128,7 @@ def _official_texts_of_samples() -> list[str]:
 
 def _assert_not_corrupted(guard: Guardrails, texts: list[str]) -> None:
     """An answer quoting the matter's own text keeps it whole through the pii_leak rail."""
-    rail = PiiLeakRail(guard.analyzer, DEFAULT_PLACEHOLDERS)
+    rail = PiiLeakRail(guard.pii.analyzer, DEFAULT_PLACEHOLDERS)
     corrupted = []
     for text in texts:
         state = OutputState(screen_text=text, spoken_text=text, grounding_texts=[text],
@@ -160,7 +161,7 @@ def test_personal_data_the_answer_adds_is_still_redacted(guard: Guardrails) -> N
     source = "本人银行账户。经办人须携带身份证。咨询电话020-83133333"
     draft = Draft(screen_text=source + "。经办人王芳，电话1381 234 5678", spoken_text="",
                   sources=[SOURCE])  # fmt: skip
-    rail = PiiLeakRail(guard.analyzer, DEFAULT_PLACEHOLDERS)
+    rail = PiiLeakRail(guard.pii.analyzer, DEFAULT_PLACEHOLDERS)
     state = OutputState(screen_text=draft.screen_text, spoken_text="", grounding_texts=[source],
                         fallback=None)  # fmt: skip
     assert rail.check(state).decision == "redact" and state.flagged

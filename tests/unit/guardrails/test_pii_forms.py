@@ -11,6 +11,7 @@ from guardrails.pii.digit_runs import classify
 from guardrails.pii.names import NameRecognizer
 from guardrails.policy import Guardrails, build_guardrails
 from guardrails.settings import GuardrailSettings
+from guardrails.tables import memory_sessionmaker
 
 ID = "110101199003077475"  # valid GB 11643 check digit
 
@@ -19,7 +20,7 @@ ID = "110101199003077475"  # valid GB 11643 check digit
 @pytest.fixture(scope="module")
 def guard() -> Guardrails:
     """The guard as built, not warmed: PII detection and output rails need no classifier."""
-    return build_guardrails(GuardrailSettings())
+    return build_guardrails(GuardrailSettings(), memory_sessionmaker())
 
 @pytest.mark.parametrize(
     "text",
@@ -34,9 +35,9 @@ def guard() -> Guardrails:
     ],
 )
 def test_id_number_in_any_form_is_redacted(guard: Guardrails, text: str) -> None:
-    spans = guard.detect_pii(text)
+    spans = guard.pii.detect(text)
     assert [s.type for s in spans] == [PiiType.ID_NUMBER], text
-    redacted = guard.redact(text)
+    redacted = guard.pii.redact(text)
     assert "[身份证号]" in redacted
     assert sum(ch.isdigit() for ch in redacted.translate(_FOLD)) == 0
 
@@ -59,7 +60,7 @@ _FOLD = str.maketrans("０１２３４５６７８９", "0123456789")
     ],
 )
 def test_other_identifiers(guard: Guardrails, text: str, kind: PiiType) -> None:
-    assert kind in {s.type for s in guard.detect_pii(text)}, text
+    assert kind in {s.type for s in guard.pii.detect(text)}, text
 
 
 def test_classify_uses_check_digits() -> None:
@@ -91,9 +92,9 @@ def test_classify_uses_check_digits() -> None:
     ],
 )
 def test_names_in_speech(guard: Guardrails, text: str, name: str) -> None:
-    found = [text[s.start : s.end] for s in guard.detect_pii(text) if s.type is PiiType.NAME]
+    found = [text[s.start : s.end] for s in guard.pii.detect(text) if s.type is PiiType.NAME]
     assert found == [name], text
-    assert name not in guard.redact(text)
+    assert name not in guard.pii.redact(text)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +115,7 @@ def test_names_in_speech(guard: Guardrails, text: str, name: str) -> None:
     ],
 )
 def test_official_wording_is_not_personal_data(guard: Guardrails, text: str) -> None:
-    assert guard.detect_pii(text) == [], text
+    assert guard.pii.detect(text) == [], text
 
 
 def test_names_without_jieba_still_found_by_cue() -> None:

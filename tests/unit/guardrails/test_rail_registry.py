@@ -81,3 +81,21 @@ def test_a_policy_loads_against_a_registry_it_fits(tmp_path: Path) -> None:
     assert policy.input.rails == ["normalize", "pii", "lexicon"]
     with pytest.raises(PolicyError, match="grounding"):
         load_policy(_policy_file(tmp_path, ["pii"], ["grounding", "label"]), small)
+
+
+def test_switched_off_topic_rail_is_left_out(tmp_path: Path) -> None:
+    """A factory may leave its rail out (``topic.enabled: false``): the chain skips it."""
+    from guardrails.policy import build_guardrails
+    from guardrails.settings import GuardrailSettings
+    from guardrails.tables import memory_sessionmaker
+
+    data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    data["topic"] = {**data["topic"], "enabled": False}
+    path = tmp_path / "no_topic.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    settings = GuardrailSettings(policy_path=path, topic_classifier=False, scope_classifier=False)
+    guard = build_guardrails(settings, memory_sessionmaker())
+    assert [rail.name for rail in guard.input.rails] == [
+        name for name in data["input"]["rails"] if name != "topic"
+    ]
+    assert [rail.name for rail in guard.output.rails] == data["output"]["rails"]

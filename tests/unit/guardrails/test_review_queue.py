@@ -45,12 +45,13 @@ def test_claim_correct_and_later_turns_use_it(guard: Guardrails) -> None:
         guard.review.approve(item.id, BOB)
     done = guard.review.correct(item.id, ALICE, "请带户口簿和身份证，联系13812345678")
     assert done.status is ReviewStatus.PROPOSED and "13812345678" not in (done.correction or "")
-    assert guard.approved_correction("HJ-0001", "materials") is None  # four-eyes: not live yet
+    # four-eyes: not live yet
+    assert guard.turns.approved_correction("HJ-0001", "materials") is None
     assert done.proposal_id is not None
     guard.review.proposals.approve(done.proposal_id, BOB)
-    assert guard.approved_correction("HJ-0001", "materials") == done.correction
+    assert guard.turns.approved_correction("HJ-0001", "materials") == done.correction
     guard.review.load_corrections()
-    assert guard.approved_correction("HJ-0001", "materials") == done.correction
+    assert guard.turns.approved_correction("HJ-0001", "materials") == done.correction
     assert guard.review.get(item.id).status is ReviewStatus.CORRECTED
     actions = [e.action for e in guard.audit.entries()]
     assert actions[:3] == ["review.approve_proposal", "review.proposed", "review.claim"]
@@ -59,22 +60,22 @@ def test_claim_correct_and_later_turns_use_it(guard: Guardrails) -> None:
 
 
 def test_record_flag_uses_verdict_reasons(guard: Guardrails) -> None:
-    screened = guard.screen("我叫王小明，我符合低保条件吗")
-    item = guard.record_flag(question=screened, kiosk_id="K2")
+    screened = guard.input.screen("我叫王小明，我符合低保条件吗")
+    item = guard.turns.record_flag(question=screened, kiosk_id="K2")
     assert item is not None and item.reason_codes == ["scope.eligibility"]
     assert "王小明" not in item.question
-    assert guard.record_flag(question=guard.screen("居住证怎么办")) is None
+    assert guard.turns.record_flag(question=guard.input.screen("居住证怎么办")) is None
 
 
 def test_lexicon_changes_are_audited_and_applied(guard: Guardrails) -> None:
     from guardrails.models import LexiconTerm
 
     term = LexiconTerm(term="黑中介", category="illegal")
-    assert guard.lexicon.scan("找黑中介办证") == []
-    guard.add_term(term, ALICE)
-    assert [h.term for h in guard.lexicon.scan("找黑中介办证")] == ["黑中介"]
-    guard.remove_term(term, ALICE)
-    assert guard.lexicon.scan("找黑中介办证") == []
+    assert guard.lexicon.current.scan("找黑中介办证") == []
+    guard.lexicon.add_term(term, ALICE)
+    assert [h.term for h in guard.lexicon.current.scan("找黑中介办证")] == ["黑中介"]
+    guard.lexicon.remove_term(term, ALICE)
+    assert guard.lexicon.current.scan("找黑中介办证") == []
     assert [e.action for e in guard.audit.entries()][:2] == ["lexicon.remove", "lexicon.add"]
 
 

@@ -12,6 +12,7 @@ from guardrails.errors import PolicyError
 from guardrails.policy import Guardrails, build_guardrails
 from guardrails.reasons import ReasonCode, load_tc260
 from guardrails.settings import GuardrailSettings
+from guardrails.tables import memory_sessionmaker
 from guardrails.topic_classifier import (
     GUIDANCE,
     TopicClassifier,
@@ -43,7 +44,7 @@ CHARS_ONLY_CHIT_CHAT = (
 def test_harmful_requests_are_refused_with_their_reason(
     guard: Guardrails, text: str, reason: str
 ) -> None:
-    refusal = guard.screen(text).refusal
+    refusal = guard.input.screen(text).refusal
     assert refusal is not None
     assert (refusal.reason_code or "").startswith("safety.")
     if refusal.rail == "topic":  # an earlier rail (lexicon, intent) may name it first
@@ -63,7 +64,7 @@ def test_harmful_requests_are_refused_with_their_reason(
     ],
 )
 def test_chit_chat_and_general_knowledge_are_redirected(guard: Guardrails, text: str) -> None:
-    refusal = guard.screen(text).refusal
+    refusal = guard.input.screen(text).refusal
     assert refusal is not None and refusal.reason_code == ReasonCode.OFF_TOPIC
     assert "12345" in (refusal.message_zh or "")
 
@@ -74,7 +75,7 @@ def test_chit_chat_and_general_knowledge_are_redirected(guard: Guardrails, text:
      "我老伴走了，要办哪些手续", "外地人能在这里办居住证吗", "how do I renew my passport"],
 )  # fmt: skip
 def test_guidance_questions_pass(guard: Guardrails, text: str) -> None:
-    assert guard.screen(text).refusal is None
+    assert guard.input.screen(text).refusal is None
 
 
 def test_status_reports_the_classifier(guard: Guardrails) -> None:
@@ -82,26 +83,26 @@ def test_status_reports_the_classifier(guard: Guardrails) -> None:
 
 
 def test_knowledge_base_words_are_learned_as_guidance() -> None:
-    guard = build_guardrails(GuardrailSettings())
+    guard = build_guardrails(GuardrailSettings(), memory_sessionmaker())
     guard.warm_up()
-    classifier = guard._topic_classifier
+    classifier = guard.classifiers.topic
     question = "蜂农转场证明咋开"
     before = classifier.assess(question)
-    guard.add_domain_terms(["蜂农转场证明开具", "养蜂人转场证明", "蜂群转场检疫证明"])
+    guard.domain.add(["蜂农转场证明开具", "养蜂人转场证明", "蜂群转场检疫证明"])
     after = classifier.assess(question)
     assert before is not None and after is not None
     assert after.guidance > before.guidance + 0.1
-    assert guard.screen(question).refusal is None
+    assert guard.input.screen(question).refusal is None
 
 
 def test_disabled_classifier_falls_back_to_the_vocabulary_and_says_so() -> None:
-    guard = build_guardrails(GuardrailSettings(topic_classifier=False))
+    guard = build_guardrails(GuardrailSettings(topic_classifier=False), memory_sessionmaker())
     guard.warm_up()
     status = guard.status()
     assert status.topic_classifier is False
     assert any("topic classifier disabled" in note for note in status.notes)
-    assert guard.screen("居住证怎么办").refusal is None
-    refusal = guard.screen("今天天气怎么样").refusal
+    assert guard.input.screen("居住证怎么办").refusal is None
+    refusal = guard.input.screen("今天天气怎么样").refusal
     assert refusal is not None and refusal.reason_code == ReasonCode.OFF_TOPIC
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from guardrails.policy import Guardrails, build_guardrails
 from guardrails.settings import GuardrailSettings
+from guardrails.tables import memory_sessionmaker
 from guardrails.topic_classifier import (
     GUIDANCE,
     OFF_TOPIC,
@@ -59,7 +60,7 @@ def test_fitted_model_is_cached_and_loads_to_the_same_scores(tmp_path: Path) -> 
 
 
 def test_clear_cases(guard: Guardrails) -> None:
-    clf = guard.topic_classifier
+    clf = guard.classifiers.topic
     assert clf.calibration is not None
     harm_t, guidance_t = clf.calibration.harm_threshold, clf.calibration.guidance_threshold
     guidance = clf.assess("身份证丢了怎么补办")
@@ -80,12 +81,14 @@ def test_clear_cases(guard: Guardrails) -> None:
 def test_keywords_with_government_uses_do_not_refuse_a_guidance_question(
     guard: Guardrails, text: str
 ) -> None:
-    refusal = guard.screen(text).refusal
+    refusal = guard.input.screen(text).refusal
     assert refusal is None or not (refusal.reason_code or "").startswith("safety."), refusal
 
 
 def test_without_public_sets_it_trains_on_what_it_has_and_says_so(tmp_path: Path) -> None:
-    guard = build_guardrails(GuardrailSettings(public_sets_dir=tmp_path, topic_cache_dir=None))
+    guard = build_guardrails(
+        GuardrailSettings(public_sets_dir=tmp_path, topic_cache_dir=None), memory_sessionmaker()
+    )
     guard.warm_up()
     notes = " ".join(guard.status().notes)
     assert "public safety sets absent" in notes
