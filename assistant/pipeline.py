@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 class Guard(Protocol):
-    """What the pipeline needs of the guardrails (implemented by ``guardrails``)."""
+    """What the pipeline needs of the guardrails (``guardrails.policy.TurnGuard``)."""
 
     def screen(self, text: str) -> ScreenedQuery:
         """Run the input rails; the result's text is redacted."""

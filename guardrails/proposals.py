@@ -71,7 +71,7 @@ class ProposalBoard:
 
     Usage example::
 
-        board = ProposalBoard(sessions, redact=guard.redact, audit=AuditLog(sessions))
+        board = ProposalBoard(sessions, redact=guard.pii.redact, audit=AuditLog(sessions))
         # alice proposed a correction through the review queue; bob approves it:
         board.approve(proposal_id, bob)        # SameReviewerError if alice tries
         board.live_correction("M1", "materials")   # the corrected text

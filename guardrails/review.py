@@ -51,7 +51,7 @@ class ReviewQueue:
 
     Usage example::
 
-        queue = ReviewQueue(sessions, redact=guard.redact, audit=AuditLog(sessions))
+        queue = ReviewQueue(sessions, redact=guard.pii.redact, audit=AuditLog(sessions))
         item = queue.add(question="[姓名]想办居住证", answer="…", reason_codes=["flag"])
         queue.claim(item.id, alice)
         proposed = queue.correct(item.id, alice, "正确的回答…", matter_code="M1", aspect="fee")
