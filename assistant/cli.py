@@ -176,10 +176,12 @@ def ask(
     questions = _read_batch(batch) if batch is not None else [question or ""]
     from assistant.errors import TurnInputError
     from assistant.models import Turn
+    from daoban.long_lived import long_lived, release_at_exit
 
     services = cli_runtime(seed_embedded=True)
     try:
-        runtime = services.runtime()
+        with long_lived():  # the runtime lives as long as the command: not rescanned by gc
+            runtime = services.runtime()
         for text in questions:
             try:
                 turn = Turn(question=text, session_id=session)
@@ -203,6 +205,7 @@ def ask(
                 console.print(f"→ {route.matter_name}  {route.kiosk_route}  {route.score:.2f}")
     finally:
         services.close()
+        release_at_exit()
 
 
 @app.command("build-release")
