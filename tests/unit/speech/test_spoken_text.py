@@ -47,3 +47,41 @@ def test_without_wetext_the_older_rules_stand_in(monkeypatch):
         "二零二六年三月五日前 九点至十七点三十分 百分之五"
     )
     assert normalize_for_speech("拨打12345") == "拨打幺二三四五"
+
+
+def test_without_wetext_the_older_rules_apply_to_text_without_digits(monkeypatch):
+    import speech.spoken_text as spoken_text
+
+    monkeypatch.setattr(spoken_text, "_wetext", lambda: None)
+    monkeypatch.setattr(spoken_text, "_wetext_installed", lambda: False)
+    assert normalize_for_speech("九点～十点") == "九点至十点"
+
+
+def test_with_wetext_text_without_digits_is_left_to_the_own_rules(monkeypatch):
+    import speech.spoken_text as spoken_text
+
+    def no_wetext_needed():
+        raise AssertionError("wetext loaded for a text without digits")
+
+    monkeypatch.setattr(spoken_text, "_wetext", no_wetext_needed)
+    assert normalize_for_speech("九点～十点 **办理**") == "九点～十点 办理"
+    assert normalize_for_speech("承诺20个工作日，咨询12345") == "承诺二十个工作日，咨询幺二三四五"
+
+
+def test_an_answer_without_digits_never_imports_wetext():
+    """A fresh interpreter: wetext (its FSTs load at import, ~0.3 s) stays unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from speech.spoken_text import normalize_for_speech\n"
+        "normalize_for_speech('承诺20个工作日内办结。咨询电话：12345。AI生成，仅供参考')\n"
+        "print('wetext' in sys.modules)\n"
+        "normalize_for_speech('2026-03-05前')\n"
+        "print('wetext' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.split() == ["False", "True"]
