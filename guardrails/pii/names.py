@@ -129,6 +129,10 @@ class NameRecognizer:
             f"姓(?:{compound}|[{surnames}])[，,\\s]*(?:名叫|叫做|叫|全名是?)[:：\\s]*({body})"
         )
         self._body_start = re.compile(f"(?:{compound}|[{surnames}])")
+        self._clause_opening_surname = re.compile(
+            f"(?:^|(?<=[，。；！？,.;!?\\s])|(?<=请问)|(?<=帮我问问)|(?<=问一下))"
+            f"(?:{compound}|[{surnames}])"
+        )
         distinct = _alternation(c for c in COMPOUND_SURNAMES if c not in _AMBIGUOUS_COMPOUNDS)
         self._compound_opening = re.compile(
             f"(?:^|(?<=[，。；！？,.;!?\\s])|(?<=请问))((?:{distinct}){given}{given}?)"
@@ -152,7 +156,7 @@ class NameRecognizer:
             for m in self._compound_opening.finditer(text)
         ]
         spans += self._minority(text)
-        if self._use_jieba:
+        if self._use_jieba and self._clause_opening_surname.search(text):
             spans += self._tagged(text)
         return spans
 
@@ -207,6 +211,11 @@ class NameRecognizer:
         )
 
     def _tagged(self, text: str) -> list[PiiSpan]:
+        """Names jieba tags (``nr``) that open a clause and start with a surname.
+
+        Only called when some clause of ``text`` opens with a surname (the span must), so a
+        text without one is not tagged at all: jieba's tagging is the recognizer's cost.
+        """
         spans: list[PiiSpan] = []
         position = 0
         tokens = _posseg(text)
