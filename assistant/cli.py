@@ -60,9 +60,12 @@ def cli_runtime(*, seed_embedded: bool = False) -> Services:
     from assistant.composition.services import Services
     from assistant.logs import configure_logging
     from assistant.settings import load_settings
+    from guardrails import table_cache
 
     settings = load_settings()
     configure_logging("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level)
+    # The guard's character tables are kept next to its other caches between commands.
+    table_cache.use_directory(settings.guardrails.topic_cache_dir)
     return Services(settings, seed_embedded=seed_embedded)
 
 

@@ -25,10 +25,14 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
+import pypinyin
 import zhconv
 from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
+
+from guardrails.table_cache import file_bytes, load_or_build
 
 _HOMOGLYPHS = {
     # Cyrillic
@@ -60,6 +64,13 @@ class Folder:
     """
 
     def __init__(self) -> None:
+        tables = load_or_build("folder", _folder_inputs, _folder_tables, _valid_folder_tables)
+        self._fold: list[str | None] = tables[0]
+        self._skeleton: list[str | None] = tables[1]
+
+    @staticmethod
+    def build_tables() -> tuple[list[str | None], list[str | None]]:
+        """The (fold, skeleton) tables, built from NFKC, zhconv and the homoglyphs."""
         fold: dict[int, str] = {}
         drop: dict[int, str | None] = {}
         for code in range(0x20, 0x10000):
@@ -80,10 +91,11 @@ class Folder:
             drop[code] = None
         # Lists indexed by code point translate about twice as fast as dicts; characters
         # beyond the BMP raise IndexError (a LookupError) and are left as they are.
-        self._fold: list[str | None] = [fold.get(code, chr(code)) for code in range(0x10000)]
-        self._skeleton: list[str | None] = [
+        folded: list[str | None] = [fold.get(code, chr(code)) for code in range(0x10000)]
+        skeleton: list[str | None] = [
             None if code in drop else fold.get(code, chr(code)) for code in range(0x10000)
         ]
+        return folded, skeleton
 
     def fold(self, text: str) -> str:
         """Canonical form of ``text``, one character per character (same length)."""
@@ -137,12 +149,19 @@ class Syllables:
         self._lock = threading.Lock()
         self._codes: dict[str, str] = {}
         self._names: list[str] = []
+        names, table = load_or_build("syllables", _syllable_inputs, self._build, _valid_syllables)
+        for name in names:
+            self.code(name)
+        self._table: list[str | None] = table
+        self._known = frozenset(self._names)
+
+    def _build(self) -> tuple[list[str], list[str | None]]:
+        """(syllables in code order, the code-point table): pypinyin for every character."""
         chars = [chr(code) for code in range(0x3400, 0xA000) if code in pinyin_dict]
         table: list[str | None] = [chr(code) for code in range(0x10000)]
         for char, reading in zip(chars, lazy_pinyin(chars), strict=True):
             table[ord(char)] = self.code(reading)
-        self._table = table
-        self._known = frozenset(self._names)
+        return list(self._names), table
 
     def code(self, syllable: str) -> str:
         """The one-character code of a tone-free syllable (``"bing"``); new ones are added.
@@ -190,6 +209,51 @@ class Syllables:
     def known(self) -> frozenset[str]:
         """Every tone-free syllable that some Chinese character reads as (about 410)."""
         return self._known
+
+
+def _folder_inputs() -> list[bytes]:
+    """What the folding tables depend on: this module and zhconv's dictionary."""
+    return [file_bytes(__file__), file_bytes(Path(zhconv.__file__).with_name("zhcdict.json"))]
+
+
+def _syllable_inputs() -> list[bytes]:
+    """What the syllable table depends on: this module, pypinyin's version and dictionaries."""
+    data = Path(pypinyin.__file__).parent
+    return [
+        file_bytes(__file__),
+        pypinyin.__version__.encode(),
+        file_bytes(data / "pinyin_dict.json"),
+        file_bytes(data / "phrases_dict.json"),
+    ]
+
+
+def _folder_tables() -> tuple[list[str | None], list[str | None]]:
+    return Folder.build_tables()
+
+
+def _valid_table(table: object) -> bool:
+    """A list of one entry per BMP code point, each a string or None."""
+    return (
+        isinstance(table, list)
+        and len(table) == 0x10000
+        and all(entry is None or isinstance(entry, str) for entry in table)
+    )
+
+
+def _valid_folder_tables(tables: object) -> bool:
+    return isinstance(tables, tuple) and len(tables) == 2 and all(_valid_table(t) for t in tables)
+
+
+def _valid_syllables(value: object) -> bool:
+    if not (isinstance(value, tuple) and len(value) == 2 and _valid_table(value[1])):
+        return False
+    names = value[0]
+    return (
+        isinstance(names, list)
+        and 0 < len(names) <= _SYLLABLE_LIMIT - _SYLLABLE_BASE + 1
+        and all(isinstance(n, str) and n for n in names)
+        and len(set(names)) == len(names)
+    )
 
 
 @cache

@@ -40,6 +40,7 @@ from pypinyin import lazy_pinyin
 from guardrails.errors import LexiconTermError
 from guardrails.folding import Folder, Syllables, syllables
 from guardrails.models import LexiconHit, LexiconTerm
+from guardrails.table_cache import file_bytes, load_or_build
 
 ALLOW = "allow"
 """Category of allow-list phrases."""
@@ -110,6 +111,21 @@ class _Entry:
     heard: bool = False  # matched by sound too
 
 
+def _jieba_dictionary() -> bytes:
+    with jieba.get_dict_file() as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def _word_list_inputs(parameter: int) -> list[bytes]:
+    """What a word list depends on: this module, jieba's dictionary and the parameter."""
+    return [file_bytes(__file__), _jieba_dictionary(), str(parameter).encode()]
+
+
+def _valid_words(value: object) -> bool:
+    return isinstance(value, frozenset) and all(isinstance(w, str) for w in value)
+
+
 @cache
 def common_words(min_count: int = _WORD_MIN_COUNT) -> frozenset[str]:
     """Chinese words of two to four characters in jieba's bundled dictionary.
@@ -119,27 +135,34 @@ def common_words(min_count: int = _WORD_MIN_COUNT) -> frozenset[str]:
             are left out so they cannot excuse a sound-alike spelling.
 
     Returns:
-        About 120,000 words at the default count; loaded once per process (about 0.3 s).
+        About 120,000 words at the default count; loaded once per process (about 0.1 s, or
+        from the table cache, :mod:`guardrails.table_cache`).
     """
-    with jieba.get_dict_file() as handle:
-        data = handle.read().decode("utf-8")
-    return frozenset(
-        word
-        for word, count in re.findall(r"^([\u3400-\u9fff]{2,4}) (\d+)", data, re.MULTILINE)
-        if int(count) >= min_count
-    )
+
+    def build() -> frozenset[str]:
+        data = _jieba_dictionary().decode("utf-8")
+        return frozenset(
+            word
+            for word, count in re.findall(r"^([\u3400-\u9fff]{2,4}) (\d+)", data, re.MULTILINE)
+            if int(count) >= min_count
+        )
+
+    return load_or_build("common-words", lambda: _word_list_inputs(min_count), build, _valid_words)
 
 
 @cache
 def frequent_chars(count: int) -> frozenset[str]:
     """The ``count`` most frequent Chinese characters by jieba's dictionary counts."""
-    with jieba.get_dict_file() as handle:
-        data = handle.read().decode("utf-8")
-    ranked = sorted(
-        ((int(n), char) for char, n in re.findall(r"^([\u4e00-\u9fff]) (\d+)", data, re.M)),
-        reverse=True,
-    )
-    return frozenset(char for _, char in ranked[:count])
+
+    def build() -> frozenset[str]:
+        data = _jieba_dictionary().decode("utf-8")
+        ranked = sorted(
+            ((int(n), char) for char, n in re.findall(r"^([\u4e00-\u9fff]) (\d+)", data, re.M)),
+            reverse=True,
+        )
+        return frozenset(char for _, char in ranked[:count])
+
+    return load_or_build("frequent-chars", lambda: _word_list_inputs(count), build, _valid_words)
 
 
 @lru_cache(maxsize=4096)
