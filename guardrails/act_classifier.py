@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from scipy.sparse import csr_matrix, hstack
+from scipy.special import expit
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
@@ -41,6 +42,8 @@ NONE = "none"
 CHARS_ACT_SHARE = 0.5
 """Character fallback: normalised share the most likely act kind needs to count."""
 _SEED = 11
+_TURN_MEMO = 64
+"""Texts judged in one turn beyond which the per-turn memo is emptied (a guard, not a cache)."""
 _SCOPE_LABELS = {
     "scope.identity_auth": ReasonCode.IDENTITY_AUTH,
     "scope.eligibility": ReasonCode.ELIGIBILITY,
@@ -133,7 +136,13 @@ class ActClassifier:
         )
         self._text_head: OneVsRestClassifier | None = None
         self._clause_head: LogisticRegression | None = None
-        self._last: tuple[tuple[str, float], tuple[ActKind | None, float]] | None = None
+        self._stacked: tuple[np.ndarray, np.ndarray] | None = None
+        """The text head's estimators as one ``(features, labels)`` weight matrix and biases
+        (built from the fitted head on first use; dropped whenever the head changes)."""
+        self._turn: dict[tuple[str, float], tuple[ActKind | None, float]] = {}
+        """Decisions already made in this turn, by (text, threshold)."""
+        self._turn_vectors: dict[str, np.ndarray] = {}
+        """Sentence vectors already computed in this turn, by embedded text."""
 
     @property
     def fitted(self) -> bool:
@@ -154,6 +163,29 @@ class ActClassifier:
             vectors = self._vectors.vectors(texts)
         return csr_matrix(hstack([csr_matrix(vectors), chars], format="csr"))
 
+    def _joined(self, texts: Sequence[str], vectors: np.ndarray) -> csr_matrix:
+        """:meth:`_features` of texts whose sentence vectors are given, built in one step.
+
+        The same matrix as ``hstack([csr_matrix(vectors), chars])`` — each row its vector's
+        non-zero entries, then its character block shifted past them — without the sparse
+        stacking, which cost more than the scoring itself.
+        """
+        chars = csr_matrix(self._chars.transform(texts))
+        width = vectors.shape[1]
+        data: list[np.ndarray] = []
+        indices: list[np.ndarray] = []
+        indptr = [0]
+        for row, vector in enumerate(np.asarray(vectors)):
+            kept = np.flatnonzero(vector)
+            start, end = chars.indptr[row], chars.indptr[row + 1]
+            data += [vector[kept].astype(np.float64), chars.data[start:end] * 0.5]
+            indices += [kept, chars.indices[start:end] + width]
+            indptr.append(indptr[-1] + len(kept) + end - start)
+        return csr_matrix(
+            (np.concatenate(data), np.concatenate(indices), indptr),
+            shape=(len(texts), width + chars.shape[1]),
+        )
+
     def fit(self, texts: Sequence[ActExample], clauses: Sequence[ActExample]) -> ActClassifier:
         """Train both heads (deterministic)."""
         head = OneVsRestClassifier(_head())
@@ -164,29 +196,35 @@ class ActClassifier:
         self._clause_head = binary.fit(
             self._chars.transform([e.text for e in clauses]), [e.label != NONE for e in clauses]
         )
-        self._last = None
+        self._stacked = None
+        self.new_turn()
         return self
 
+    def new_turn(self) -> None:
+        """Forget the decisions and vectors of the previous turn (call once per screening).
+
+        Within a turn the scope rail asks about the same texts several times (a clause for
+        the rules' veto, then among the clauses judged together); each is scored and embedded
+        once. Nothing is carried from one turn to the next.
+        """
+        self._turn.clear()
+        self._turn_vectors.clear()
+
     def act_of(self, text: str, threshold: float = 0.5) -> tuple[ActKind | None, float]:
-        """The act ``text`` asks for and its probability, or (None, p(none)); (None, 0) unfitted."""
-        if self._text_head is None:
-            return None, 0.0
-        if self._last is not None and self._last[0] == (text, threshold):
-            return self._last[1]
-        vector = None
-        if self.encoder is not None:
-            embedded = [embedding_text(text)]
-            vector = np.asarray(self.encoder.encode_queries(embedded), dtype=np.float32).reshape(
-                1, -1
-            )
-        result = self._decisions(self._features([text], vector), threshold)[0]
-        self._last = ((text, threshold), result)
-        return result
+        """The act ``text`` asks for and its probability, or (None, p(none)); (None, 0) unfitted.
+
+        Asked again in the same turn (:meth:`new_turn`), the first answer is returned.
+        """
+        return self.acts_of([text], threshold)[0]
 
     def acts_of(
         self, texts: Sequence[str], threshold: float = 0.5
     ) -> list[tuple[ActKind | None, float]]:
         """:meth:`act_of` for several texts (the clauses of one question), one batch embedded.
+
+        Texts already judged in this turn are not judged again, and texts already embedded in
+        this turn are not embedded again (the vectors are the same: the encoder embeds a text
+        alike alone or in a batch).
 
         Returns:
             Per text, (the act it asks for and its probability, or None and p(none));
@@ -194,11 +232,28 @@ class ActClassifier:
         """
         if self._text_head is None or not texts:
             return [(None, 0.0)] * len(texts)
-        vectors = None
-        if self.encoder is not None:
-            embedded = [embedding_text(t) for t in texts]
-            vectors = np.asarray(self.encoder.encode_queries(embedded), dtype=np.float32)
-        return self._decisions(self._features(list(texts), vectors), threshold)
+        if len(self._turn) > _TURN_MEMO:  # called outside screenings: keep the memo small
+            self.new_turn()
+        todo = list(dict.fromkeys(t for t in texts if (t, threshold) not in self._turn))
+        if todo:
+            vectors = self._turn_vectors_of(todo) if self.encoder is not None else None
+            features = self._features(todo) if vectors is None else self._joined(todo, vectors)
+            judged = self._decisions(features, threshold)
+            self._turn.update(((t, threshold), r) for t, r in zip(todo, judged, strict=True))
+        return [self._turn[(t, threshold)] for t in texts]
+
+    def _turn_vectors_of(self, texts: Sequence[str]) -> np.ndarray:
+        """``(len(texts), d)`` float32 vectors of :func:`embedding_text` of each text.
+
+        Embeds, in one batch, only the texts not yet embedded in this turn.
+        """
+        assert self.encoder is not None
+        embedded = [embedding_text(t) for t in texts]
+        missing = list(dict.fromkeys(e for e in embedded if e not in self._turn_vectors))
+        if missing:
+            fresh = np.asarray(self.encoder.encode_queries(missing), dtype=np.float32)
+            self._turn_vectors.update(zip(missing, fresh.reshape(len(missing), -1), strict=True))
+        return np.vstack([self._turn_vectors[e] for e in embedded])
 
     def _decisions(
         self, features: csr_matrix, threshold: float
@@ -224,7 +279,7 @@ class ActClassifier:
                 act = labels[i] != NONE and row[i] >= CHARS_ACT_SHARE
                 out_chars.append((ActKind(labels[i]) if act else None, float(row[i])))
             return out_chars
-        raw = np.column_stack([e.predict_proba(features)[:, 1] for e in head.estimators_])
+        raw = self._estimator_probabilities(features)
         none_at = labels.index(NONE) if NONE in labels else None
         out: list[tuple[ActKind | None, float]] = []
         for row in raw:
@@ -236,6 +291,21 @@ class ActClassifier:
             else:
                 out.append((ActKind(max(kinds)[1]), 1.0 - p_none))
         return out
+
+    def _estimator_probabilities(self, features: csr_matrix) -> np.ndarray:
+        """``(rows, labels)``: each one-vs-rest estimator's probability of its label.
+
+        The same numbers as ``estimator.predict_proba(features)[:, 1]`` for every estimator
+        (one sparse product instead of seven validated calls).
+        """
+        head = self._text_head
+        assert head is not None
+        if self._stacked is None:
+            weights = np.vstack([e.coef_.reshape(1, -1) for e in head.estimators_])
+            biases = np.concatenate([np.ravel(e.intercept_) for e in head.estimators_])
+            self._stacked = (np.ascontiguousarray(weights.T), biases)
+        weights, biases = self._stacked
+        return np.asarray(expit(features @ weights + biases))
 
     def clause_scores(self, clauses: Sequence[str]) -> list[float]:
         """Probability that each clause is the request to act (characters only)."""

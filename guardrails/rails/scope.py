@@ -295,6 +295,8 @@ class ScopeRail:
         When the text also asks a legitimate question, the act alone is declined
         (``Decision.DECLINE``) and the rest (``state.answerable``) is left to be answered.
         """
+        if self.acts is not None:
+            self.acts.new_turn()  # the act classifier judges and embeds each text once a turn
         acts, rest = self.find_acts(state.text)
         if not acts:
             return verdict("input", self.name)
