@@ -79,7 +79,7 @@ from guardrails.settings import GuardrailSettings
 from guardrails.tables import is_memory
 from guardrails.topic_classifier import TopicClassifier
 
-__all__ = ["Guardrails", "MatterScanner", "TurnGuard", "build_guardrails", "homophone_rules"]
+__all__ = ["Guardrails", "MatterScanner", "TurnGuard", "build_guardrails"]
 
 logger = logging.getLogger(__name__)
 
