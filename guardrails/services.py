@@ -208,6 +208,11 @@ class PersonalData:
         return self.analyzer.redact(text, placeholders=self.placeholders)
 
 
+ALWAYS_REVIEWED = frozenset({ReasonCode.VIOLENCE_TERROR.value})
+"""Refusals a person always sees: a threat of violence against an office, its staff or the
+public is flagged to reviewers whatever the sample (GB/T 47483 §9.4.1 b, issue 9)."""
+
+
 class TurnReview:
     """What a turn sends to human review, and the corrections reviewers approved.
 
@@ -269,8 +274,9 @@ class TurnReview:
         """Send a refusal to human review (redacted) as ``review.refusal``, when it deserves one.
 
         A refusal is a claim a person can check (issue 9): it is queued when the refused text
-        also matched a matter strongly (``matter_code`` given), and otherwise for a random
-        sample of ``refusal_sample_rate`` of all refusals.
+        also matched a matter strongly (``matter_code`` given) or is a threat of violence
+        (:data:`ALWAYS_REVIEWED`), and otherwise for a random sample of
+        ``refusal_sample_rate`` of all refusals.
 
         Args:
             question: The screened (redacted) question that was refused.
@@ -282,7 +288,8 @@ class TurnReview:
         """
         if question.refusal is None or question.refusal.reason_code is None:
             return None
-        if matter_code is None and not (self._sampler.random() < self._sample_rate):
+        always = question.refusal.reason_code in ALWAYS_REVIEWED
+        if matter_code is None and not always and not self._sampler.random() < self._sample_rate:
             return None
         self._stats.counters["review.refusal/queued"] += 1
         codes = [ReasonCode.REVIEW_REFUSAL.value, question.refusal.reason_code]

@@ -51,11 +51,13 @@ from guardrails.topic_data import split_of
 logger = logging.getLogger(__name__)
 
 TOPIC_TRAIN_PATH = Path(__file__).parent / "data" / "topic_train.yaml"
+THREAT_REPORT_PATH = Path(__file__).parent / "data" / "threat_report_train.yaml"
+"""Threats of violence (refused) against reports of someone else's threat (answered)."""
 GUIDANCE = "guidance"
 OFF_TOPIC = "off_topic"
 SAFETY_PREFIX = "safety."
 _SEED = 7
-MODEL_VERSION = "topic-e5-5"
+MODEL_VERSION = "topic-e5-6"
 """Bumped whenever features or heads change: it keys the cached model."""
 CHAR_FEATURES = 2**16
 KEEP_MODELS = 6
@@ -78,6 +80,8 @@ class TopicExample:
     text: str
     label: str
     source: str = "team"
+    weight: float = 1.0
+    """Sample weight in the harm and guidance heads (a corpus file's ``weight``)."""
 
 
 @dataclass
@@ -119,28 +123,27 @@ class TopicCorpus:
     A label has ``examples`` (one per line) and ``compose`` rules (a template and slot
     values, every combination, at most ``cap_per_rule`` of them sampled with a fixed seed).
     Templates of the ``guidance`` label that use ``{matter}`` are also filled with the
-    knowledge base's matter names given to :meth:`examples`.
+    knowledge base's matter names given to :meth:`examples`. The ``extra`` files (same
+    format; by default ``data/threat_report_train.yaml``) add their examples to the labels,
+    each with its file's ``weight`` (default 1): a small file of contrasting pairs (a threat
+    against a report of one) weighs more than its line count among thousands of guidance texts.
 
     Raises:
-        PolicyError: The file is missing, not YAML, or a label is not ``guidance``,
+        PolicyError: A file is missing, not YAML, or a label is not ``guidance``,
             ``off_topic`` or a known ``safety.*`` reason code.
     """
 
-    def __init__(self, path: Path = TOPIC_TRAIN_PATH) -> None:
-        try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise PolicyError(f"topic training corpus unreadable: {path.name}: {exc}") from None
-        labels = data.get("labels") if isinstance(data, dict) else None
-        if not isinstance(labels, dict):
-            raise PolicyError(f"topic training corpus {path.name} has no labels")
-        known = {GUIDANCE, OFF_TOPIC} | {r.value for r in ReasonCode if r.startswith(SAFETY_PREFIX)}
-        unknown = set(labels) - known
-        if unknown:
-            raise PolicyError(f"topic training corpus: unknown labels {sorted(unknown)}")
+    def __init__(
+        self, path: Path = TOPIC_TRAIN_PATH, extra: Sequence[Path] = (THREAT_REPORT_PATH,)
+    ) -> None:
+        data = _read_corpus(path)
         self.version = str(data.get("version", ""))
         self._cap = int(data.get("cap_per_rule", 160))
-        self._labels: dict[str, dict[str, object]] = labels
+        self._parts: list[tuple[dict[str, dict[str, Any]], float]] = [(data["labels"], 1.0)]
+        for more in extra:
+            added = _read_corpus(more)
+            self.version += f"+{more.stem}:{added.get('version', '')}"
+            self._parts.append((added["labels"], float(added.get("weight", 1.0))))
 
     def examples(
         self, matter_names: Iterable[str] = (), guidance_texts: Iterable[str] = ()
@@ -155,15 +158,17 @@ class TopicCorpus:
         names = list(dict.fromkeys(n for n in matter_names if n))
         out = [TopicExample(t, GUIDANCE, "matters") for t in names]
         out += [TopicExample(t, GUIDANCE) for t in guidance_texts if t]
-        for label, spec in self._labels.items():
-            lines = str(spec.get("examples") or "").splitlines()
-            out += [TopicExample(line.strip(), label) for line in lines if line.strip()]
-            for rule in spec.get("compose") or []:  # type: ignore[attr-defined]
-                out += self._compose(label, rule, names if label == GUIDANCE else [])
+        for labels, weight in self._parts:
+            for label, spec in labels.items():
+                lines = str(spec.get("examples") or "").splitlines()
+                out += [TopicExample(x.strip(), label, weight=weight) for x in lines if x.strip()]
+                for rule in spec.get("compose") or []:
+                    names_in = names if label == GUIDANCE else []
+                    out += self._compose(label, rule, names_in, weight)
         return out
 
     def _compose(
-        self, label: str, rule: dict[str, Any], names: list[str]
+        self, label: str, rule: dict[str, Any], names: list[str], weight: float = 1.0
     ) -> list[TopicExample]:
         slots: dict[str, list[str]] = {k: list(v) for k, v in rule["slots"].items()}
         cap = self._cap
@@ -176,7 +181,27 @@ class TopicCorpus:
             combos = random.Random(_SEED).sample(combos, cap)
         template = str(rule["template"])
         filled = [template.format(**dict(zip(keys, c, strict=True))) for c in combos]
-        return [TopicExample(text, label) for text in filled]
+        return [TopicExample(text, label, weight=weight) for text in filled]
+
+
+def _read_corpus(path: Path) -> dict[str, Any]:
+    """One corpus file: ``{"version": ..., "labels": {label: {examples, compose}}}``.
+
+    Raises:
+        PolicyError: Missing, not YAML, no labels, or an unknown label.
+    """
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"topic training corpus unreadable: {path.name}: {exc}") from None
+    labels = data.get("labels") if isinstance(data, dict) else None
+    if not isinstance(labels, dict):
+        raise PolicyError(f"topic training corpus {path.name} has no labels")
+    known = {GUIDANCE, OFF_TOPIC} | {r.value for r in ReasonCode if r.startswith(SAFETY_PREFIX)}
+    unknown = set(labels) - known
+    if unknown:
+        raise PolicyError(f"topic training corpus: unknown labels {sorted(unknown)}")
+    return dict(data)
 
 
 EMBED_MAX_CHARS = 200
@@ -332,8 +357,8 @@ class TopicClassifier:
                       f"{self._min_guidance_recall}|".encode())  # fmt: skip
         if self.encoder is not None:
             digest.update(self.encoder.model_id.encode())
-        for e in sorted(examples, key=lambda e: (e.text, e.label, e.source)):
-            digest.update(f"\x1e{e.text}\x1f{e.label}\x1f{e.source}".encode())
+        for e in sorted(examples, key=lambda e: (e.text, e.label, e.source, e.weight)):
+            digest.update(f"\x1e{e.text}\x1f{e.label}\x1f{e.source}\x1f{e.weight}".encode())
         return self._cache_dir / f"topic-{digest.hexdigest()[:24]}.npz"
 
     def fit(self, examples: Sequence[TopicExample]) -> TopicClassifier:
@@ -361,9 +386,10 @@ class TopicClassifier:
         features = self._features(texts)
         if not (harmful & train).any() or not (guidance & train).any():
             train = np.ones(len(texts), dtype=bool)  # tiny corpora: fit on everything
+        weights = np.array([e.weight for e in examples])[train]
         heads = [
-            _binary_head().fit(features[train], harmful[train]),
-            _binary_head().fit(features[train], guidance[train]),
+            _binary_head().fit(features[train], harmful[train], sample_weight=weights),
+            _binary_head().fit(features[train], guidance[train], sample_weight=weights),
         ]
         reason_rows = harmful & train
         reason_labels = labels[reason_rows].astype(str)

@@ -117,6 +117,32 @@ def test_corpus_expands_templates_and_knowledge_base_names() -> None:
     assert plain == corpus.examples()  # deterministic sampling
 
 
+def test_extra_corpus_files_add_weighted_examples(tmp_path: Path) -> None:
+    main = tmp_path / "topic.yaml"
+    main.write_text("labels:\n  guidance:\n    examples: |\n      居住证怎么办\n", "utf-8")
+    pairs = tmp_path / "pairs.yaml"
+    pairs.write_text(
+        "version: '1'\nweight: 4\nlabels:\n  safety.violence_terror:\n    examples: |\n"
+        "      我要拿刀去窗口算账\n  guidance:\n    examples: |\n"
+        "      有人扬言要拿刀去窗口算账，怎么报警\n",
+        "utf-8",
+    )
+    examples = {(e.text, e.label, e.weight) for e in TopicCorpus(main, [pairs]).examples()}
+    assert examples == {
+        ("居住证怎么办", GUIDANCE, 1.0),
+        ("我要拿刀去窗口算账", "safety.violence_terror", 4.0),
+        ("有人扬言要拿刀去窗口算账，怎么报警", GUIDANCE, 4.0),
+    }
+
+
+def test_the_shipped_corpus_carries_threats_and_reports_of_threats() -> None:
+    examples = TopicCorpus().examples()
+    threats = [e for e in examples if e.label == "safety.violence_terror" and e.weight > 1]
+    reports = [e for e in examples if e.label == GUIDANCE and e.weight > 1]
+    assert len(threats) >= 100 and len(reports) >= 100
+    assert any("扬言" in e.text for e in reports)
+
+
 def test_corpus_errors_name_the_problem(tmp_path: Path) -> None:
     bad = tmp_path / "topic.yaml"
     bad.write_text("labels:\n  safety.unknown:\n    examples: x\n", encoding="utf-8")
