@@ -14,6 +14,7 @@ Matching uses Aho–Corasick automata (pyahocorasick) over the official terms, s
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -152,6 +153,33 @@ class Thesaurus(BaseModel):
             for key in entry.zh:
                 keys.setdefault(normalize(key), []).append(number)
         return _automaton(keys)
+
+    @cached_property
+    def _english_patterns(self) -> list[re.Pattern[str] | None]:
+        """Per glossary entry, one alternation of its English phrases as whole words."""
+        patterns: list[re.Pattern[str] | None] = []
+        for entry in self.english:
+            phrases = [re.escape(normalize(w)) for w in entry.en if w.strip()]
+            patterns.append(re.compile(r"\b(?:" + "|".join(phrases) + r")\b") if phrases else None)
+        return patterns
+
+    def gloss(self, text: str) -> list[str]:
+        """The official Chinese words of the glossary entries whose English ``text`` says.
+
+        An entry matches when one of its English phrases occurs in ``text`` as whole words
+        (case-insensitive); each matching entry gives its first Chinese word, once, in file
+        order: "How do I renew my passport?" → ["护照", "换发"]. The retriever embeds these
+        words beside an English question, so the multilingual model also compares the
+        question's gist in Chinese with the Chinese catalogue (English questions "through
+        the multilingual model plus a glossary of government terms"). Empty when none match.
+        """
+        said = normalize(text)
+        words = [
+            entry.zh[0]
+            for entry, pattern in zip(self.english, self._english_patterns, strict=True)
+            if pattern is not None and pattern.search(said)
+        ]
+        return _unique(words)
 
     def expand(self, matter: Matter) -> Expansion:
         """The words citizens use for ``matter``, from its names and themes.
