@@ -102,6 +102,13 @@ def read_act_examples(
                 rng.sample(pool, min(per_act, len(pool))), itertools.cycle(joints[english])
             ):
                 tucked.append(ActExample(f"{question}{joint}{text}", kind))
+    # The same joints between two legitimate questions ask for no act: without them every
+    # joined text seen in training is a request, and a question in two parts reads as one.
+    for english, pool in legit_by.items():
+        for question, joint in zip(pool, itertools.cycle(joints[english])):
+            other = rng.choice(pool)
+            if other != question:
+                tucked.append(ActExample(f"{question}{joint}{other}", NONE))
     return clause + tucked, clause
 
 
