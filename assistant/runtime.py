@@ -33,7 +33,6 @@ from assistant.settings import Settings
 from guardrails.encoder import TextEncoder
 from guardrails.policy import Guardrails, build_guardrails
 from guardrails.services import MatterTextCheck
-from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
 from knowledge.models import Matter, MatterContent
 from knowledge.retrieve import HybridRetriever
 from knowledge.semantic import build_embedder, build_retriever
@@ -71,6 +70,8 @@ def load_samples_if_empty(store: MatterStore, settings: Settings) -> int:
     """Import and publish the bundled SAMPLE matters when no matter exists; returns how many."""
     if not settings.knowledge.load_samples_on_first_start or store.count() > 0:
         return 0
+    from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
+
     folder = settings.knowledge.samples_dir or BUNDLED_SAMPLES_DIR
     contents = read_matter_dir(folder)
     store.import_matters(contents, editor=SAMPLE_EDITOR, publish=True)

@@ -23,7 +23,6 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import ImportResult, MatterStore
 
@@ -75,6 +74,9 @@ def load_samples(
     Returns:
         How many matters were read and published.
     """
+    # The importers (document readers, mapping, normalisation) load only when samples are read.
+    from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
+
     folder = settings.samples_dir or BUNDLED_SAMPLES_DIR
     contents = read_matter_dir(folder)
     store.import_matters(contents, editor=SAMPLE_EDITOR, publish=True, within=within)
