@@ -43,14 +43,14 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from knowledge.embeddings import ComponentStatus, RetrievalEmbedder, Vectors
-from knowledge.index.bm25 import Bm25Channel
+from knowledge.index.bm25 import Bm25Builder, Bm25Channel
 from knowledge.index.dense import DenseChannel, matter_views
 from knowledge.index.derived_cache import DerivedTermsCache
 from knowledge.models import ChannelScores, Hit, Matter
@@ -70,6 +70,17 @@ CHANNEL_WEIGHTS: dict[str, float] = {
     "body_pinyin": 0.3,
 }
 """Weight of each lexical channel in the fused score (the dense weight is configured)."""
+
+CHANNEL_B: dict[str, float] = {
+    "names": 0.3,
+    "chars": 0.3,
+    "pinyin": 0.3,
+    "situations": 0.5,
+    "situations_pinyin": 0.5,
+    "body": 0.75,
+    "body_pinyin": 0.75,
+}
+"""BM25 length normalisation (b) of each lexical channel: name-like fields barely."""
 
 RERANK_DEPTH = 20
 """How many fused candidates are reranked by coverage."""
@@ -307,6 +318,18 @@ def _fingerprint(matter: Matter) -> tuple[object, ...]:
     return (matter.code, matter.version, matter.model_dump_json())
 
 
+def _terms_of(
+    matters: Sequence[Matter], derived: dict[str, _Derived], channel: str
+) -> Callable[[int], list[str]]:
+    """The terms of the matter at a position for ``channel`` (a :class:`_Derived` field)."""
+
+    def terms(position: int) -> list[str]:
+        found: list[str] = getattr(derived[matters[position].code], channel)
+        return found
+
+    return terms
+
+
 def _empty_snapshot() -> _Snapshot:
     return _Snapshot(ChineseTokenizer(), (), (), None, (), (), (), (), (), (), {})
 
@@ -372,6 +395,7 @@ class HybridRetriever:
         self._tokenizer_words: set[str] = set()
         self._derived: dict[tuple[object, ...], _Derived] = {}
         self._derived_cache = derived_cache
+        self._builders = tuple(Bm25Builder(name, b=b) for name, b in CHANNEL_B.items())
         self._vectors: dict[str, Vectors] = {}
         self._built_at = 0.0
 
@@ -401,12 +425,20 @@ class HybridRetriever:
         What each matter contributes (terms of every channel, coverage keys, passage, its
         vector) is kept between rebuilds under the matter's fingerprint, so a publish
         derives and embeds only the matters that changed; the jieba dictionary only grows.
+        The BM25 channels keep each matter's term ids under its fingerprint
+        (:class:`~knowledge.index.bm25.Bm25Builder`): a channel is indexed again from ids,
+        and not at all when none of its matters' terms changed.
         """
         started = time.perf_counter()
         with self._rebuild_lock:
             tokenizer = self._tokenizer
+            keys = [_fingerprint(m) for m in matters]
+            # every matter of the last build (self._derived) had its words added then
             words = {
-                normalize(w) for m in matters for w in [*m.names, m.department, *m.themes]
+                normalize(w)
+                for m, key in zip(matters, keys, strict=True)
+                if key not in self._derived
+                for w in [*m.names, m.department, *m.themes]
             } - self._tokenizer_words
             if words:
                 tokenizer.add_words(words)
@@ -422,33 +454,21 @@ class HybridRetriever:
             cache = self._derived
             fresh: dict[tuple[object, ...], _Derived] = {}
             derived: dict[str, _Derived] = {}
-            for m in matters:
-                key = _fingerprint(m)
+            for m, key in zip(matters, keys, strict=True):
                 found = cache.get(key) or fresh.get(key)
                 if found is None:
                     found = fresh[key] = self._derive(m, memo)
                 derived[m.code] = found
-            self._derived = {_fingerprint(m): derived[m.code] for m in matters}
+            self._derived = {key: derived[m.code] for m, key in zip(matters, keys, strict=True)}
             if fresh and self._derived_cache is not None:
                 self._derived_cache.save(self._derived, words_digest)
-            channels = (
-                Bm25Channel("names", lambda m: derived[m.code].names, b=0.3),
-                Bm25Channel("chars", lambda m: derived[m.code].chars, b=0.3),
-                Bm25Channel("pinyin", lambda m: derived[m.code].pinyin, b=0.3),
-                Bm25Channel("situations", lambda m: derived[m.code].situations, b=0.5),
-                Bm25Channel(
-                    "situations_pinyin", lambda m: derived[m.code].situations_pinyin, b=0.5
-                ),
-                Bm25Channel("body", lambda m: derived[m.code].body, b=0.75),
-                Bm25Channel("body_pinyin", lambda m: derived[m.code].body_pinyin, b=0.75),
+            channels = tuple(
+                builder.build(keys, _terms_of(matters, derived, builder.name))
+                for builder in self._builders
             )
-            for channel in channels:
-                channel.build(matters)
             dense: DenseChannel | None = None
             if self._embedder is not None and self._embedder.status().available:
-                dense = DenseChannel(
-                    self._embedder, cache=self._vector_cache, memory=self._vectors
-                )
+                dense = DenseChannel(self._embedder, cache=self._vector_cache, memory=self._vectors)
                 dense.build([derived[m.code].passages for m in matters])
             snapshot = _Snapshot(
                 tokenizer=tokenizer,
