@@ -461,7 +461,7 @@ class HybridRetriever:
                 derived[m.code] = found
             self._derived = {key: derived[m.code] for m, key in zip(matters, keys, strict=True)}
             if fresh and self._derived_cache is not None:
-                self._derived_cache.save(self._derived, words_digest)
+                self._derived_cache.keep(self._derived, words_digest, len(fresh))
             channels = tuple(
                 builder.build(keys, _terms_of(matters, derived, builder.name))
                 for builder in self._builders

@@ -12,7 +12,9 @@ The file name is a sha256 of the code that derives (the given modules' source) a
 thesaurus: changing either starts a fresh file. The file records a digest of the tokenizer's
 extra words (the catalogue's names) and is used only under the same words; entries are looked
 up by the matter fingerprint, so a changed matter is derived again. Files are pickles: keep the
-folder one only the service writes (like ``var/snapshots``).
+folder one only the service writes (like ``var/snapshots``). A publish rewrites the file only
+when the dictionary words changed or many matters were derived since it was written
+(:meth:`DerivedTermsCache.keep`): at 10,000 matters the file is some 70 MB and takes seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 KEEP_FILES = 4
 """Derived-term files kept per folder (the newest)."""
+
+UNSAVED_LIMIT = 100
+"""Matters derived since the file was last written that a rebuild may leave unsaved (under
+the same dictionary words): a restart derives them again in well under a second, while
+writing the file costs seconds at 10,000 matters (a 70 MB pickle), too much for every publish."""
 
 
 class DerivedTermsCache:
@@ -49,6 +56,22 @@ class DerivedTermsCache:
             except (OSError, TypeError):
                 digest.update(module.__name__.encode())
         self.path = directory / f"derived-{digest.hexdigest()[:24]}.pkl"
+        self._words: str | None = None  # dictionary digest of the map last loaded or saved
+        self._unsaved = 0  # matters derived since then
+
+    def keep(self, derived: dict[Any, Any], words: str, fresh: int) -> bool:
+        """Note ``fresh`` newly derived matters of ``derived``; write the file when it is due.
+
+        Due when the dictionary ``words`` changed since the file was loaded or written (the
+        file would not be used under them) or more than :data:`UNSAVED_LIMIT` matters were
+        derived since. A publish of one matter with unchanged words does not rewrite a
+        province's file. Returns whether the file was written.
+        """
+        self._unsaved += fresh
+        if words == self._words and self._unsaved <= UNSAVED_LIMIT:
+            return False
+        self.save(derived, words)
+        return True
 
     def load(self, words: str) -> dict[Any, Any]:
         """The saved map if it was derived with the dictionary ``words`` (a digest), else ``{}``.
@@ -70,7 +93,10 @@ class DerivedTermsCache:
         if not isinstance(data, dict) or data.get("words") != words:
             return {}
         derived = data.get("derived")
-        return derived if isinstance(derived, dict) else {}
+        if not isinstance(derived, dict):
+            return {}
+        self._words, self._unsaved = words, 0
+        return derived
 
     def save(self, derived: dict[Any, Any], words: str) -> None:
         """Write ``derived`` (derived with the dictionary ``words``) atomically.
@@ -84,6 +110,7 @@ class DerivedTermsCache:
                 payload = {"words": words, "derived": derived}
                 pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
+            self._words, self._unsaved = words, 0
             older = sorted(self.path.parent.glob("derived-*.pkl"), key=lambda p: p.stat().st_mtime)
             for stale in older[:-KEEP_FILES]:
                 stale.unlink(missing_ok=True)

@@ -73,3 +73,28 @@ def test_terms_derived_under_another_catalogues_words_are_not_reused(
     monkeypatch.setattr(HybridRetriever, "_derive", counting)
     _retriever(tmp_path).rebuild(matters)  # the dictionary now has another matter's names
     assert len(derived) == len(matters)
+
+
+def test_a_publish_rewrites_the_file_only_when_it_is_due(tmp_path: Path) -> None:
+    matters = sample_matters()
+    retriever = _retriever(tmp_path)
+    retriever.rebuild(matters)
+    (path,) = tmp_path.glob("derived-*.pkl")
+    written = path.stat().st_mtime_ns
+
+    first = matters[0]
+    edited = first.model_copy(
+        update={"version": first.version + 1, "conditions": [*first.conditions, "新增条件"]}
+    )
+    retriever.rebuild([edited, *matters[1:]])
+    assert path.stat().st_mtime_ns == written  # same words, one matter: a restart derives it
+
+    restarted = _retriever(tmp_path)
+    restarted.rebuild([edited, *matters[1:]])
+    assert [h.matter.code for h in restarted.search("身份证丢了怎么补办", k=3)] == [
+        h.matter.code for h in retriever.search("身份证丢了怎么补办", k=3)
+    ]
+
+    renamed = first.model_copy(update={"version": first.version + 2, "name": "全新的事项名称"})
+    retriever.rebuild([renamed, *matters[1:]])
+    assert path.stat().st_mtime_ns != written  # new words: the old file would not be used
