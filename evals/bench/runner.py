@@ -14,6 +14,7 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -90,13 +91,17 @@ def _codes(retriever: HybridRetriever, k: int) -> Callable[[str], list[str]]:
 
 
 def _publish_one(retriever: HybridRetriever, matters: list[Matter]) -> float:
-    """Seconds to re-index ``matters`` after one of them got a new published version."""
+    """Seconds to re-index ``matters`` after one of them got a new published version.
+
+    The new version carries a publication time as the store's would (the grown copies keep
+    their sample's), so the index tells matters apart by code, version and time.
+    """
     changed = matters[len(matters) // 2]
     edited = changed.model_copy(
         update={
             "version": changed.version + 1,
             "conditions": [*changed.conditions, "（基准测试：新增一条受理条件）"],
-            "updated_at": None,
+            "updated_at": datetime.now(UTC),
         }
     )
     updated = [edited if m.code == changed.code else m for m in matters]
