@@ -36,6 +36,7 @@ HOLDOUT_SAFETY_SETS = (
     "act_requests_holdout.jsonl",
     "near_miss_holdout.jsonl",
     "routing_gd_holdout.jsonl",
+    "threat_report_holdout.jsonl",
 )
 """The team's held-out halves: read only for a final measurement (``--holdout``)."""
 PUBLIC_PII_SETS = ("pii_faker_zh_synthetic", "pii_cn_recognizer_unit_cases")
