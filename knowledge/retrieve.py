@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -198,6 +199,11 @@ def _core_name(matter: Matter) -> str:
 def _core_base(name: str) -> str:
     """A name without brackets, generic action words and 办理: what twins share."""
     return GENERIC_ACTIONS.sub("", name).replace("办理", "") or name
+
+
+def _interned(terms: list[str]) -> list[str]:
+    """``terms`` as the interpreter's one shared string per distinct term."""
+    return [sys.intern(term) for term in terms]
 
 
 def _unique(terms: list[str]) -> list[str]:
@@ -505,19 +511,21 @@ class HybridRetriever:
         body = _body_text(m)
         # Name-like fields count each term once: a matter must not outrank another for
         # listing more aliases that repeat the same word (居住证签注 vs 居住证申领).
+        # Terms are interned: a region's matters repeat the same words, and one string per
+        # distinct term instead of per occurrence keeps a 10,000-matter index smaller.
         return _Derived(
-            names=_unique(memo.tokens(names + " " + english)),
-            chars=_unique(_char_bigrams(names)),
-            pinyin=_unique(memo.piece_bigrams(names)),
-            situations=_unique(memo.tokens(situations)),
-            situations_pinyin=_unique(memo.piece_bigrams(situations)),
-            body=memo.tokens(body),
-            body_pinyin=memo.piece_bigrams(body),
-            name_keys=frozenset(memo.piece_bigrams(names)),
-            situation_keys=frozenset(memo.piece_bigrams(situations)),
-            body_keys=frozenset(bigrams(memo.keys(body))),
-            english_words=frozenset(memo.tokens(english)),
-            core_keys=frozenset(bigrams(pinyin_keys(_core_name(m)))),
+            names=_interned(_unique(memo.tokens(names + " " + english))),
+            chars=_interned(_unique(_char_bigrams(names))),
+            pinyin=_interned(_unique(memo.piece_bigrams(names))),
+            situations=_interned(_unique(memo.tokens(situations))),
+            situations_pinyin=_interned(_unique(memo.piece_bigrams(situations))),
+            body=_interned(memo.tokens(body)),
+            body_pinyin=_interned(memo.piece_bigrams(body)),
+            name_keys=frozenset(_interned(memo.piece_bigrams(names))),
+            situation_keys=frozenset(_interned(memo.piece_bigrams(situations))),
+            body_keys=frozenset(_interned(bigrams(memo.keys(body)))),
+            english_words=frozenset(_interned(memo.tokens(english))),
+            core_keys=frozenset(_interned(bigrams(pinyin_keys(_core_name(m))))),
             passages=matter_views(m, expansion),
         )
 
