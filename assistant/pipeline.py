@@ -155,6 +155,18 @@ def choice_labels(matters: Sequence[Matter]) -> list[str]:
 SUGGEST_SEMANTIC = 0.5
 """Calibrated semantic match (``Hit.semantic``) from which a weak hit is offered as a choice."""
 
+OFF_TOPIC = "scope.off_topic"
+"""The topic rail's redirect of a question it judges not about government services."""
+
+IN_CATALOGUE_SEMANTIC = 0.9
+"""Calibrated semantic match (``Hit.semantic``) from which a published matter contradicts an
+off-topic judgement: the question is about that matter (see :meth:`Pipeline.run`)."""
+
+IN_CATALOGUE_COVERAGE = 0.6
+IN_CATALOGUE_MATCHED = 3.0
+"""Coverage and weighted key-syllable matches from which the matter's own words contradict an
+off-topic judgement (a typo of the matter's name: 发票真伪坚定 → 发票真伪鉴定)."""
+
 
 class Pipeline:
     """One citizen turn, end to end.
@@ -197,6 +209,8 @@ class Pipeline:
         """Answer ``turn``; never raises on citizen input."""
         started = time.perf_counter()
         screened = self.guard.screen(turn.question)
+        if self._catalogue_overrules(screened):
+            screened = screened.model_copy(update={"refusal": None})
         if screened.refusal is not None:
             result = self._system_reply(
                 IntentKind.OUT_OF_SCOPE,
@@ -231,6 +245,30 @@ class Pipeline:
             },
         )
         return result.model_copy(update={"latency_ms": latency_ms, "session_id": turn.session_id})
+
+    def _catalogue_overrules(self, screened: ScreenedQuery) -> bool:
+        """Whether a published matter answers a question the topic rail called off-topic.
+
+        ``scope.off_topic`` is a classifier's guess that the text is not about government
+        services; the region's own catalogue is the authority on what is (GB/T 47483 §7.2:
+        guidance covers the published matters). A matter that explains the question this
+        strongly — :data:`IN_CATALOGUE_SEMANTIC`, or :data:`IN_CATALOGUE_COVERAGE` with
+        :data:`IN_CATALOGUE_MATCHED` — overrules the redirect and the turn is answered. Only
+        the plain off-topic redirect is overruled: never a ``safety.*`` refusal, a declined
+        request to act, or a refusal by an earlier rail (the topic rail runs last, so every
+        other input rail has passed the text).
+        """
+        refusal = screened.refusal
+        if refusal is None or refusal.reason_code != OFF_TOPIC or refusal.rail != "topic":
+            return False
+        hits = self.retriever.search(screened.text, k=1)
+        return bool(hits) and (
+            hits[0].semantic >= IN_CATALOGUE_SEMANTIC
+            or (
+                hits[0].coverage >= IN_CATALOGUE_COVERAGE
+                and hits[0].matched >= IN_CATALOGUE_MATCHED
+            )
+        )
 
     def _review_refusal(self, turn: Turn, screened: ScreenedQuery) -> None:
         """A refusal is a claim a person can check (issue 9): send it to review.
