@@ -36,7 +36,9 @@ from assistant.stats import api as stats_api
 from assistant.stats import web as stats_web
 from assistant.voice import build_voice, form_fields, voice_turn_handler
 from daoban import pages
+from daoban.long_lived import long_lived, release_at_exit
 from guardrails import api as guardrails_api
+from guardrails import table_cache
 from guardrails import web as guardrails_web
 from kiosk_bridge import api as kiosk_api
 from kiosk_bridge.auth import credentials_status
@@ -101,7 +103,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
         build_started = time.perf_counter()
-        runtime = build_runtime(settings)
+        # The guard's character tables come from the node's cache folder, and the runtime
+        # (which lives as long as the worker) is built without the cyclic collector and then
+        # frozen: full collections while serving no longer rescan millions of start-up
+        # objects (see daoban.long_lived); released again when the app stops.
+        table_cache.use_directory(settings.guardrails.topic_cache_dir)
+        with long_lived():
+            runtime = build_runtime(settings)
         voice = build_voice(runtime)
         sweeper = asyncio.create_task(voice.bridge.sessions.sweep_forever())
         start_following(runtime)
@@ -132,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop_following(runtime)
             await voice.bridge.aclose()
             runtime.close()
+            release_at_exit()
 
     # /docs and /redoc from the Swagger UI and ReDoc files shipped in fastapi-offline (no CDN)
     app = FastAPIOffline(
