@@ -16,6 +16,7 @@ count as unknown.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable, Sequence
 
 import bm25s
@@ -23,6 +24,11 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.models import Matter
+
+# bm25s sets its own logger to DEBUG when imported, after the service configured logging
+# (assistant.logs quiets it to WARNING): without this every rebuild printed a DEBUG line per
+# channel on the CLI's stderr.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 TermsOf = Callable[[Matter], list[str]]
 

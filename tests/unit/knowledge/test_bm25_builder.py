@@ -101,3 +101,11 @@ def test_a_publish_ranks_as_a_fresh_retriever() -> None:
         got = [(h.matter.code, h.score, h.channels) for h in retriever.search(question, k=8)]
         want = [(h.matter.code, h.score, h.channels) for h in fresh.search(question, k=8)]
         assert got == want, question
+
+
+def test_bm25s_debug_lines_stay_off_the_configured_log():
+    import logging
+
+    import knowledge.index.bm25  # noqa: F401 - importing it imports bm25s
+
+    assert logging.getLogger("bm25s").getEffectiveLevel() >= logging.WARNING
