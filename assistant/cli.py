@@ -182,6 +182,7 @@ def ask(
     from daoban.long_lived import long_lived, release_at_exit
 
     services = cli_runtime(seed_embedded=True)
+    answers = Console()  # the answer is the command's output (stdout); logs stay on stderr
     try:
         with long_lived():  # the runtime lives as long as the command: not rescanned by gc
             runtime = services.runtime()
@@ -193,19 +194,19 @@ def ask(
                 if as_json:
                     sys.stdout.write(json.dumps(error, ensure_ascii=False) + "\n")
                 else:
-                    console.print(error["message"])
+                    answers.print(error["message"])
                 continue
             result = asyncio.run(runtime.pipeline.run(turn))
             if as_json:
                 sys.stdout.write(result.model_dump_json() + "\n")
                 continue
-            console.print(f"[bold]{result.answer.screen_text}[/bold]", highlight=False)
+            answers.print(f"[bold]{result.answer.screen_text}[/bold]", highlight=False)
             for source in result.sources:
-                console.print(
+                answers.print(
                     f"来源：{source.matter_name}（{source.matter_code}）· {source.section}"
                 )
             for route in result.routes[:3]:
-                console.print(f"→ {route.matter_name}  {route.kiosk_route}  {route.score:.2f}")
+                answers.print(f"→ {route.matter_name}  {route.kiosk_route}  {route.score:.2f}")
     finally:
         services.close()
         release_at_exit()

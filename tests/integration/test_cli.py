@@ -56,7 +56,9 @@ def test_ask_batch_prints_one_object_per_question_in_order(cli, tmp_path):
 def test_ask_plain_output_shows_answer_and_source(cli):
     result = cli("ask", "户口签移要带什么")
     assert result.exit_code == 0
-    assert "来源" in result.output and "HJ-0008" in result.output
+    # the answer is the command's output: on stdout, where a script captures it
+    assert "来源" in result.stdout and "HJ-0008" in result.stdout
+    assert "来源" not in result.stderr
 
 
 def test_ask_needs_exactly_one_input(cli):
