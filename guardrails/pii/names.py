@@ -86,6 +86,8 @@ _NAME_FOLLOWERS = re.compile(
     r"^(?:$|[，。；！？,.;!?\s]|的|要|想|来|去|在|办|申|已|还|是|能|可以|需要|这|那|他|她)"
 )
 _POS_NAME = ("nr", "nrfg", "nrt")
+PREPOSITION_SURNAMES = frozenset("向于和与从对同跟")
+"""Surnames that are also prepositions (申请人向窗口提交, 本人于次日领取)."""
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -150,6 +152,7 @@ class NameRecognizer:
             for regex in (self._cue, self._surname_intro)
             for m in regex.finditer(text)
             if m.group(1) not in COMMON_WORDS and not self._ordinary(m.group(1))
+            and not self._preposition_phrase(text, m.start(1), m.end(1))
         ]
         spans += [
             self._span(m.start(1), m.end(1), self._pos_score, "name_compound")
@@ -209,6 +212,16 @@ class NameRecognizer:
         return any(
             len(w) >= 2 and _dictionary_word(w, 1000) for side in (left, right) for w in _cut(side)
         )
+
+    @staticmethod
+    def _preposition_phrase(text: str, start: int, end: int) -> bool:
+        """Whether a cue's "name" is a preposition opening a phrase: 本人向人社部门, 监护人向乡镇.
+
+        向, 于, 和 … are surnames and prepositions; after a role word the preposition is far
+        the likelier reading, so such a span counts as a name only when a name's usual
+        follower comes after it (经办人向华来拿材料).
+        """
+        return text[start] in PREPOSITION_SURNAMES and not _NAME_FOLLOWERS.match(text[end:])
 
     def _tagged(self, text: str) -> list[PiiSpan]:
         """Names jieba tags (``nr``) that open a clause and start with a surname.

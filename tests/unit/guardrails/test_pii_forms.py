@@ -122,3 +122,21 @@ def test_names_without_jieba_still_found_by_cue() -> None:
     recognizer = NameRecognizer(use_jieba=False)
     spans = recognizer.analyze("经办人王芳让我来")
     assert [(s.start, s.end) for s in spans] == [(3, 5)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "用人单位或职工本人向人社部门工伤认定窗口提交申请",
+        "申请：本人或监护人向乡镇（街道）提出申请，也可网上申请",
+    ],
+)
+def test_a_role_word_then_a_preposition_is_official_text_not_a_name(text):
+    assert NameRecognizer().analyze(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"), [("经办人向华来拿材料", "向华"), ("联系人向小明，电话找他", "向小明")]
+)
+def test_a_name_with_a_preposition_surname_is_still_found(text, name):
+    assert [text[s.start : s.end] for s in NameRecognizer().analyze(text)] == [name]
