@@ -61,9 +61,10 @@ ROLE_CUES = (
 _NOT_GIVEN = (
     "的地得了着过吗呢吧啊办要想去来在是有和跟与及给说问查看把被让叫电手身住家今号证卡补领交缴"
     "申请到从也都就还已将能会可应需该户账银行社保医积护照驾驶营业执照结婚离婚退休养老"
-    "低高龄残疾病住院死亡去世其他它们，。、；：？！,.;:?! "
+    "低高龄残疾病住院死亡去世其他它们乡镇街，。、；：？！,.;:?! "
 )
-"""Characters that end a given name (particles, verbs and the first characters of matter words)."""
+"""Characters that end a given name (particles, verbs, the first characters of matter words and
+of administrative places: 向乡镇（街道）提出申请 is a place, not a name)."""
 
 COMMON_WORDS = frozenset(
     {"本人", "申请", "孩子", "孙子", "老人", "老公", "老婆", "公公", "养老", "申请人", "法人",

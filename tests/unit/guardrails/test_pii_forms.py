@@ -129,6 +129,7 @@ def test_names_without_jieba_still_found_by_cue() -> None:
     [
         "用人单位或职工本人向人社部门工伤认定窗口提交申请",
         "申请：本人或监护人向乡镇（街道）提出申请，也可网上申请",
+        "第一，申请，本人或监护人向乡镇，街道，提出申请",  # the spoken form of the same step
     ],
 )
 def test_a_role_word_then_a_preposition_is_official_text_not_a_name(text):
