@@ -254,12 +254,19 @@ class Pipeline:
         guidance covers the published matters). A matter that explains the question this
         strongly — :data:`IN_CATALOGUE_SEMANTIC`, or :data:`IN_CATALOGUE_COVERAGE` with
         :data:`IN_CATALOGUE_MATCHED` — overrules the redirect and the turn is answered. Only
-        the plain off-topic redirect is overruled: never a ``safety.*`` refusal, a declined
-        request to act, or a refusal by an earlier rail (the topic rail runs last, so every
-        other input rail has passed the text).
+        the plain off-topic redirect of a text the meaning classifier reads as clearly harmless
+        (``RailVerdict.harmless``: harm below the policy's ``topic.exonerate_harm``) is
+        overruled: never a ``safety.*`` refusal, a declined request to act, a redirect of text
+        with some harm (a request for another person's property records), or a refusal by an
+        earlier rail (the topic rail runs last, so every other input rail has passed the text).
         """
         refusal = screened.refusal
-        if refusal is None or refusal.reason_code != OFF_TOPIC or refusal.rail != "topic":
+        if (
+            refusal is None
+            or refusal.reason_code != OFF_TOPIC
+            or refusal.rail != "topic"
+            or not refusal.harmless
+        ):
             return False
         hits = self.retriever.search(screened.text, k=1)
         return bool(hits) and (

@@ -111,6 +111,12 @@ class RailVerdict(_Frozen):
     acts: list[ActRequest] = Field(
         default_factory=list, description="Scope rail: the requests to act it found (kind, span)"
     )
+    harmless: bool = Field(
+        default=False,
+        description="Topic rail, scope.off_topic only: the meaning classifier put the text's "
+        "harm below the policy's exonerate bar (topic.exonerate_harm), so the redirect is a "
+        "judgement of topic alone, which the published catalogue may overrule",
+    )
 
 
 class ScreenedQuery(_Frozen):

@@ -124,6 +124,11 @@ class MeaningCheck:
         self._exonerate = exonerate_harm
         self._calibrated = calibrated
 
+    @property
+    def exonerate(self) -> float:
+        """Harm probability below which a text counts as clearly harmless (policy)."""
+        return self._exonerate
+
     def thresholds(self) -> tuple[float, float]:
         """(harm threshold, guidance threshold) in force, probabilities in [0, 1]."""
         calibration = self.classifier.calibration
@@ -217,7 +222,10 @@ class TopicRail:
         if assessment.guidance < guidance_threshold and not (
             state.declined and self._a_clause_is_guidance(state)
         ):
-            return self._refuse(off_topic)
+            refusal = self._refuse(off_topic)
+            if off_topic is ReasonCode.OFF_TOPIC and assessment.harm < self._meaning.exonerate:
+                refusal = refusal.model_copy(update={"harmless": True})
+            return refusal
         return verdict("input", self.name)
 
     def _a_clause_is_guidance(self, state: InputState) -> bool:

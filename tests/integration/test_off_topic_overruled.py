@@ -26,19 +26,22 @@ class ForcedTopic(TurnGuard):
 
     reason_code: str = "scope.off_topic"
     rail: str = "topic"
+    harmless: bool = True
 
     def screen(self, text: str) -> ScreenedQuery:
         screened = super().screen(text)
         forced = RailVerdict(stage="input", rail=self.rail, decision=Decision.REFUSE,
-                             reason_code=self.reason_code, message_zh="请咨询12345。")
+                             reason_code=self.reason_code, message_zh="请咨询12345。",
+                             harmless=self.harmless)
         return screened.model_copy(update={"refusal": forced,
                                            "verdicts": [*screened.verdicts, forced]})
 
 
-def _pipeline(runtime, reason_code: str, rail: str = "topic") -> Pipeline:
+def _pipeline(runtime, reason_code: str, rail: str = "topic", harmless: bool = True) -> Pipeline:
     real = runtime.pipeline
     guard = ForcedTopic(input=real.guard.input, output=real.guard.output,
-                        review=real.guard.review, reason_code=reason_code, rail=rail)
+                        review=real.guard.review, reason_code=reason_code, rail=rail,
+                        harmless=harmless)
     return Pipeline(guard=guard, retriever=real.retriever,
                     sessions=real.sessions, replies=real.replies)
 
@@ -71,3 +74,12 @@ def test_no_other_refusal_is_overruled(runtime, reason_code, rail):
     assert matter is not None
     result = _ask(_pipeline(runtime, reason_code, rail), f"{matter.name}要带什么")
     assert result.refused and result.reason_code == reason_code
+
+
+def test_an_off_topic_redirect_of_text_with_some_harm_is_not_overruled(runtime):
+    # harm above the policy's exonerate bar (a request for another person's records): the
+    # redirect stands even when a matter matches the words
+    matter = runtime.retriever.matter("HJ-0004")
+    assert matter is not None
+    result = _ask(_pipeline(runtime, "scope.off_topic", harmless=False), f"{matter.name}要带什么")
+    assert result.refused and result.reason_code == "scope.off_topic"
