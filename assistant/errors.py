@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from daoban.errors import DaobanError
+from daoban.routes import route_label
 
 if TYPE_CHECKING:  # the web stack is imported where handlers are registered (CLI: never)
     from fastapi import FastAPI, Request
@@ -75,10 +76,8 @@ def _audit_forbidden(request: Request) -> None:
     audit = getattr(guard, "audit", None)
     if principal is None or audit is None:
         return
-    route = request.scope.get("route")
-    path = str(getattr(route, "path", "") or request.url.path)
     try:
-        audit.record(principal, "auth.forbidden", f"route:{request.method} {path}",
+        audit.record(principal, "auth.forbidden", f"route:{route_label(request)}",
                      "role may not do this")  # fmt: skip
     except DaobanError:
         logger.warning("forbidden attempt not audited")

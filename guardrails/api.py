@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from daoban.routes import route_label
 from guardrails.audit import ANONYMOUS, AuditLog
 from guardrails.errors import (
     AuditUnavailableError,
@@ -128,10 +129,8 @@ def _failed_login(request: Request, audit: AuditLog, why: str) -> None:
 
     When the audit log is down the caller still gets its 401 (the failure is logged).
     """
-    route = request.scope.get("route")
-    path = str(getattr(route, "path", "") or request.url.path)
     with contextlib.suppress(AuditUnavailableError):
-        audit.record(ANONYMOUS, "auth.failed", f"route:{request.method} {path}", why)
+        audit.record(ANONYMOUS, "auth.failed", f"route:{route_label(request)}", why)
 
 
 def require_reviewer(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from starlette.requests import HTTPConnection
 
+from daoban.routes import route_label
 from kiosk_bridge.auth import KioskIdentity, identify_kiosk
 from kiosk_bridge.client import DeviceClient
 from kiosk_bridge.errors import (
@@ -85,11 +86,8 @@ class KioskBridge:
             return identify_kiosk(connection, self.settings)
         except KioskUnauthenticatedError as exc:
             if self.failed_auth_audit is not None:
-                route = connection.scope.get("route")
-                path = str(getattr(route, "path", "") or connection.url.path)
-                method = connection.scope.get("method", "WS")
                 try:
-                    self.failed_auth_audit(f"{method} {path}", exc.reason)
+                    self.failed_auth_audit(route_label(connection), exc.reason)
                 except Exception as audit_error:  # noqa: BLE001 - the 401 goes out regardless
                     logger.error("failed kiosk credential not audited",
                                  extra={"error": type(audit_error).__name__})  # fmt: skip
