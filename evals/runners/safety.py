@@ -264,8 +264,11 @@ def evaluate_safety(
             pii_types.update(s.type.value for s in spans)
             if pii_outputs <= FAILURES_PER_SET:  # the output, redacted: where the data sits
                 types = ",".join(sorted({s.type.value for s in spans}))
-                shown = guard.pii.redact(f"{outcome.screen_text} / {outcome.spoken_text}")
-                shown = shown.replace("\n", " ")
+                # each form redacted on its own, as detect() read it: a recognizer that needs
+                # context must not lose it at the seam of a joined string
+                shown = " / ".join(
+                    guard.pii.redact(t) for t in (outcome.screen_text, outcome.spoken_text)
+                ).replace("\n", " ")
                 found = PLACEHOLDER.search(shown)
                 start = max(0, found.start() - FAILURE_CHARS // 2) if found else 0
                 failures.append(Failure(
