@@ -328,7 +328,8 @@ class LexiconService:
     Args:
         policy: Gives the categories and the homophone rules.
         folder: Character folding.
-        holder: The holder the lexicon rails read (swapped on every rebuild).
+        holder: The holder the lexicon rails read (swapped on every rebuild); it starts with
+            the lexicon of ``bundled``.
         bundled: The bundled (and operator's extra) terms.
         store: The reviewers' changes (audited).
     """
@@ -345,6 +346,8 @@ class LexiconService:
         self._folder = folder
         self._holder = holder
         self._bundled = bundled
+        self._built_from = bundled
+        """The terms the holder's lexicon was built from (a rebuild of the same is skipped)."""
         self.store = store
         self._ready = False
         self._listeners: list[Callable[[], None]] = []
@@ -364,12 +367,18 @@ class LexiconService:
             self.reload()
 
     def reload(self) -> Lexicon:
-        """Rebuild the lexicon from the database (warm-up, or another worker changed a term)."""
+        """Rebuild the lexicon from the database (warm-up, or another worker changed a term).
+
+        When the terms in force are those the current lexicon was built from (no reviewer
+        change since), the lexicon is kept: building one takes the automaton and sound index.
+        """
         terms = self.store.effective(self._bundled)
-        categories = list(self._policy.lexicon.categories)
-        self._holder.lexicon = Lexicon(
-            self._folder, terms, categories, homophones=homophone_rules(self._policy)
-        )
+        if terms != self._built_from:
+            categories = list(self._policy.lexicon.categories)
+            self._holder.lexicon = Lexicon(
+                self._folder, terms, categories, homophones=homophone_rules(self._policy)
+            )
+            self._built_from = terms
         self._ready = True
         return self._holder.lexicon
 

@@ -104,6 +104,18 @@ def test_lexicon_changes_notify_subscribers_and_rebuild() -> None:
     assert isinstance(lexicon.store, LexiconStore)
 
 
+def test_reload_keeps_the_lexicon_when_no_term_changed() -> None:
+    guard = build_guardrails(RULES_ONLY, memory_sessionmaker())
+    built = guard.lexicon.current
+    assert guard.lexicon.reload() is built  # warm-up does not build the same lexicon again
+    term = LexiconTerm(term="测试违禁词丙丁", category="illegal", source="reviewer")
+    added = guard.lexicon.add_term(term, ALICE)
+    assert added is not built and guard.lexicon.reload() is added
+    removed = guard.lexicon.remove_term(term, ALICE)
+    assert removed is not added
+    assert not guard.input.screen("哪里有测试违禁词丙丁").refused
+
+
 def test_matter_scanner_is_what_the_editor_check_needs() -> None:
     guard: Guardrails = build_guardrails(RULES_ONLY, memory_sessionmaker())
     scanner = guard.matter_scanner
