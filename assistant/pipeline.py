@@ -209,7 +209,11 @@ class Pipeline:
         """Answer ``turn``; never raises on citizen input."""
         started = time.perf_counter()
         screened = self.guard.screen(turn.question)
-        if self._catalogue_overrules(screened):
+        # The refused text's best matter, searched once: the overrule and the review use it.
+        refused_hits = (
+            self.retriever.search(screened.text, k=1) if screened.refusal is not None else []
+        )
+        if self._catalogue_overrules(screened, refused_hits):
             screened = screened.model_copy(update={"refusal": None})
         if screened.refusal is not None:
             result = self._system_reply(
@@ -219,7 +223,7 @@ class Pipeline:
                 refused=True,
                 reason_code=screened.refusal.reason_code,
             )
-            self._review_refusal(turn, screened)
+            self._review_refusal(turn, screened, refused_hits)
         else:
             intent = self.intents.classify(screened.question_text)
             result = await self._answer(turn, screened, intent)
@@ -246,8 +250,10 @@ class Pipeline:
         )
         return result.model_copy(update={"latency_ms": latency_ms, "session_id": turn.session_id})
 
-    def _catalogue_overrules(self, screened: ScreenedQuery) -> bool:
+    def _catalogue_overrules(self, screened: ScreenedQuery, hits: list[Hit]) -> bool:
         """Whether a published matter answers a question the topic rail called off-topic.
+
+        ``hits`` is the search of the refused (redacted) text for its best matter (``k=1``).
 
         ``scope.off_topic`` is a classifier's guess that the text is not about government
         services; the region's own catalogue is the authority on what is (GB/T 47483 §7.2:
@@ -268,7 +274,6 @@ class Pipeline:
             or not refusal.harmless
         ):
             return False
-        hits = self.retriever.search(screened.text, k=1)
         return bool(hits) and (
             hits[0].semantic >= IN_CATALOGUE_SEMANTIC
             or (
@@ -277,13 +282,12 @@ class Pipeline:
             )
         )
 
-    def _review_refusal(self, turn: Turn, screened: ScreenedQuery) -> None:
+    def _review_refusal(self, turn: Turn, screened: ScreenedQuery, hits: list[Hit]) -> None:
         """A refusal is a claim a person can check (issue 9): send it to review.
 
-        The guard queues it when the refused (redacted) text also matched a matter strongly,
-        or as a sample of all refusals.
+        The guard queues it when the refused (redacted) text also matched a matter strongly
+        (``hits``: its search for the best matter, ``k=1``), or as a sample of all refusals.
         """
-        hits = self.retriever.search(screened.text, k=1)
         strong = next((h.matter.code for h in hits if self._explains(h)), None)
         self.guard.record_refusal(
             question=screened, kiosk_id=turn.kiosk_id or "", matter_code=strong
