@@ -648,7 +648,7 @@ class HybridRetriever:
                 final -= QUERY_MATTER_PENALTY
             scored.append((final, coverage, matched, position))
         scored.sort(key=lambda item: -item[0])
-        scored = self._order_twins(scored, snapshot, normalize(query))
+        scored = self._order_twins(scored, snapshot, asks_query=asks_query)
         dense_ranks: dict[int, int] = {}
         if dense_order is not None:
             dense_ranks = {int(p): rank for rank, p in enumerate(dense_order[:RERANK_DEPTH], 1)}
@@ -695,7 +695,7 @@ class HybridRetriever:
 
     @staticmethod
     def _order_twins(
-        scored: list[tuple[float, float, float, int]], snapshot: _Snapshot, query: str
+        scored: list[tuple[float, float, float, int]], snapshot: _Snapshot, *, asks_query: bool
     ) -> list[tuple[float, float, float, int]]:
         """Order a matter and its own progress query ("…查询") by what the question asks.
 
@@ -703,7 +703,6 @@ class HybridRetriever:
         asks for progress or a query (:data:`TWIN_QUERY_CUES`), the matter itself otherwise.
         """
         head = scored[:3]
-        asks_query = any(cue in query for cue in TWIN_QUERY_CUES)
         for i, (_, _, _, p) in enumerate(head):
             base = _twin_base(snapshot.matters[p].name)
             if base is None:
