@@ -324,6 +324,11 @@ def _fingerprint(matter: Matter) -> tuple[object, ...]:
     return (matter.code, matter.version, matter.model_dump_json())
 
 
+def _words_digest(words: set[str]) -> str:
+    """sha256 (hex) of the tokenizer's extra ``words``, independent of their order."""
+    return hashlib.sha256("\n".join(sorted(words)).encode("utf-8")).hexdigest()
+
+
 def _terms_of(
     matters: Sequence[Matter], derived: dict[str, _Derived], channel: str
 ) -> Callable[[int], list[str]]:
@@ -451,12 +456,12 @@ class HybridRetriever:
                 self._tokenizer_words |= words
             tokenizer.warm_up()
             memo = _PieceMemo(tokenizer)
-            words_digest = hashlib.sha256(
-                "\n".join(sorted(self._tokenizer_words)).encode("utf-8")
-            ).hexdigest()
-            if not self._derived and self._derived_cache is not None:
+            disk = self._derived_cache
+            # the dictionary words the file's terms were derived under (only a file needs it)
+            words_digest = "" if disk is None else _words_digest(self._tokenizer_words)
+            if not self._derived and disk is not None:
                 # another worker's or a restart's, derived under the same dictionary words
-                self._derived = self._derived_cache.load(words_digest)
+                self._derived = disk.load(words_digest)
             cache = self._derived
             fresh: dict[tuple[object, ...], _Derived] = {}
             derived: dict[str, _Derived] = {}
@@ -466,8 +471,8 @@ class HybridRetriever:
                     found = fresh[key] = self._derive(m, memo)
                 derived[m.code] = found
             self._derived = {key: derived[m.code] for m, key in zip(matters, keys, strict=True)}
-            if fresh and self._derived_cache is not None:
-                self._derived_cache.keep(self._derived, words_digest, len(fresh))
+            if fresh and disk is not None:
+                disk.keep(self._derived, words_digest, len(fresh))
             channels = tuple(
                 builder.build(keys, _terms_of(matters, derived, builder.name))
                 for builder in self._builders
