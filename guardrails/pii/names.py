@@ -82,7 +82,9 @@ _AMBIGUOUS_COMPOUNDS = frozenset(
 _DOT = "·•‧・．"
 _CJK = "\u4e00-\u9fff"
 _MINORITY = re.compile(f"([{_CJK}]{{2,8}})[{_DOT}]([{_CJK}]{{1,8}})")
-_CLAUSE_START = re.compile(r"(?:^|[，。；！？,.;!?\s]|请问|帮我问问|问一下)$")
+_CLAUSE_OPENERS = (r"[，。；！？,.;!?\s]", "请问", "帮我问问", "问一下")
+"""What comes right before a name that opens a clause (besides the start of the text)."""
+_CLAUSE_START = re.compile(f"(?:^|{'|'.join(_CLAUSE_OPENERS)})$")
 _NAME_FOLLOWERS = re.compile(
     r"^(?:$|[，。；！？,.;!?\s]|的|要|想|来|去|在|办|申|已|还|是|能|可以|需要|这|那|他|她)"
 )
@@ -132,10 +134,8 @@ class NameRecognizer:
             f"姓(?:{compound}|[{surnames}])[，,\\s]*(?:名叫|叫做|叫|全名是?)[:：\\s]*({body})"
         )
         self._body_start = re.compile(f"(?:{compound}|[{surnames}])")
-        self._clause_opening_surname = re.compile(
-            f"(?:^|(?<=[，。；！？,.;!?\\s])|(?<=请问)|(?<=帮我问问)|(?<=问一下))"
-            f"(?:{compound}|[{surnames}])"
-        )
+        after_opener = "".join(f"|(?<={opener})" for opener in _CLAUSE_OPENERS)
+        self._clause_opening_surname = re.compile(f"(?:^{after_opener})(?:{compound}|[{surnames}])")
         distinct = _alternation(c for c in COMPOUND_SURNAMES if c not in _AMBIGUOUS_COMPOUNDS)
         self._compound_opening = re.compile(
             f"(?:^|(?<=[，。；！？,.;!?\\s])|(?<=请问))((?:{distinct}){given}{given}?)"
