@@ -19,6 +19,19 @@ def _retriever(folder: Path, salt: bytes = b"t1") -> HybridRetriever:
     return HybridRetriever(derived_cache=cache)
 
 
+def _count_derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The codes of the matters derived from now on (not loaded from a file), in order."""
+    derived: list[str] = []
+    original = HybridRetriever._derive
+
+    def counting(self: HybridRetriever, m, memo):
+        derived.append(m.code)
+        return original(self, m, memo)
+
+    monkeypatch.setattr(HybridRetriever, "_derive", counting)
+    return derived
+
+
 def test_a_restart_loads_the_terms_and_ranks_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -28,14 +41,7 @@ def test_a_restart_loads_the_terms_and_ranks_the_same(
     expected = [h.matter.code for h in first.search("身份证丢了怎么补办", k=3)]
     assert list(tmp_path.glob("derived-*.pkl"))
 
-    derived: list[str] = []
-    original = HybridRetriever._derive
-
-    def counting(self: HybridRetriever, m, memo):
-        derived.append(m.code)
-        return original(self, m, memo)
-
-    monkeypatch.setattr(HybridRetriever, "_derive", counting)
+    derived = _count_derivations(monkeypatch)
     second = _retriever(tmp_path)
     second.rebuild(matters)
     assert derived == []  # every matter's terms came from the file
@@ -63,14 +69,7 @@ def test_terms_derived_under_another_catalogues_words_are_not_reused(
 ) -> None:
     matters = sample_matters()
     _retriever(tmp_path).rebuild(matters[:-1])  # saved under the words of one fewer matter
-    derived: list[str] = []
-    original = HybridRetriever._derive
-
-    def counting(self: HybridRetriever, m, memo):
-        derived.append(m.code)
-        return original(self, m, memo)
-
-    monkeypatch.setattr(HybridRetriever, "_derive", counting)
+    derived = _count_derivations(monkeypatch)
     _retriever(tmp_path).rebuild(matters)  # the dictionary now has another matter's names
     assert len(derived) == len(matters)
 
