@@ -48,6 +48,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from daoban import redis_client
 from kiosk_bridge.errors import (
     CardElsewhereError,
     CardNotReadError,
@@ -280,10 +281,7 @@ class RedisSessionBackend:
     @classmethod
     def from_url(cls, url: str, *, ttl_s: int) -> RedisSessionBackend:
         """Connect lazily to the Redis at ``url`` (``redis://host:port/db``)."""
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        return cls(client, ttl_s=ttl_s)
+        return cls(redis_client.connect(url), ttl_s=ttl_s)
 
     @property
     def client(self) -> Any:
@@ -364,10 +362,7 @@ class RedisSessionBackend:
 
     def ping(self) -> bool:
         """Whether Redis answers now."""
-        try:
-            return bool(self._client.ping())
-        except Exception:  # noqa: BLE001
-            return False
+        return redis_client.answers(self._client)
 
     def _failed(self, operation: str, exc: Exception) -> SessionStoreUnavailableError:
         self.failures += 1

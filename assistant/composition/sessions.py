@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.dialogue import DialogueState, SessionStore, session_owner
+from daoban import redis_client
 from kiosk_bridge.errors import SessionForbiddenError
 
 logger = logging.getLogger(__name__)
@@ -60,10 +61,7 @@ class RedisSessionStore(SessionStore):
     @classmethod
     def from_url(cls, url: str, *, ttl_s: int) -> RedisSessionStore:
         """Connect lazily to the Redis at ``url`` (``redis://host:port/db``)."""
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        return cls(client, ttl_s=ttl_s)
+        return cls(redis_client.connect(url), ttl_s=ttl_s)
 
     def claim(self, session_id: str, kiosk_id: str | None) -> None:
         """Bind ``session_id`` to the calling kiosk in Redis, or check it is bound to it.
@@ -123,10 +121,7 @@ class RedisSessionStore(SessionStore):
 
     def ping(self) -> bool:
         """Whether Redis answers now."""
-        try:
-            return bool(self._client.ping())
-        except Exception:  # noqa: BLE001
-            return False
+        return redis_client.answers(self._client)
 
     def _failed(self, operation: str, exc: Exception) -> None:
         self.failures += 1
