@@ -119,8 +119,11 @@ class Bm25Channel:
         """Number of distinct terms the indexed documents hold."""
         if self._bm25 is None:
             return 0
-        indptr = np.asarray(self._bm25.scores["indptr"])
-        return int(np.count_nonzero(indptr[1:] > indptr[:-1]))
+        live = self._live
+        if live is None:  # built from terms: recount from the index's postings
+            indptr = np.asarray(self._bm25.scores["indptr"])
+            live = indptr[1:] > indptr[:-1]
+        return int(np.count_nonzero(live))
 
     def known_share(self, terms: list[str]) -> float:
         """Share of ``terms`` that occur in at least one indexed matter (0 when none given).
