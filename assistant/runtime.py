@@ -41,8 +41,6 @@ from knowledge.vectors import MatterVectorCache
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_EDITOR = "sample-loader"
-
 
 @dataclass
 class Runtime:
@@ -64,22 +62,6 @@ class Runtime:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
-
-
-def load_samples_if_empty(store: MatterStore, settings: Settings) -> int:
-    """Import and publish the bundled SAMPLE matters when no matter exists; returns how many."""
-    if not settings.knowledge.load_samples_on_first_start or store.count() > 0:
-        return 0
-    from knowledge.importers import BUNDLED_SAMPLES_DIR, read_matter_dir
-
-    folder = settings.knowledge.samples_dir or BUNDLED_SAMPLES_DIR
-    contents = read_matter_dir(folder)
-    store.import_matters(contents, editor=SAMPLE_EDITOR, publish=True)
-    logger.warning(
-        "knowledge base was empty: loaded SAMPLE matters (not a region's list)",
-        extra={"count": len(contents)},
-    )
-    return len(contents)
 
 
 def matter_versions(matters: list[Matter]) -> dict[str, int]:
