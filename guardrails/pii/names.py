@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Iterable
 
 from guardrails.models import PiiSpan, PiiType
@@ -261,17 +260,14 @@ def _is_given(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" and char not in _NOT_GIVEN
 
 
-_JIEBA_LOCK = threading.Lock()
-
-
 def _jieba() -> None:
-    """Load jieba's dictionary once, under a lock (about a second)."""
+    """Load jieba's default dictionary once (daoban.jieba_dict: from jieba's cache, thread-safe)."""
     import jieba
 
-    with _JIEBA_LOCK:
-        if not jieba.dt.initialized:
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
+    from daoban.jieba_dict import load_default_dictionary
+
+    jieba.setLogLevel(logging.WARNING)
+    load_default_dictionary()
 
 
 def _posseg(text: str) -> list[tuple[str, str]]:
