@@ -27,12 +27,41 @@ def bench(
     out: Annotated[Path, typer.Option(help="Report folder (bench.json, bench.md)")] = Path(
         "reports"
     ),
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            help="A real catalogue file (e.g. ../shared/realdata/matters_guangdong.jsonl) to "
+            "import as daoban kb import does and time turns on, with --catalogue-questions"
+        ),
+    ] = None,
+    catalogue_questions: Annotated[
+        Path | None,
+        typer.Option(
+            help="Questions about that catalogue (JSON lines with question + gold_codes); "
+            "default: evals/data/routing_gd_tune.jsonl"
+        ),
+    ] = None,
+    semantic: Annotated[
+        bool | None,
+        typer.Option("--semantic/--no-semantic", help="Force the semantic channel on or off"),
+    ] = None,
+    vector_cache: Annotated[
+        Path,
+        typer.Option(help="SQLite file keeping passage vectors between runs (by content hash)"),
+    ] = Path("var/cache/bench/vectors.db"),
+    fresh_vectors: Annotated[
+        bool, typer.Option(help="Embed every passage again instead of using --vector-cache")
+    ] = False,
 ) -> None:
-    """Measure turn latency per knowledge-base size, HTTP throughput, memory; compare LangChain."""
+    """Measure turn latency per knowledge-base size, HTTP throughput, memory; compare LangChain.
+
+    With --catalogue also a real regional catalogue, imported into its own database and timed
+    on questions written about it. Turns report wall and CPU time and the load average.
+    """
     from assistant.logs import configure_logging
     from assistant.settings import load_settings
     from evals.bench.report import print_summary, write_bench_report
-    from evals.bench.runner import BenchOptions, parse_sizes, run_bench
+    from evals.bench.runner import GD_TUNE_SET, BenchOptions, parse_sizes, run_bench
 
     try:
         parsed = parse_sizes(sizes)
@@ -45,6 +74,10 @@ def bench(
         http_seconds=http_seconds,
         http_matters=http_matters,
         baseline_max_size=baseline_max_size,
+        catalogue=catalogue,
+        catalogue_questions=catalogue_questions or GD_TUNE_SET,
+        semantic=semantic,
+        vector_cache=None if fresh_vectors else vector_cache,
     )
     report = run_bench(settings, options, progress=lambda line: console.print(f"· {line}"))
     json_path, md_path = write_bench_report(report, out)

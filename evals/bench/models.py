@@ -17,6 +17,12 @@ class LatencySummary(_Frozen):
     p95_ms: float = Field(ge=0)
     mean_ms: float = Field(ge=0)
     max_ms: float = Field(ge=0)
+    cpu_p50_ms: float | None = Field(
+        default=None, ge=0, description="CPU time of the thread, median (None: not measured)"
+    )
+    cpu_p95_ms: float | None = Field(
+        default=None, ge=0, description="CPU time of the thread, 95th percentile"
+    )
 
 
 class Accuracy(_Frozen):
@@ -43,8 +49,12 @@ class RetrieverResult(_Frozen):
 class SizeResult(_Frozen):
     """Everything measured in process on one knowledge-base size."""
 
-    label: str = Field(description="'sample' or the number of matters")
+    label: str = Field(description="'sample', the number of matters, or a catalogue file")
     matters: int = Field(ge=0)
+    questions: str = Field(default="", description="The question set the turns were timed on")
+    load_average: float | None = Field(
+        default=None, ge=0, description="1-minute load average when the turns were timed"
+    )
     rss_after_build_mb: float = Field(ge=0, description="Bench process RSS after indexing, MB")
     turn: LatencySummary = Field(description="Full pipeline turn (guard → retrieve → compose)")
     daoban: RetrieverResult
@@ -87,6 +97,7 @@ class BenchReport(_Frozen):
 
     machine: str = Field(description="CPU count, Python, platform")
     dense_channel: str = Field(description="Whether daoban's dense channel was live, and why")
+    semantic: bool = Field(default=True, description="Whether the semantic channel was asked for")
     baseline_embeddings: str = Field(description="What the LangChain FAISS side embeds with")
     sizes: list[SizeResult]
     http: HttpResult | None

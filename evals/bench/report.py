@@ -32,7 +32,8 @@ def bench_markdown(report: BenchReport) -> str:
     lines = [
         "# daoban bench",
         "",
-        f"Machine: {report.machine}. Dense channel: {report.dense_channel}.",
+        f"Machine: {report.machine}. Semantic channel "
+        f"{'on' if report.semantic else 'off'}; dense channel: {report.dense_channel}.",
         "",
         "## Targets (issue 2)",
         "",
@@ -44,18 +45,25 @@ def bench_markdown(report: BenchReport) -> str:
         lines.append(f"| {check.name} | {check.target} | {measured} | {_verdict(check)} |")
     lines += [
         "",
-        "## Turn latency in process (full pipeline, dev-set questions, after warm-up)",
+        "## Turn latency in process (full pipeline, each question once, after warm-up)",
         "",
-        "| size | matters | p50 ms | p95 ms | mean ms | max ms | index build s "
-        "| publish one s | RSS after build MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Wall time and the thread's CPU time; the load average is the machine's 1-minute "
+        "figure when the turns were timed (other work on the cores lengthens wall time).",
+        "",
+        "| size | matters | questions | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms | mean ms "
+        "| max ms | load | index build s | publish one s | RSS after build MB |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in report.sizes:
         t = s.turn
         publish = f"{s.publish_one_s:.2f}" if s.publish_one_s is not None else "—"
+        cpu50 = f"{t.cpu_p50_ms:.2f}" if t.cpu_p50_ms is not None else "—"
+        cpu95 = f"{t.cpu_p95_ms:.2f}" if t.cpu_p95_ms is not None else "—"
+        load = f"{s.load_average:.1f}" if s.load_average is not None else "—"
         lines.append(
-            f"| {s.label} | {s.matters} | {t.p50_ms:.2f} | {t.p95_ms:.2f} | {t.mean_ms:.2f} | "
-            f"{t.max_ms:.2f} | {s.daoban.build_s:.1f} | {publish} | {s.rss_after_build_mb:.0f} |"
+            f"| {s.label} | {s.matters} | {s.questions or '—'} | {t.p50_ms:.2f} | "
+            f"{t.p95_ms:.2f} | {cpu50} | {cpu95} | {t.mean_ms:.2f} | {t.max_ms:.2f} | {load} | "
+            f"{s.daoban.build_s:.1f} | {publish} | {s.rss_after_build_mb:.0f} |"
         )
     lines += [
         "",
@@ -99,8 +107,8 @@ def write_bench_report(report: BenchReport, out_dir: Path) -> tuple[Path, Path]:
 def print_summary(report: BenchReport, console: Console) -> None:
     """Print the per-size table and the targets."""
     table = Table(title="daoban bench")
-    for column in ("size", "turn p50", "turn p95", "search p95", "top-1", "LangChain top-1",
-                   "LangChain p95", "RSS MB"):  # fmt: skip
+    for column in ("size", "turn p50", "turn p95", "CPU p95", "load", "search p95", "top-1",
+                   "LangChain top-1", "LangChain p95", "RSS MB"):  # fmt: skip
         table.add_column(column, justify="right")
     for s in report.sizes:
         lc = s.langchain
@@ -108,6 +116,8 @@ def print_summary(report: BenchReport, console: Console) -> None:
             s.label,
             f"{s.turn.p50_ms:.1f} ms",
             f"{s.turn.p95_ms:.1f} ms",
+            f"{s.turn.cpu_p95_ms:.1f} ms" if s.turn.cpu_p95_ms is not None else "—",
+            f"{s.load_average:.1f}" if s.load_average is not None else "—",
             f"{s.daoban.search.p95_ms:.1f} ms",
             _pct(s.daoban.accuracy.top1),
             _pct(lc.accuracy.top1) if lc else "—",

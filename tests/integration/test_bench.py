@@ -4,6 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from knowledge.importers import BUNDLED_SAMPLES_DIR as SAMPLES
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -12,8 +13,10 @@ def test_bench_at_sample_size_writes_every_figure(tmp_path, monkeypatch):
     monkeypatch.delenv("DAOBAN_KNOWLEDGE__EMBEDDING_MODEL_PATH", raising=False)
     out = tmp_path / "reports"
     result = CliRunner().invoke(
-        app, ["bench", "--sizes", "sample", "--http-seconds", "2", "--out", str(out)]
-    )
+        app,
+        ["bench", "--sizes", "sample", "--http-seconds", "2", "--out", str(out),
+         "--vector-cache", str(tmp_path / "vectors.db")],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
 
     report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
@@ -43,3 +46,40 @@ def test_bench_at_sample_size_writes_every_figure(tmp_path, monkeypatch):
     assert "## Targets" in markdown
     assert "LangChain BM25(jieba)+FAISS Ensemble" in markdown
     assert "requests/s" in markdown
+
+
+def test_bench_times_turns_on_an_imported_catalogue_with_its_own_questions(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAOBAN_KNOWLEDGE__EMBEDDING_MODEL_PATH", raising=False)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        "\n".join(
+            json.dumps({"question": q, "gold_codes": [c], "style": "plain"}, ensure_ascii=False)
+            for q, c in [("身份证丢了怎么补办", "HJ-0004"), ("户口签移要带什么", "HJ-0008")]
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(
+        app,
+        ["bench", "--sizes", "sample", "--http-seconds", "0", "--baseline-max-size", "0",
+         "--catalogue", str(SAMPLES), "--catalogue-questions", str(questions),
+         "--no-semantic", "--vector-cache", str(tmp_path / "vectors.db"), "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+    report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    assert report["semantic"] is False
+    assert report["dense_channel"].startswith("off")
+    sample, catalogue = report["sizes"]
+    assert catalogue["label"] == f"catalogue {SAMPLES.name}"
+    assert catalogue["matters"] == sample["matters"]  # the same matters, imported
+    assert catalogue["questions"] == "questions.jsonl"
+    assert catalogue["turn"]["count"] == 2
+    assert catalogue["turn"]["cpu_p95_ms"] > 0
+    assert catalogue["load_average"] is not None
+    assert catalogue["daoban"]["accuracy"]["top1"] == 1.0
+    assert catalogue["publish_one_s"] is not None
+    real = next(t for t in report["targets"] if t["name"].endswith("real catalogue"))
+    assert real["measured"] == catalogue["turn"]["p95_ms"]
+    assert (tmp_path / "vectors.db").is_file()
+    assert "CPU p95 ms" in (out / "bench.md").read_text(encoding="utf-8")
