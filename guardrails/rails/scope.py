@@ -26,9 +26,28 @@ _ME = (
 )
 _ASK = r"(吗|么|不|没有|没|呢|否|\?|？|啊|呀)"
 CLAUSE_CHECK = 0.2
-"""Whole-text act probability from which the clauses of a longer text are judged one by one."""
+"""Whole-text act probability from which the clauses of a longer text may be judged one by one
+(then only with :data:`CLAUSE_SURE` or :data:`CLAUSE_CHARS` evidence)."""
+CLAUSE_SURE = 0.4
+"""Whole-text act probability from which the clauses are judged one by one whatever the
+character clause head says. Calibrated on the tune sets (act_requests_tune, near_miss_tune,
+scope_dev, routing_gd_tune, routing_dev, the threat/report training lines): every request
+found only clause by clause had a whole-text probability ≥ 0.51; 0.4 leaves a margin."""
+CLAUSE_CHARS = 0.5
+"""Character clause head probability (its own decision boundary) from which one clause of a
+text below :data:`CLAUSE_SURE` is a sign of a request worth embedding the clauses for."""
+MAX_CLAUSE_EMBEDS = 4
+"""At most this many clauses of one text are embedded: those the character clause head finds
+most request-like, wherever they stand (a request at the end of a long message is ranked like
+one at the start). On the tune sets every request found clause by clause was among its text's
+three most request-like clauses."""
 RULE_VETO = 0.75
 """Probability of "no act" from the meaning-based head that overrules a scope rule's match."""
+VETO_CHARS = 0.5
+"""Character clause head probability (its own decision boundary) from which a *clause* a scope
+rule matched is declined without the meaning-based veto (whose clause embedding retrieval never
+shares). On the tune sets the veto overruled 4 of 106 rule matches, all with a character
+probability ≤ 0.35; a whole text is always checked (its vector is the one retrieval embeds)."""
 
 SCOPE_RULES: dict[ReasonCode, tuple[str, ...]] = {
     ReasonCode.IDENTITY_AUTH: (
@@ -151,7 +170,8 @@ class ScopeRail:
         meaning = self.acts is not None and self.acts.fitted
         if self._mode in ("rules", "both"):
             reason = self._rules.classify(text)
-            if reason is not None and not self._meaning_vetoes(text):
+            clause = domain_of is not None and domain_of != text
+            if reason is not None and not self._meaning_vetoes(text, clause=clause):
                 return reason
         if self._mode in ("classifier", "both") and self._classifier is not None and not meaning:
             reason = self._classifier.predict(text, self._threshold)
@@ -161,7 +181,7 @@ class ScopeRail:
                 return reason
         return None
 
-    def _meaning_vetoes(self, text: str) -> bool:
+    def _meaning_vetoes(self, text: str, *, clause: bool = False) -> bool:
         """True when the sentence-embedding act head is confident ``text`` asks for no act.
 
         The rules match words (核验身份, 符合条件, 改成); a question *about* such an act (where
@@ -169,9 +189,19 @@ class ScopeRail:
         the words. A rule hit stands unless the meaning-based head, trained on both kinds,
         gives "no act" a probability of at least :data:`RULE_VETO`. Only with a sentence
         encoder: the character fallback learned the same words the rules match.
+
+        Args:
+            text: The whole question, or one ``clause`` of it.
+            clause: ``text`` is one clause of a longer question. Its embedding is the guard's
+                alone (retrieval embeds the question, or what is left of it), so it is asked
+                for only when the character clause head doubts the clause is a request
+                (probability below :data:`VETO_CHARS`); otherwise the rule and the character
+                head agree and the rule stands.
         """
         acts = self.acts
         if acts is None or not acts.fitted or acts.encoder is None:
+            return False
+        if clause and acts.clause_scores([text])[0] >= VETO_CHARS:
             return False
         kind, probability = acts.act_of(text, self._act_threshold)
         return kind is None and probability >= RULE_VETO
@@ -241,9 +271,13 @@ class ScopeRail:
         A text of one clause is judged whole. A text of several substantive clauses is judged
         clause by clause with the same meaning-based head (the clauses embedded in one batch),
         so a request tucked behind a legitimate question is found even when the question
-        dominates the whole text's vector; this is done only when the whole text shows some
-        sign of a request (probability ≥ :data:`CLAUSE_CHECK`), to keep plain questions at one
-        embedding. When no clause alone reaches the threshold but the whole text does, the
+        dominates the whole text's vector. Each clause embedded is the guard's alone (retrieval
+        embeds the question, or what is left of it), so plain questions stay at one embedding:
+        the clauses are judged only when the whole text is a request, or shows a sign of one
+        (probability ≥ :data:`CLAUSE_SURE`, or ≥ :data:`CLAUSE_CHECK` with a clause the
+        character clause head calls a request, probability ≥ :data:`CLAUSE_CHARS`); and of a
+        long text only the :data:`MAX_CLAUSE_EMBEDS` clauses that head finds most request-like
+        are embedded. When no clause alone reaches the threshold but the whole text does, the
         character clause head picks the clause.
         """
         assert self.acts is not None
@@ -260,10 +294,15 @@ class ScopeRail:
         act_share = 1.0 - probability if kind is None else probability
         if not whole and act_share < CLAUSE_CHECK:
             return [], [text]
-        judged = self.acts.acts_of([parts[i].text for i in substantive], self._act_threshold)
+        chars = self.acts.clause_scores([parts[i].text for i in substantive])
+        if not whole and act_share < CLAUSE_SURE and max(chars) < CLAUSE_CHARS:
+            return [], [text]
+        ranked = sorted(range(len(substantive)), key=lambda j: (-chars[j], j))
+        embedded = [substantive[j] for j in sorted(ranked[:MAX_CLAUSE_EMBEDS])]
+        judged = self.acts.acts_of([parts[i].text for i in embedded], self._act_threshold)
         found = {
             i: clause_kind
-            for i, (clause_kind, _) in zip(substantive, judged, strict=True)
+            for i, (clause_kind, _) in zip(embedded, judged, strict=True)
             if clause_kind is not None
         }
         if not found:

@@ -16,6 +16,7 @@ from guardrails.act_classifier import ActClassifier, read_act_examples
 from guardrails.acts import clauses
 from guardrails.folding import Folder
 from guardrails.models import Decision
+from guardrails.rails import scope
 from guardrails.rails.base import InputState
 from guardrails.rails.scope import ScopeRail, ScopeRules
 from guardrails.scope_classifier import TRAIN_PATH
@@ -156,9 +157,14 @@ def test_the_memo_stays_small_outside_screenings(acts: ActClassifier) -> None:
     assert len(acts._turn) <= 65 and len(acts._turn_vectors) <= 65
 
 
-def test_each_screening_is_a_new_turn(acts: ActClassifier) -> None:
+def test_each_screening_is_a_new_turn(
+    acts: ActClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
     encoder = acts.encoder
     assert isinstance(encoder, _Counting)
+    # The rules' veto asked of every clause (not only where the characters doubt the rule),
+    # so the screening embeds something each time.
+    monkeypatch.setattr(scope, "VETO_CHARS", 2.0)
     rail = ScopeRail(ScopeRules(Folder()), None, "both", 0.6, {}, acts=acts, act_threshold=0.5)
     results = []
     for _ in range(2):
