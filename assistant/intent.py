@@ -9,6 +9,7 @@ of scope is decided after retrieval, by the pipeline.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from assistant.models import Intent, IntentKind
 from knowledge.models import Aspect
@@ -50,6 +51,50 @@ CHITCHAT = re.compile(
 DIRECT_LEAD = re.compile(r"^(我要|我想|帮我|请帮我|给我|打开|进入|开始办|去办|open |go to )")
 QUESTION = re.compile(r"[?？吗呢么]|什么|怎么|咋|如何|哪|多久|多少|几|能不能|可不可以|是否|how|what")  # noqa: E501 - data/regex/table row kept on one line
 FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|then|and)|^.{0,6}$")
+REQUIREMENT = re.compile(
+    r"^(?P<topic>[^，,。？?]*?)(?:需不需要|要不要|得不得|需要|必须|要|得)先?(?P<bring>带|拿|交|提供|提交"
+    r"|准备|出示|复印)?(?P<thing>[^，,。？?]*?)(?:吗|么|嘛|不|没有)?[?？!！。.]*$"
+)
+"""A yes/no question whether something is required: "要带出生证明吗", "户口本要带吗", "需要
+提供婚姻状况证明吗", "要先上户口吗". What is required (the thing after the verb, else the
+fronted topic) is an argument of the question, not the matter it is about (see
+:func:`requirement`)."""
+_YES_NO = re.compile(r"(吗|么|嘛|不|没有)[?？!！。.]*$|需不需要|要不要|得不得")
+_WH = re.compile(r"什么|啥|哪|多久|多少|几|怎么|咋|如何|谁")
+_ACTION_OBJECT = re.compile(r"^(办|申请|申领|补办|去办)")
+
+
+class Requirement(NamedTuple):
+    """A yes/no requirement question, split.
+
+    ``topic`` is what it is about ("" when the thing was fronted: "户口本要带吗"), ``thing``
+    what is asked to be required, ``brings`` whether a verb of bringing or handing in
+    (带, 交, 提供…) says the thing is a document (a material).
+    """
+
+    topic: str
+    thing: str
+    brings: bool
+
+
+def requirement(text: str) -> Requirement | None:
+    """Split a yes/no requirement question (:data:`REQUIREMENT`), else None.
+
+    ``text`` is normalized. Wh-questions ("要带什么") are not requirement questions (their
+    aspect cues say what they ask), nor is "需要办居住证吗" (it asks about a matter).
+    Example: ``"户口本要带吗"`` → topic "", thing "户口本", brings True.
+    """
+    if not _YES_NO.search(text):
+        return None
+    found = REQUIREMENT.match(text)
+    if found is None:
+        return None
+    topic, thing = found["topic"], found["thing"]
+    if not thing:
+        topic, thing = "", topic
+    if not thing or _WH.search(thing) or _ACTION_OBJECT.match(thing):
+        return None
+    return Requirement(topic=topic, thing=thing, brings=bool(found["bring"]))
 
 
 class IntentClassifier:
@@ -79,10 +124,18 @@ class IntentClassifier:
 
     @staticmethod
     def aspect(text: str) -> tuple[Aspect, bool]:
-        """The aspect asked about and whether a cue named it (else overview, False)."""
+        """The aspect asked about and whether the question named it (else overview, False).
+
+        A cue names it (:data:`ASPECT_CUES`, first match wins); failing that, a yes/no
+        question whether a document is required (:func:`requirement`) asks for materials.
+        """
         for aspect, cues in ASPECT_CUES.items():
             if any(_has_cue(text, cue) for cue in cues):
                 return aspect, True
+        asked = requirement(text)
+        if asked is not None and (asked.brings or not asked.topic):
+            # "要带出生证明吗", "需要预防接种证吗": whether a document is among the materials
+            return Aspect.MATERIALS, True
         return Aspect.OVERVIEW, False
 
 

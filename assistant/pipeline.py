@@ -23,6 +23,7 @@ from typing import Protocol
 
 from assistant.dialogue import DialogueState, SessionStore
 from assistant.digital_human import script_for_answer
+from assistant.follow_up import names_another_matter
 from assistant.generate.base import Composer
 from assistant.generate.extractive import ExtractiveComposer, unpublished_element
 from assistant.grounding import grounding_text as matter_grounding_text
@@ -322,7 +323,9 @@ class Pipeline:
         hits = self.retriever.search(screened.question_text, k=self.top_k)
         confident = [h for h in hits if self._explains(h)]
         topicless = self._topicless(screened.question_text, intent)
-        matter = self._resolve(intent, state, confident, topicless=topicless)
+        matter = self._resolve(
+            intent, state, confident, topicless=topicless, text=screened.question_text
+        )
         same_name = self._same_name(confident)
         if same_name and (matter is None or matter.code == same_name[0].matter.code):
             return self._clarify(
@@ -440,12 +443,19 @@ class Pipeline:
         return group if len(group) > 1 else []
 
     def _resolve(
-        self, intent: Intent, state: DialogueState, confident: list[Hit], *, topicless: bool
+        self,
+        intent: Intent,
+        state: DialogueState,
+        confident: list[Hit],
+        *,
+        topicless: bool,
+        text: str,
     ) -> Matter | None:
         """Pick the matter: the session's for a follow-up, else a clear winner, else None.
 
-        A follow-up that names no matter of its own stays on the matter under discussion,
-        whatever the retriever finds for its aspect words.
+        With a matter under discussion, a turn stays on it unless it names another matter
+        of its own (:func:`~assistant.follow_up.names_another_matter`): "要带出生证明吗" or
+        "能在自助机上办吗" stay, "那护照怎么办" moves on.
         """
         remembered = (
             self.retriever.matter(state.matter_code) if state.matter_code is not None else None
@@ -454,6 +464,7 @@ class Pipeline:
             topicless
             or not confident
             or intent.kind is IntentKind.FILL_FORM and intent.follow_up
+            or not names_another_matter(self.retriever, text, remembered, confident[0])
         ):
             return remembered
         if not confident:

@@ -83,6 +83,11 @@ CHANNEL_B: dict[str, float] = {
 }
 """BM25 length normalisation (b) of each lexical channel: name-like fields barely."""
 
+SITUATION_WEIGHT = 0.8
+BODY_WEIGHT = 0.6
+"""What a key syllable pair counts in coverage when a matter's life situations (not its
+names) or only its body text hold it; a pair its names hold counts 1."""
+
 RERANK_DEPTH = 20
 """How many fused candidates are reranked by coverage."""
 
@@ -409,6 +414,9 @@ class HybridRetriever:
         self._builders = tuple(Bm25Builder(name, b=b) for name, b in CHANNEL_B.items())
         self._vectors: dict[str, Vectors] = {}
         self._built_at = 0.0
+        self._naming: (
+            tuple[_Snapshot, frozenset[str], frozenset[str], dict[str, int]] | None
+        ) = None
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -550,6 +558,64 @@ class HybridRetriever:
     def content_chars(self, text: str) -> str:
         """``text`` without function words and punctuation, by the current index's tokenizer."""
         return self._snapshot.tokenizer.content_chars(text)
+
+    def naming_share(self, text: str, codes: Sequence[str]) -> list[float] | None:
+        """How much of what ``text`` could name each matter of ``codes`` names, in [0, 1].
+
+        The text's content syllable pairs (folded pinyin bigrams, as coverage reads them;
+        for text without Chinese, its stemmed English words) are kept only where some
+        indexed matter's names, aliases or life situations (English names) hold them: a
+        pair no matter is named by ("得花", "上办") names nothing. Each matter's share is
+        the part of those pairs its own names hold, a pair only its situations hold
+        counting :data:`SITUATION_WEIGHT` as in coverage; an unknown code gets 0.0.
+
+        Returns:
+            One share per code, in order; None when the text holds no naming pair at all.
+
+        Used to tell a follow-up that names a matter of its own from one about the matter
+        under discussion (issue 8: follow-ups stay on the matter under discussion).
+        """
+        snapshot = self._snapshot
+        tokenizer = snapshot.tokenizer
+        content = tokenizer.content_chars(text)
+        english = not has_han(content)
+        keys = set(tokenizer.tokens(text) if english else bigrams(pinyin_keys(content)))
+        vocabulary, positions = self._naming_index(snapshot, english=english)
+        naming = keys & vocabulary
+        if not naming:
+            return None
+        shares: list[float] = []
+        for code in codes:
+            i = positions.get(code)
+            if i is None:
+                shares.append(0.0)
+                continue
+            if english:
+                names, situations = snapshot.english_words[i], frozenset[str]()
+            else:
+                names, situations = snapshot.name_keys[i], snapshot.situation_keys[i]
+            held = sum(
+                1.0 if key in names else SITUATION_WEIGHT if key in situations else 0.0
+                for key in naming
+            )
+            shares.append(round(held / len(naming), 4))
+        return shares
+
+    def _naming_index(
+        self, snapshot: _Snapshot, *, english: bool
+    ) -> tuple[frozenset[str], dict[str, int]]:
+        """The keys some matter of ``snapshot`` is named by, and each matter's position.
+
+        Chinese: pinyin pairs of names and situations; ``english``: English name words.
+        Built on first use after a rebuild, then cached.
+        """
+        cached = self._naming
+        if cached is None or cached[0] is not snapshot:
+            chinese = frozenset[str]().union(*snapshot.name_keys, *snapshot.situation_keys)
+            words = frozenset[str]().union(*snapshot.english_words)
+            positions = {m.code: i for i, m in enumerate(snapshot.matters)}
+            cached = self._naming = (snapshot, chinese, words, positions)
+        return (cached[2] if english else cached[1]), cached[3]
 
     # -- search -----------------------------------------------------------------------------------
 
@@ -740,7 +806,10 @@ class HybridRetriever:
             situations = snapshot.situation_keys[position]
             body = snapshot.body_keys[position]
             found = sum(
-                1.0 if key in names else 0.8 if key in situations else 0.6 if key in body else 0.0
+                1.0 if key in names
+                else SITUATION_WEIGHT if key in situations
+                else BODY_WEIGHT if key in body
+                else 0.0
                 for key in query_keys
             )
         return round(found / len(query_keys), 4), round(found, 2)
