@@ -108,6 +108,74 @@ def routing(
         raise typer.Exit(code=1)
 
 
+@app.command("follow-ups")
+def follow_ups(
+    set_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--set", help="JSON lines of two-turn dialogues; repeat for several (default: tune)"
+        ),
+    ] = None,
+    holdout: Annotated[
+        bool,
+        typer.Option("--holdout", help="Score the held-out half (once, for the final figure)"),
+    ] = False,
+    semantic: Annotated[
+        bool | None,
+        typer.Option("--semantic/--no-semantic", help="Force the dense channel on or off"),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Report folder")] = Path("reports"),
+) -> None:
+    """Two-turn dialogues: kept-on-topic %, switched-correctly %, element answered %.
+
+    Each dialogue opens a matter, then asks a follow-up in the same session: an elaboration
+    that must stay on the matter, or a topic switch that must move to the new one (issue 8).
+    Runs on the bundled samples in a temporary database (the sets are written over them).
+    Writes ``follow_ups_<set>.json``/``.md``; missed follow-ups only as the guard redacts them.
+    """
+    from evals.reports.follow_ups import write_follow_up_report
+    from evals.routing_cli import sample_runtime
+    from evals.runners.follow_ups import (
+        FOLLOW_UP_HOLDOUT_SET,
+        FOLLOW_UP_TUNE_SET,
+        evaluate_follow_ups,
+        read_follow_up_cases,
+    )
+
+    paths = set_paths or [FOLLOW_UP_HOLDOUT_SET if holdout else FOLLOW_UP_TUNE_SET]
+    try:
+        sets = {path.stem: read_follow_up_cases(path) for path in paths}
+    except (DatasetError, OSError) as exc:
+        console.print(f"[red]cannot read the set: {exc}[/red]")
+        raise typer.Exit(code=2) from None
+    with sample_runtime(semantic=semantic) as runtime:
+        dense = runtime.retriever.dense_status()
+        channel = dense.reason if dense.available else f"off ({dense.reason})"
+        for stem, cases in sets.items():
+            report = evaluate_follow_ups(
+                stem, cases, runtime.pipeline, runtime.guardrails.pii.redact
+            ).model_copy(update={"semantic": channel})
+            json_path, md_path = write_follow_up_report(report, out, stem)
+            o = report.overall
+
+            def pct(value: float | None) -> str:
+                return "—" if value is None else f"{value:.1%}"
+
+            console.print(f"[bold]{stem}[/bold] (semantic {channel})")
+            console.print(
+                f"{o.count} dialogues  kept on topic {pct(o.kept)} of {o.stay}  "
+                f"switched correctly {pct(o.switched)} of {o.switch}  "
+                f"element answered {pct(o.element)} of {o.elements}  "
+                f"first turn right {pct(o.first_right)}"
+            )
+            for style, s in report.by_style.items():
+                console.print(
+                    f"  {style:<22} n={s.count:<3} kept {pct(s.kept)}  switched "
+                    f"{pct(s.switched)}  element {pct(s.element)}"
+                )
+            console.print(f"reports: {json_path} {md_path}")
+
+
 @app.command("asr")
 def asr(
     ctx: typer.Context,

@@ -89,3 +89,22 @@ def run_routing_eval(
                 }
             )
     return reports
+
+
+@contextmanager
+def sample_runtime(*, semantic: bool | None) -> Iterator[Runtime]:
+    """A runtime on the bundled sample matters in a fresh temporary database (deleted after).
+
+    ``semantic`` forces the dense channel on or off (None: as configured). The follow-up
+    dialogues are written over the samples, so they never run on a region's database.
+    """
+    settings: Settings = load_settings()
+    if semantic is not None:
+        settings = settings.model_copy(
+            update={
+                "knowledge": settings.knowledge.model_copy(update={"semantic_channel": semantic})
+            }
+        )
+    contents = read_matter_dir(settings.knowledge.samples_dir or BUNDLED_SAMPLES_DIR)
+    with catalogue_runtime(contents, settings) as (runtime, _refused):
+        yield runtime
