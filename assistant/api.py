@@ -30,7 +30,7 @@ async def ask(
     """
     who.require(turn.kiosk_id)
     if turn.session_id is not None:
-        runtime.dialogue.claim(turn.session_id, who.kiosk_id)
+        runtime.dialogue.claim_turn(turn.session_id, who.kiosk_id)
     result = await runtime.pipeline.run(turn)
     metrics.count_turn(result, str(turn.channel))
     backoffice = getattr(request.state, "backoffice", None)
@@ -39,7 +39,7 @@ async def ask(
     counted, events = backoffice.count_turn(
         result, kiosk_id=turn.kiosk_id, channel=InputChannel(turn.channel)
     )
-    background.add_task(backoffice.stats.record, events)
+    backoffice.record_after_reply(events, background)
     return counted
 
 

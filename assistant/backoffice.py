@@ -9,6 +9,7 @@ Usage example::
     backoffice = build_backoffice(runtime)
     result, events = backoffice.count_turn(result, kiosk_id="K1", channel=InputChannel.VOICE)
     backoffice.stats.record(events)          # after the reply has gone out
+    backoffice.record_after_reply(events, background)  # an HTTP turn: buffered, swept
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from fastapi import BackgroundTasks
 from pydantic import ValidationError
 
 from assistant import metrics
@@ -74,6 +76,20 @@ class Backoffice:
             logger.warning("turn not counted", extra={"error": type(exc).__name__})
             return result, []
         return result.model_copy(update={"answer_id": answer_id}), events
+
+    def record_after_reply(self, events: list[UsageEvent], background: BackgroundTasks) -> None:
+        """Count ``events`` of an HTTP turn without costing the reply a write or a thread hop.
+
+        When the recorder buffers (``stats.flush_interval_s`` > 0) the events join its pending
+        counts in memory (microseconds, on the event loop) and :meth:`run_forever`'s sweep
+        writes them in a worker thread at most ``flush_interval_s`` later (shutdown writes the
+        rest). Otherwise they are written by a background task after the reply, as before.
+        Never raises.
+        """
+        if self.stats.flush_interval_s > 0:
+            self.stats.buffer(events)
+        else:
+            background.add_task(self.stats.record, events)
 
     def sweep_once(self, *, prune: bool) -> None:
         """Publish due scheduled drafts; prune old statistics when ``prune``."""

@@ -79,6 +79,18 @@ class SessionStore:
                 raise SessionForbiddenError()
             self._owners[session_id] = owner
 
+    def claim_turn(self, session_id: str, kiosk_id: str | None) -> None:
+        """:meth:`claim` at the start of a turn whose :meth:`get` follows in the same task.
+
+        In memory there is no round trip to save: the same as :meth:`claim`. A shared store
+        reads the session's state with the claim (see
+        :class:`~assistant.composition.sessions.RedisSessionStore`).
+
+        Raises:
+            SessionForbiddenError: The session belongs to another terminal (403).
+        """
+        self.claim(session_id, kiosk_id)
+
     def get(self, session_id: str | None) -> DialogueState:
         """The state of ``session_id`` (empty when unknown, expired or ``None``)."""
         if session_id is None:

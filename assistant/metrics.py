@@ -27,8 +27,14 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_fastapi_instrumentator import Instrumentator
+from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
+from starlette.requests import Request
+from starlette.types import ASGIApp
 
 from assistant.models import TurnResult
+
+ROUTE_NAMES_KEPT = 4096
+"""Request paths whose route template the HTTP instrumentation remembers (per app)."""
 
 TURNS = Counter("daoban_turns", "Dialogue turns by intent and reason code",
                 ["intent", "reason", "channel"])
@@ -44,6 +50,33 @@ INDEX_AGE = Gauge("daoban_index_age_seconds",
                   multiprocess_mode="mostrecent")
 COMPONENT = Gauge("daoban_component_up", "1 when a /health component is live, else 0",
                   ["component"], multiprocess_mode="mostrecent")
+
+
+class RouteNameCachingMiddleware(PrometheusInstrumentatorMiddleware):
+    """The instrumentator's middleware, remembering the route template of each request path.
+
+    The library resolves the template (``/v1/kiosk/{kiosk_id}/session``) by matching the
+    request against every route of the app, on every request (~0.1 ms CPU with daoban's
+    routes); the routes are fixed once the app is built, so the answer for a (method, root
+    path, path) is the same each time and is kept, for up to :data:`ROUTE_NAMES_KEPT` paths
+    (beyond that, e.g. paths made up by a scanner, it is resolved each time, as before).
+    Labels, metrics and exclusions are the library's.
+    """
+
+    def __init__(self, app: ASGIApp, **kwargs: object) -> None:
+        """Take the library middleware's arguments (see ``Instrumentator.instrument``)."""
+        super().__init__(app, **kwargs)  # type: ignore[arg-type]
+        self._handlers: dict[tuple[str, str, str], tuple[str, bool]] = {}
+
+    def _get_handler(self, request: Request) -> tuple[str, bool]:
+        scope = request.scope
+        key = (str(scope.get("method", "")), str(scope.get("root_path", "")), str(scope["path"]))
+        found = self._handlers.get(key)
+        if found is None:
+            found = super()._get_handler(request)
+            if len(self._handlers) < ROUTE_NAMES_KEPT:
+                self._handlers[key] = found
+        return found
 
 
 def count_turn(result: TurnResult, channel: str) -> None:
@@ -74,6 +107,15 @@ def install(app: FastAPI, snapshot: Callable[[], tuple[int, float, dict[str, boo
     http_registry = CollectorRegistry()
     Instrumentator(excluded_handlers=["/metrics"], should_group_status_codes=False,
                    registry=http_registry).instrument(app)
+    # the library adds its middleware class; the same one with route templates remembered
+    swapped = 0
+    for middleware in app.user_middleware:
+        factory: object = middleware.cls
+        if factory is PrometheusInstrumentatorMiddleware:
+            middleware.cls = RouteNameCachingMiddleware  # type: ignore[assignment]
+            swapped += 1
+    if swapped != 1:
+        raise RuntimeError("prometheus-fastapi-instrumentator did not add its middleware")
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -43,13 +43,17 @@ FormFieldsLookup = Callable[[str], Sequence[FormFieldSpec]]
 KioskId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
 
 
-def get_bridge(request: Request) -> KioskBridge:
-    """The kiosk bridge, from the lifespan state."""
+async def get_bridge(request: Request) -> KioskBridge:
+    """The kiosk bridge, from the lifespan state.
+
+    ``async`` on purpose (as every dependency on the ``/v1/ask`` path): FastAPI runs a plain
+    ``def`` dependency in its thread pool, a thread hop per request for a dictionary lookup.
+    """
     bridge: KioskBridge = request.state.kiosk
     return bridge
 
 
-def get_form_fields(request: Request) -> FormFieldsLookup:
+async def get_form_fields(request: Request) -> FormFieldsLookup:
     """The form-field lookup, from the lifespan state."""
     lookup: FormFieldsLookup = request.state.form_fields
     return lookup
@@ -59,15 +63,16 @@ BridgeDep = Annotated[KioskBridge, Depends(get_bridge)]
 FormFieldsDep = Annotated[FormFieldsLookup, Depends(get_form_fields)]
 
 
-def get_kiosk_identity(request: Request, bridge: BridgeDep) -> KioskIdentity:
+async def get_kiosk_identity(request: Request, bridge: BridgeDep) -> KioskIdentity:
     """The calling terminal (``X-Kiosk-Token``; see :mod:`kiosk_bridge.auth`).
 
-    A failed credential is audited (``kiosk.auth.failed``).
+    Checked on the event loop (no I/O); a failed credential is audited
+    (``kiosk.auth.failed``) from a worker thread (:meth:`KioskBridge.identify_async`).
 
     Raises:
         KioskUnauthenticatedError: Wrong token, or anonymous where not allowed.
     """
-    return bridge.identify(request)
+    return await bridge.identify_async(request)
 
 
 KioskIdentityDep = Annotated[KioskIdentity, Depends(get_kiosk_identity)]

@@ -6,6 +6,7 @@ configured — the pre-filler. Pre-fill without keys is reported off, not faked.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,13 +86,34 @@ class KioskBridge:
         try:
             return identify_kiosk(connection, self.settings)
         except KioskUnauthenticatedError as exc:
-            if self.failed_auth_audit is not None:
-                try:
-                    self.failed_auth_audit(route_label(connection), exc.reason)
-                except Exception as audit_error:  # noqa: BLE001 - the 401 goes out regardless
-                    logger.error("failed kiosk credential not audited",
-                                 extra={"error": type(audit_error).__name__})  # fmt: skip
+            self._audit_failure(route_label(connection), exc.reason)
             raise
+
+    async def identify_async(self, connection: HTTPConnection) -> KioskIdentity:
+        """:meth:`identify` for a caller on the event loop (the HTTP dependency).
+
+        A known token or an allowed anonymous call is answered on the loop: a constant-time
+        comparison, no I/O, so no thread-pool hop per request. Only a failed credential goes
+        to a worker thread, for its audit-log write (``kiosk.auth.failed``).
+
+        Raises:
+            KioskUnauthenticatedError: Wrong token, or anonymous where not allowed.
+        """
+        try:
+            return identify_kiosk(connection, self.settings)
+        except KioskUnauthenticatedError as exc:
+            await asyncio.to_thread(self._audit_failure, route_label(connection), exc.reason)
+            raise
+
+    def _audit_failure(self, route: str, reason: str) -> None:
+        """Record a failed credential; an audit log that is down is logged, never raised."""
+        if self.failed_auth_audit is None:
+            return
+        try:
+            self.failed_auth_audit(route, reason)
+        except Exception as audit_error:  # noqa: BLE001 - the 401 goes out regardless
+            logger.error("failed kiosk credential not audited",
+                         extra={"error": type(audit_error).__name__})  # fmt: skip
 
     def bind_session(self, session_id: str, kiosk_id: str | None) -> None:
         """Bind ``session_id`` to the calling kiosk, or check it is bound to it.

@@ -18,6 +18,7 @@ is asked again which matter) and the failure is logged and counted, never raised
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,6 +41,21 @@ return 1
 """Bind the session to ARGV[1] unless another owner holds it, renewing the TTL: one round
 trip, atomic (two workers claiming a new session at once cannot both win)."""
 
+_CLAIM_READ = """
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[1] then return {0, false} end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return {1, redis.call('GET', KEYS[2])}
+"""
+""":data:`_CLAIM`, then the session's state (KEYS[2]) read in the same round trip: ``{1, state
+or nil}`` when bound, ``{0, nil}`` when another owner holds it (nothing of its state read)."""
+
+_PREFETCHED: ContextVar[tuple[object, str, bytes | None] | None] = ContextVar(
+    "daoban_dialogue_prefetched", default=None
+)
+"""(store, session id, raw state) read by :meth:`RedisSessionStore.claim_turn` for the next
+:meth:`RedisSessionStore.get` of the same task (one HTTP turn); taken by that get."""
+
 
 class RedisSessionStore(SessionStore):
     """Session id → :class:`DialogueState` in Redis, each key expiring ``ttl_s`` after use."""
@@ -50,6 +66,7 @@ class RedisSessionStore(SessionStore):
         self._client = client
         self._ttl_s = ttl_s
         self._claim = client.register_script(_CLAIM)
+        self._claim_read = client.register_script(_CLAIM_READ)
         self.failures = 0
         """Redis calls that failed (the turn went on without state)."""
 
@@ -79,15 +96,45 @@ class RedisSessionStore(SessionStore):
         if not bound:
             raise SessionForbiddenError()
 
+    def claim_turn(self, session_id: str, kiosk_id: str | None) -> None:
+        """:meth:`claim`, reading the session's state in the same round trip (``/v1/ask``).
+
+        The state read is kept for this task only (a context variable: one HTTP turn) and
+        taken by its next :meth:`get` of ``session_id``, which then costs no round trip; a
+        turn that never reads it (a refusal, help) leaves it to die with the task. Nothing is
+        read for a session another terminal holds.
+
+        Raises:
+            SessionForbiddenError: The session belongs to another terminal (403).
+        """
+        owner = session_owner(kiosk_id)
+        keys = [OWNER_PREFIX + session_id, KEY_PREFIX + session_id]
+        try:
+            bound, raw = self._claim_read(keys=keys, args=[owner, self._ttl_s])
+        except Exception as exc:  # noqa: BLE001 - Redis down: no state is readable either
+            self._failed("claim", exc)
+            return
+        if not bound:
+            raise SessionForbiddenError()
+        _PREFETCHED.set((self, session_id, raw))
+
     def get(self, session_id: str | None) -> DialogueState:
-        """The state of ``session_id`` (empty when unknown, expired, ``None`` or Redis down)."""
+        """The state of ``session_id`` (empty when unknown, expired, ``None`` or Redis down).
+
+        Read with this task's :meth:`claim_turn` when it read this session, else from Redis.
+        """
         if session_id is None:
             return DialogueState()
-        try:
-            raw = self._client.get(KEY_PREFIX + session_id)
-        except Exception as exc:  # noqa: BLE001 - a turn never fails on the session store
-            self._failed("get", exc)
-            return DialogueState()
+        prefetched = _PREFETCHED.get()
+        if prefetched is not None and prefetched[0] is self and prefetched[1] == session_id:
+            _PREFETCHED.set(None)
+            raw = prefetched[2]
+        else:
+            try:
+                raw = self._client.get(KEY_PREFIX + session_id)
+            except Exception as exc:  # noqa: BLE001 - a turn never fails on the session store
+                self._failed("get", exc)
+                return DialogueState()
         if raw is None:
             return DialogueState()
         try:

@@ -164,11 +164,13 @@ class StatsRecorder:
     """Adds events to the hourly counters; see the module docstring.
 
     With ``flush_interval_s`` > 0 the counts of many turns are summed in memory and written
-    together, in one transaction, at most that many seconds apart (by the next turn, the back
-    office's sweep, a statistics read or shutdown): one upsert per distinct key and interval
-    instead of one transaction per turn, which cost a third of a worker's CPU under load. What a
-    worker killed without shutdown had not yet written (at most ``flush_interval_s`` of
-    counts) is lost; a failed write keeps its counts for the next attempt (at most
+    together, in one transaction, at most that many seconds apart (by the next
+    :meth:`record`, the back office's sweep, a statistics read or shutdown): one multi-row
+    upsert per interval instead of one transaction per turn, which cost a third of a worker's
+    CPU under load. :meth:`buffer` adds counts without ever writing (the HTTP turn: no database
+    round trip and no thread hop on the event loop; the sweep writes them). What a worker
+    killed without shutdown had not yet written (at most ``flush_interval_s`` of counts) is
+    lost; a failed write keeps its counts for the next attempt (at most
     :data:`MAX_PENDING_KEYS` keys are held).
     """
 
@@ -211,6 +213,23 @@ class StatsRecorder:
             due = time.monotonic() - self._last_flush >= self.flush_interval_s
         return self.flush() if due else True
 
+    def buffer(self, events: Iterable[UsageEvent]) -> None:
+        """Add ``events`` to the pending counts without writing; never raises, never blocks on I/O.
+
+        For a caller on the event loop whose process flushes on a timer (the back office's
+        sweep writes every ``flush_interval_s``; shutdown writes the rest). Beyond
+        :data:`MAX_PENDING_KEYS` distinct keys (the database refusing writes for a long time)
+        new keys are dropped and counted in :attr:`failures`, as a failed write would be.
+        """
+        if not self.enabled:
+            return
+        with self._lock:
+            for event in events:
+                if event in self._pending or len(self._pending) < MAX_PENDING_KEYS:
+                    self._pending[event] += 1
+                else:
+                    self.failures += 1
+
     def flush(self) -> bool:
         """Write the buffered counts in one transaction; never raises.
 
@@ -225,8 +244,11 @@ class StatsRecorder:
         try:
             with self._sessions.begin() as session:
                 dialect = session.get_bind().dialect.name
-                for event, n in counts.items():
-                    session.execute(_upsert(dialect, event, n))
+                # one statement for every key (executemany: batched VALUES rows), not one
+                # round trip per key; the keys of a Counter are distinct, as ON CONFLICT needs,
+                # and sorted, so two workers' flushes lock shared rows in the same order
+                rows = sorted((_row(event, n) for event, n in counts.items()), key=_row_key)
+                session.execute(_upsert(dialect), rows)
         except Exception as exc:  # noqa: BLE001 - statistics never fail a citizen's turn
             logger.warning(
                 "usage statistics not recorded", extra={"error": type(exc).__name__}
@@ -254,13 +276,9 @@ class StatsRecorder:
 _KEY = ("hour", "kiosk_id", "matter_code", "event", "reason", "channel")
 
 
-def _upsert(dialect: str, event: UsageEvent, n: int):  # type: ignore[no-untyped-def]
-    """``INSERT … ON CONFLICT (key) DO UPDATE SET count = count + n`` for ``dialect``.
-
-    Raises:
-        NotImplementedError: a database other than SQLite or PostgreSQL.
-    """
-    values = {
+def _row(event: UsageEvent, n: int) -> dict[str, object]:
+    """The counter row of ``event`` adding ``n``."""
+    return {
         "hour": event.hour,
         "kiosk_id": event.kiosk_id,
         "matter_code": event.matter_code,
@@ -269,13 +287,30 @@ def _upsert(dialect: str, event: UsageEvent, n: int):  # type: ignore[no-untyped
         "channel": event.channel,
         "count": n,
     }
+
+
+def _row_key(row: dict[str, object]) -> tuple[str, ...]:
+    """Sort key of a counter row: its unique key, as text (the hour in ISO form, UTC)."""
+    hour = row["hour"]
+    stamp = hour.isoformat() if isinstance(hour, datetime) else str(hour)
+    return (stamp, *(str(row[k]) for k in _KEY[1:]))
+
+
+def _upsert(dialect: str):  # type: ignore[no-untyped-def]
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET count = count + excluded.count`` for ``dialect``.
+
+    Executed with a list of :func:`_row` parameter sets (one per distinct key).
+
+    Raises:
+        NotImplementedError: a database other than SQLite or PostgreSQL.
+    """
     if dialect == "postgresql":
-        pg = postgresql.insert(HourlyCountRow).values(**values)
+        pg = postgresql.insert(HourlyCountRow)
         return pg.on_conflict_do_update(
             index_elements=list(_KEY), set_={"count": HourlyCountRow.count + pg.excluded.count}
         )
     if dialect == "sqlite":
-        lite = sqlite.insert(HourlyCountRow).values(**values)
+        lite = sqlite.insert(HourlyCountRow)
         return lite.on_conflict_do_update(
             index_elements=list(_KEY), set_={"count": HourlyCountRow.count + lite.excluded.count}
         )

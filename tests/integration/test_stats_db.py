@@ -128,6 +128,33 @@ def check_concurrent_upserts(sessions: sessionmaker[Session]) -> None:
     assert len(rows) == 1 and rows[0].count == 80
 
 
+def check_buffered_flushes_of_many_keys(sessions: sessionmaker[Session]) -> None:
+    """Two workers buffer the same 240 keys and flush at once: one row per key, counts exact.
+
+    A flush writes all its keys in one statement (rows sorted by key, so concurrent flushes
+    lock shared rows in the same order).
+    """
+    workers = [StatsRecorder(sessions, flush_interval_s=3600) for _ in range(2)]
+    events = [
+        UsageEvent(hour=local_hour(14), kind=kind, kiosk_id=f"B{k:03d}", matter_code="HJ-0004",
+                   channel="keyboard")
+        for k in range(120) for kind in (UsageEventKind.ANSWER, UsageEventKind.FLAGGED)
+    ]  # fmt: skip
+    for number, recorder in enumerate(workers):
+        recorder.buffer(events)
+        recorder.buffer(events[number::2])  # the workers' counts differ per key
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert all(pool.map(lambda r: r.flush(), workers))
+    with sessions() as session:
+        rows = session.scalars(
+            select(HourlyCountRow).where(HourlyCountRow.kiosk_id.like("B%"))
+        ).all()
+    assert len(rows) == len(events)
+    assert sum(row.count for row in rows) == 2 * len(events) + len(events)
+    assert all(row.count == 3 for row in rows)
+    assert [w.recorded for w in workers] == [len(events) + len(events) // 2] * 2
+
+
 def check_retention(sessions: sessionmaker[Session]) -> None:
     """Hours older than the retention are pruned; newer ones stay."""
     now = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -223,3 +250,29 @@ def test_a_failed_buffered_write_keeps_its_counts(tmp_path) -> None:
     assert recorder.flush() is True
     assert StatsReader(sessions, SHANGHAI).summary(Period(DAY, DAY)).questions == 2
     engine.dispose()
+
+
+def test_buffered_flushes_of_many_keys_count_exactly(
+    sqlite_sessions: sessionmaker[Session],
+) -> None:
+    check_buffered_flushes_of_many_keys(sqlite_sessions)
+
+
+def test_buffer_never_writes_and_is_bounded(
+    sqlite_sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``buffer`` only counts in memory; past the key bound new keys are dropped and counted."""
+    monkeypatch.setattr("assistant.stats.recorder.MAX_PENDING_KEYS", 3)
+    recorder = StatsRecorder(sqlite_sessions, flush_interval_s=0.0)  # record() would write now
+    reader = StatsReader(sqlite_sessions, SHANGHAI)
+    events = [UsageEvent(hour=local_hour(9), kind=UsageEventKind.ANSWER, kiosk_id=f"K{i}")
+              for i in range(5)]
+    recorder.buffer(events)
+    recorder.buffer(events[:1])  # a key already pending is still counted
+    assert reader.summary(Period(DAY, DAY)).questions == 0  # nothing written
+    assert recorder.failures == 2
+    assert recorder.flush()
+    assert reader.summary(Period(DAY, DAY)).questions == 4
+    disabled = StatsRecorder(sqlite_sessions, enabled=False)
+    disabled.buffer(events)
+    assert disabled.flush() and disabled.recorded == 0

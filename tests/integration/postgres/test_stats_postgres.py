@@ -7,6 +7,7 @@ import pytest
 from assistant.database import create_db_engine, make_sessionmaker, migrate
 from tests.integration.test_stats_db import (
     check_answer_ids,
+    check_buffered_flushes_of_many_keys,
     check_concurrent_upserts,
     check_retention,
     check_statistics,
@@ -22,6 +23,7 @@ def test_statistics_on_postgres(postgres_url: str) -> None:
     try:
         check_statistics(sessions)
         check_concurrent_upserts(sessions)
+        check_buffered_flushes_of_many_keys(sessions)
         check_retention(sessions)
         check_answer_ids(sessions)
     finally:
