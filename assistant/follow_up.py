@@ -22,6 +22,9 @@ the turn's words, not from a list of phrasings:
    (by :data:`SWITCH_MARGIN`): a distinct matter wins, and a citizen is never held on the
    old topic when they name a new one; an action shared by many matters ("补办") or a
    document the current matter also names does not move the dialogue.
+4. With the semantic channel on, a turn that describes another need without any matter's
+   words moves too, when e5 matches it to the best matter strongly and to the current one
+   hardly at all (:data:`SWITCH_SEMANTIC`, :data:`STAY_SEMANTIC`).
 
 Thresholds were set on ``evals/data/follow_ups_tune.jsonl`` (``daoban eval follow-ups``);
 the held-out half was measured once at the end.
@@ -48,6 +51,14 @@ SWITCH_NAMING = 0.5
 
 SWITCH_MARGIN = 0.3
 """By how much more of the residue the other matter must name than the current one."""
+
+SWITCH_SEMANTIC = 0.9
+STAY_SEMANTIC = 0.2
+"""With the semantic channel on, a turn also moves to the best matter when its calibrated
+semantic match (``Hit.semantic``, [0, 1]) to it is at least SWITCH_SEMANTIC and to the
+current matter at most STAY_SEMANTIC: a need described without any matter's words. On the
+tune dialogues no elaboration comes near (the lowest current-matter match of one whose best
+other matter reaches 0.9 is 0.44)."""
 
 
 def residue(text: str) -> str:
@@ -82,10 +93,16 @@ def names_another_matter(
         True when the dialogue should move to ``best.matter``; False when the turn is about
         ``current`` (an element, a document, an action of it, or nothing nameable).
     """
-    if best is None or best.matter.code == current.code or best.score < SWITCH_SCORE:
+    if best is None or best.matter.code == current.code:
         return False
-    shares = retriever.naming_share(residue(text), [best.matter.code, current.code])
-    if shares is None:
+    if best.score >= SWITCH_SCORE:
+        shares = retriever.naming_share(residue(text), [best.matter.code, current.code])
+        if shares is not None:
+            other, own = shares
+            if other >= SWITCH_NAMING and other - own >= SWITCH_MARGIN:
+                return True
+    if best.semantic < SWITCH_SEMANTIC:
         return False
-    other, own = shares
-    return other >= SWITCH_NAMING and other - own >= SWITCH_MARGIN
+    # A need described without the matter's words ("厂里的供电带不动了要增容"): by meaning.
+    matches = retriever.semantic_matches(text, [current.code])
+    return matches is not None and matches[0] <= STAY_SEMANTIC

@@ -601,6 +601,26 @@ class HybridRetriever:
             shares.append(round(held / len(naming), 4))
         return shares
 
+    def semantic_matches(self, text: str, codes: Sequence[str]) -> list[float] | None:
+        """The calibrated semantic match of ``text`` to each matter of ``codes``, in [0, 1].
+
+        The same measure as ``Hit.semantic`` (:func:`semantic_match` of the e5 cosine, the
+        band moved for text without Chinese); an unknown code gets 0.0. None when the
+        semantic channel is off. The query vector is the one :meth:`search` cached.
+        """
+        snapshot = self._snapshot
+        if snapshot.dense is None or not text.strip():
+            return None
+        english = not has_han(snapshot.tokenizer.content_chars(text))
+        cosines = self._cosines(snapshot.dense, text, english=english)
+        _, positions = self._naming_index(snapshot, english=english)
+        return [
+            round(semantic_match(float(cosines[i]), cross_lingual=english), 4)
+            if (i := positions.get(code)) is not None
+            else 0.0
+            for code in codes
+        ]
+
     def _naming_index(
         self, snapshot: _Snapshot, *, english: bool
     ) -> tuple[frozenset[str], dict[str, int]]:

@@ -133,3 +133,30 @@ def test_no_hit_or_the_current_matter_itself_never_moves(retriever):
     assert not names_another_matter(
         retriever, "居住证要多久", matter, Hit(matter=matter, score=1.0)
     )
+
+
+class _MeaningOnly:
+    """A retriever whose words name nothing; only the semantic channel tells matters apart."""
+
+    def __init__(self, current_match: float | None) -> None:
+        self.current_match = current_match
+
+    def naming_share(self, text: str, codes: list[str]) -> None:
+        return None
+
+    def semantic_matches(self, text: str, codes: list[str]) -> list[float] | None:
+        return None if self.current_match is None else [self.current_match]
+
+
+@pytest.mark.parametrize(
+    ("current_match", "moves"),
+    [(0.05, True), (0.5, False), (None, False)],  # None: the semantic channel is off
+)
+def test_a_need_described_without_words_moves_by_meaning(retriever, current_match, moves):
+    current, other = retriever.matter("HJ-0004"), retriever.matter("SDQ-0007")
+    assert current is not None and other is not None
+    best = Hit(matter=other, score=0.6, semantic=0.97)
+    fake = _MeaningOnly(current_match)
+    assert names_another_matter(fake, "厂里的供电带不动了要增容", current, best) is moves  # type: ignore[arg-type]
+    weak = best.model_copy(update={"semantic": 0.8})
+    assert not names_another_matter(fake, "厂里的供电带不动了要增容", current, weak)  # type: ignore[arg-type]
