@@ -101,6 +101,17 @@ SCOPE_RULES: dict[ReasonCode, tuple[str, ...]] = {
 }
 
 
+def _most_request_like(indices: list[int], chars: list[float]) -> list[int]:
+    """The :data:`MAX_CLAUSE_EMBEDS` of ``indices`` with the highest ``chars``, in text order.
+
+    Args:
+        indices: Clause positions in their text, ascending.
+        chars: The character clause head's probability of each, in the same order.
+    """
+    ranked = sorted(range(len(indices)), key=lambda j: (-chars[j], j))
+    return [indices[j] for j in sorted(ranked[:MAX_CLAUSE_EMBEDS])]
+
+
 class ScopeRules:
     """The regular-expression half of the scope check."""
 
@@ -247,12 +258,17 @@ class ScopeRail:
         With two or more substantive clauses and a sentence encoder, the clause the
         meaning-based head finds most act-like is declined and the others stay answerable
         (an elder's long turn ends with the request; the question before it is answered).
+        Of a text with more than :data:`MAX_CLAUSE_EMBEDS` substantive clauses, only the
+        most request-like by the character clause head are embedded and chosen from.
         None (decline the whole text) without an encoder or with fewer clauses.
         """
         acts = self.acts
         substantive = [i for i, p in enumerate(parts) if p.substantive]
         if acts is None or not acts.fitted or acts.encoder is None or len(substantive) < 2:
             return None
+        if len(substantive) > MAX_CLAUSE_EMBEDS:
+            chars = acts.clause_scores([parts[i].text for i in substantive])
+            substantive = _most_request_like(substantive, chars)
         judged = acts.acts_of([parts[i].text for i in substantive], self._act_threshold)
         share = [p if k is not None else 1.0 - p for k, p in judged]
         chosen = {substantive[j] for j, p in enumerate(share) if p >= self._act_threshold}
@@ -297,8 +313,7 @@ class ScopeRail:
         chars = self.acts.clause_scores([parts[i].text for i in substantive])
         if not whole and act_share < CLAUSE_SURE and max(chars) < CLAUSE_CHARS:
             return [], [text]
-        ranked = sorted(range(len(substantive)), key=lambda j: (-chars[j], j))
-        embedded = [substantive[j] for j in sorted(ranked[:MAX_CLAUSE_EMBEDS])]
+        embedded = _most_request_like(substantive, chars)
         judged = self.acts.acts_of([parts[i].text for i in embedded], self._act_threshold)
         found = {
             i: clause_kind

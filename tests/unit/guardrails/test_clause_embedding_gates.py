@@ -217,3 +217,18 @@ def test_a_long_request_whole_is_declined_even_when_no_embedded_clause_is_one() 
     stub = _Stub(0.9, chars, requests=[])
     decision, found, _ = _screen(_rail(stub), text)
     assert decision is Decision.DECLINE and found == [(ActKind.APPROVE, TAIL)]
+
+
+def test_a_request_the_rules_see_across_clauses_is_located_among_a_bounded_few() -> None:
+    # The rule matches "帮我核验一下，身份证" only across the comma: the clause holding the
+    # request is chosen by meaning among the most request-like clauses alone.
+    text = _long(*LEGIT[:5], "帮我核验一下", "身份证")
+    rules = ScopeRules(Folder())
+    assert rules.classify(text) is not None
+    assert all(rules.classify(c.text) is None for c in clauses(text))
+    chars = dict.fromkeys(LEGIT, 0.1) | {"帮我核验一下": 0.8, "身份证": 0.3}
+    stub = _Stub(0.9, chars, requests=["帮我核验一下"])
+    decision, found, answerable = _screen(_rail(stub), text)
+    assert len(stub.embedded) == scope.MAX_CLAUSE_EMBEDS and "帮我核验一下" in stub.embedded
+    assert decision is Decision.DECLINE and found == [(ActKind.AUTHENTICATE, "帮我核验一下")]
+    assert answerable is not None and "居住证怎么办" in answerable
