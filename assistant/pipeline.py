@@ -16,14 +16,13 @@ guard; everything after it sees the redacted text, and nothing here logs text.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 from typing import Protocol
 
 from assistant.dialogue import DialogueState, SessionStore
 from assistant.digital_human import script_for_answer
-from assistant.follow_up import names_another_matter
+from assistant.follow_up import FOLLOW_UP_LEAD, names_another_matter, residue
 from assistant.generate.base import Composer
 from assistant.generate.extractive import ExtractiveComposer, unpublished_element
 from assistant.grounding import grounding_text as matter_grounding_text
@@ -110,9 +109,6 @@ SUGGEST_SCORE = 0.5
 
 SUGGEST_MATCHED = 1.5
 """Weighted key-syllable matches from which a weak hit is still offered as a choice."""
-
-FOLLOW_UP_LEAD = re.compile(r"^(那么|那|还有|另外|然后|then |and )")
-"""Words that open a follow-up question ("那要多久")."""
 
 TOPIC_MIN_CHARS = 2
 """A question with fewer content characters than this, once its aspect cues are removed,
@@ -214,7 +210,9 @@ class Pipeline:
         refused_hits = (
             self.retriever.search(screened.text, k=1) if screened.refusal is not None else []
         )
-        if self._catalogue_overrules(screened, refused_hits):
+        if self._catalogue_overrules(screened, refused_hits) or self._dialogue_overrules(
+            turn, screened
+        ):
             screened = screened.model_copy(update={"refusal": None})
         if screened.refusal is not None:
             result = self._system_reply(
@@ -267,13 +265,7 @@ class Pipeline:
         with some harm (a request for another person's property records), or a refusal by an
         earlier rail (the topic rail runs last, so every other input rail has passed the text).
         """
-        refusal = screened.refusal
-        if (
-            refusal is None
-            or refusal.reason_code != OFF_TOPIC
-            or refusal.rail != "topic"
-            or not refusal.harmless
-        ):
+        if not self._plain_off_topic(screened):
             return False
         return bool(hits) and (
             hits[0].semantic >= IN_CATALOGUE_SEMANTIC
@@ -282,6 +274,37 @@ class Pipeline:
                 and hits[0].matched >= IN_CATALOGUE_MATCHED
             )
         )
+
+    @staticmethod
+    def _plain_off_topic(screened: ScreenedQuery) -> bool:
+        """The refusal is the topic rail's plain redirect of clearly harmless text."""
+        refusal = screened.refusal
+        return (
+            refusal is not None
+            and refusal.reason_code == OFF_TOPIC
+            and refusal.rail == "topic"
+            and refusal.harmless
+        )
+
+    def _dialogue_overrules(self, turn: Turn, screened: ScreenedQuery) -> bool:
+        """Whether the matter under discussion answers a follow-up the topic rail redirected.
+
+        "得花多少钱" alone is about nothing in particular; after "驾驶证到期了换证" it asks
+        that matter's fee (issue 8: follow-ups stay on the matter under discussion). Only the
+        plain off-topic redirect of clearly harmless text (as :meth:`_catalogue_overrules`) is
+        overruled, and only for a question that asks for an element (a cue or a requirement
+        question) and names no matter at all (:func:`~assistant.follow_up.residue`,
+        ``naming_share`` None) while a published matter is under discussion.
+        """
+        if not self._plain_off_topic(screened) or turn.session_id is None:
+            return False
+        code = self.sessions.get(turn.session_id).matter_code
+        if code is None or self.retriever.matter(code) is None:
+            return False
+        text = screened.question_text
+        if not self.intents.classify(text).aspect_explicit:
+            return False
+        return self.retriever.naming_share(residue(text), [code]) is None
 
     def _review_refusal(self, turn: Turn, screened: ScreenedQuery, hits: list[Hit]) -> None:
         """A refusal is a claim a person can check (issue 9): send it to review.

@@ -92,3 +92,54 @@ def test_the_eval_scores_kept_and_switched_and_redacts_misses(runtime):
     assert phone not in report.model_dump_json()
     unredacted = evaluate_follow_ups("t", cases[2:], runtime.pipeline)
     assert unredacted.misses[0].follow_up is None
+
+
+class _Redirecting:
+    """The runtime's guard, except that the topic rail redirects ``texts`` as off-topic."""
+
+    def __init__(self, guard: object, texts: set[str], harmless: bool) -> None:
+        self._guard, self._texts, self._harmless = guard, texts, harmless
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._guard, name)
+
+    def screen(self, text: str):
+        from guardrails.models import Decision, RailVerdict
+
+        screened = self._guard.screen(text)  # type: ignore[attr-defined]
+        if text not in self._texts:
+            return screened
+        verdict = RailVerdict(
+            stage="input", rail="topic", decision=Decision.REFUSE,
+            reason_code="scope.off_topic", message_zh="请咨询政务服务相关问题。",
+            harmless=self._harmless,
+        )  # fmt: skip
+        return screened.model_copy(update={"refusal": verdict})
+
+
+def _redirected(runtime, monkeypatch, texts: set[str], *, harmless: bool = True) -> None:
+    """Make the topic rail redirect ``texts`` as off-topic (harmless as given)."""
+    guard = _Redirecting(runtime.pipeline.guard, texts, harmless)
+    monkeypatch.setattr(runtime.pipeline, "guard", guard)
+
+
+def test_an_element_follow_up_the_topic_rail_redirected_is_answered(runtime, monkeypatch):
+    _redirected(runtime, monkeypatch, {"得花多少钱"})
+    _, answered = run_dialogue(runtime.pipeline, ["驾驶证到期了换证", "得花多少钱"])
+    assert not answered.refused
+    assert answered_matter(answered) == "CJG-0001"
+    assert answered.aspect is not None and answered.aspect.value == "fee"
+
+
+@pytest.mark.parametrize(
+    ("turns", "harmless"),
+    [
+        (["得花多少钱"], True),  # nothing under discussion
+        (["驾驶证到期了换证", "今天天气怎么样"], True),  # asks no element
+        (["驾驶证到期了换证", "得花多少钱"], False),  # a redirect with some harm stands
+    ],
+)
+def test_other_redirects_stand(runtime, monkeypatch, turns, harmless):
+    _redirected(runtime, monkeypatch, {turns[-1]}, harmless=harmless)
+    *_, last = run_dialogue(runtime.pipeline, turns)
+    assert last.refused and last.reason_code == "scope.off_topic"
