@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -127,6 +128,10 @@ def loadtest(
         f"follow-ups kept {result.follow_ups_kept}/{result.follow_ups} · "
         f"service RSS {result.service_rss_mb} MB (peak {result.service_peak_rss_mb})"
         + (f" · start-up {result.startup_s} s" if result.startup_s is not None else "")
+        + (f" · CPU per request: service {result.service_cpu_ms_per_request} ms"
+           if result.service_cpu_ms_per_request is not None else " · CPU per request:")
+        + f" client {result.client_cpu_ms_per_request} ms · load average "
+        f"{result.load_average[0]} → {result.load_average[1]} ({os.cpu_count()} CPUs)"
     )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
 
-from evals.bench.load import LoadOptions, read_dialogues, require_loopback
+from evals.bench.load import LoadOptions, _run, _TreeMemory, read_dialogues, require_loopback
 
 
 def test_dialogues_open_with_a_question_and_hold_follow_ups() -> None:
@@ -27,3 +28,41 @@ def test_loopback_urls_pass() -> None:
 def test_the_window_is_bounded_to_three_minutes() -> None:
     with pytest.raises(ValueError):
         LoadOptions(seconds=181)
+
+
+async def test_the_kiosks_count_requests_errors_and_kept_follow_ups() -> None:
+    """The simulated kiosks against a small loopback service: counts, errors, CPU reported."""
+    sessions: dict[str, str] = {}
+
+    async def ask(request: web.Request) -> web.Response:
+        turn = await request.json()
+        question, session = turn["question"], turn["session_id"]
+        assert turn["kiosk_id"].startswith("load-")
+        if question == "坏":
+            return web.json_response({"code": "x"}, status=503)
+        if question == "换":  # a follow-up answered about another matter
+            return web.json_response({"sources": [{"matter_code": "OTHER"}]})
+        matter = sessions.setdefault(session, f"M-{len(sessions)}")
+        return web.json_response({"sources": [{"matter_code": matter}], "routes": []})
+
+    app = web.Application()
+    app.router.add_post("/v1/ask", ask)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        url = f"http://127.0.0.1:{port}"
+        options = LoadOptions(kiosks=3, seconds=1.0, warmup_s=0.2, url=url)
+        dialogues = [["问", "那要多久", "换"], ["坏", "那要多久"]]
+        tally, window = await _run(options, url, _TreeMemory(None), dialogues)
+    finally:
+        await runner.cleanup()
+    assert len(tally.latencies) > 10
+    assert set(tally.errors) == {"http_503"}
+    # the first dialogue's two follow-ups: one stays on the matter, one moves (a kiosk may be
+    # stopped by the deadline between the two); the second's first turn failed: not counted
+    assert tally.kept > 0 and abs(2 * tally.kept - tally.follow_ups) <= options.kiosks
+    assert window.service_cpu_s is None and window.client_cpu_s > 0
+    assert window.elapsed_s >= 1.0
