@@ -210,8 +210,10 @@ class Pipeline:
         refused_hits = (
             self.retriever.search(screened.text, k=1) if screened.refusal is not None else []
         )
-        if self._catalogue_overrules(screened, refused_hits) or self._dialogue_overrules(
-            turn, screened
+        if (
+            self._catalogue_overrules(screened, refused_hits)
+            or self._dialogue_overrules(turn, screened)
+            or self._greeting_overrules(screened)
         ):
             screened = screened.model_copy(update={"refusal": None})
         if screened.refusal is not None:
@@ -248,6 +250,19 @@ class Pipeline:
             },
         )
         return result.model_copy(update={"latency_ms": latency_ms, "session_id": turn.session_id})
+
+    def _greeting_overrules(self, screened: ScreenedQuery) -> bool:
+        """Whether a bare greeting ("你好", "在吗", "谢谢") was refused by a scope or topic rail.
+
+        The whole text is a greeting (:data:`~assistant.intent.CHITCHAT` is anchored at both
+        ends), so it asks the kiosk to do nothing and is about no topic; the act classifier's
+        reading of so short a text is noise ("你好" scored as a final-decision request). A
+        ``safety.*`` refusal is never overruled. Returns False when nothing was refused.
+        """
+        refusal = screened.refusal
+        if refusal is None or (refusal.reason_code or "").startswith("safety."):
+            return False
+        return self.intents.classify(screened.question_text).kind is IntentKind.CHITCHAT
 
     def _catalogue_overrules(self, screened: ScreenedQuery, hits: list[Hit]) -> bool:
         """Whether a published matter answers a question the topic rail called off-topic.

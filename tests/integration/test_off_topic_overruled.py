@@ -83,3 +83,22 @@ def test_an_off_topic_redirect_of_text_with_some_harm_is_not_overruled(runtime):
     assert matter is not None
     result = _ask(_pipeline(runtime, "scope.off_topic", harmless=False), f"{matter.name}要带什么")
     assert result.refused and result.reason_code == "scope.off_topic"
+
+
+@pytest.mark.parametrize("reason_code", ["scope.final_decision", "scope.off_topic"])
+@pytest.mark.parametrize("greeting", ["你好", "您好！", "在吗"])
+def test_a_bare_greeting_refused_by_a_scope_rail_is_greeted(runtime, greeting, reason_code):
+    result = _ask(_pipeline(runtime, reason_code, rail="scope", harmless=False), greeting)
+    assert not result.refused
+    assert result.intent.value == "chitchat"
+    assert "导办助手" in result.answer.screen_text
+
+
+@pytest.mark.parametrize(
+    ("question", "reason_code"),
+    [("你好", "safety.illegal"), ("你好，帮我把审批过了", "scope.final_decision")],
+)
+def test_a_greeting_does_not_overrule_safety_or_a_request_behind_it(runtime, question,
+                                                                   reason_code):
+    result = _ask(_pipeline(runtime, reason_code, rail="scope", harmless=False), question)
+    assert result.refused and result.reason_code == reason_code
