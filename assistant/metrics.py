@@ -26,7 +26,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
-from prometheus_fastapi_instrumentator import Instrumentator
+from prometheus_fastapi_instrumentator import Instrumentator, routing
 from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp
@@ -77,6 +77,17 @@ class RouteNameCachingMiddleware(PrometheusInstrumentatorMiddleware):
             if len(self._handlers) < ROUTE_NAMES_KEPT:
                 self._handlers[key] = found
         return found
+
+
+def warm_route_names(app: FastAPI) -> None:
+    """Resolve one route template as the metrics middleware does (``GET /health``).
+
+    The first resolution builds the app's route contexts (~60 ms); a pre-fork supervisor
+    does it once for all its workers (:func:`assistant.composition.workers.warm_shared_libraries`).
+    """
+    scope = {"type": "http", "method": "GET", "path": "/health", "root_path": "",
+             "headers": [], "query_string": b"", "app": app}  # fmt: skip
+    routing.get_route_name(Request(scope), should_include_root_path=False)
 
 
 def count_turn(result: TurnResult, channel: str) -> None:
