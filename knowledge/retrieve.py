@@ -52,7 +52,7 @@ import numpy.typing as npt
 
 from knowledge.embeddings import ComponentStatus, RetrievalEmbedder, Vectors
 from knowledge.index.bm25 import Bm25Builder, Bm25Channel
-from knowledge.index.dense import DenseChannel, matter_views
+from knowledge.index.dense import VIEW_ROLES, DenseChannel, matter_views
 from knowledge.index.derived_cache import DerivedTermsCache
 from knowledge.models import ChannelScores, Hit, Matter
 from knowledge.text import ChineseTokenizer, bigrams, has_han, normalize, pinyin_keys
@@ -488,7 +488,7 @@ class HybridRetriever:
             dense: DenseChannel | None = None
             if self._embedder is not None and self._embedder.status().available:
                 dense = DenseChannel(self._embedder, cache=self._vector_cache, memory=self._vectors)
-                dense.build([derived[m.code].passages for m in matters])
+                dense.build([derived[m.code].passages for m in matters], roles=VIEW_ROLES)
             snapshot = _Snapshot(
                 tokenizer=tokenizer,
                 matters=tuple(matters),

@@ -14,6 +14,16 @@ matter is the mean over its views: the long passage knows what the matter is abo
 short one is not diluted by it. Measured on the Guangdong tune questions (e5-small, fused
 with the lexical channels): top-1 74.0 % with the full passage alone, 78.1 % with the mean
 of both views.
+
+Each view has a role (:data:`VIEW_ROLES`). The full passage is a document and is embedded
+with the passage role; the short one is a name, a text of the same kind and length as a
+citizen's question, and is embedded with the query role: the e5 authors advise "query: " on
+both sides for symmetric tasks (two short texts), and the question then meets the matter's
+name as one short text meets another. A query-role vector is cached under
+:func:`view_key` (the hash of "query: " and the text), never under a passage's key. Measured
+with the lexical channels on the Guangdong tune questions (search top-1 / top-3): 79.6 /
+85.7 % with both views as passages, 80.6 / 87.2 % with the name view in the query role
+(full turns: 75.5 / 80.6 → 76.5 / 83.2 %; sample tune 92.4 → 93.3 %, dev 95.4 → 95.6 %).
 """
 
 from __future__ import annotations
@@ -76,8 +86,35 @@ def matter_name_passage(matter: Matter) -> str:
 
 
 def matter_views(matter: Matter, expansion: Expansion | None = None) -> tuple[str, str]:
-    """The passages a matter is embedded as: (full passage, names and department)."""
+    """The passages a matter is embedded as: (full passage, names and department).
+
+    Their roles are :data:`VIEW_ROLES`, in the same order.
+    """
     return matter_passage(matter, expansion), matter_name_passage(matter)
+
+
+PASSAGE_ROLE = "passage"
+QUERY_ROLE = "query"
+
+VIEW_ROLES: tuple[str, ...] = (PASSAGE_ROLE, QUERY_ROLE)
+"""The e5 role each view of :func:`matter_views` is embedded with: the full passage as a
+passage, the short name view as a query (symmetric with the citizen's question)."""
+
+
+def view_key(text: str, role: str = PASSAGE_ROLE) -> str:
+    """The vector cache key of ``text`` embedded in ``role`` (sha256 hex).
+
+    A passage keeps the hash of its text (vectors cached before roles existed stay valid);
+    a query-role text is hashed with the "query: " prefix, so the two never share a key.
+
+    Raises:
+        ValueError: ``role`` is neither :data:`PASSAGE_ROLE` nor :data:`QUERY_ROLE`.
+    """
+    if role == PASSAGE_ROLE:
+        return text_hash(text)
+    if role == QUERY_ROLE:
+        return text_hash("query: " + text)
+    raise ValueError(f"unknown embedding role {role!r}")
 
 
 class DenseChannel:
@@ -108,46 +145,60 @@ class DenseChannel:
         self.embedded = 0
         """Passages embedded by the last build (the rest came from the cache)."""
 
-    def build(self, passages: Sequence[str | Sequence[str]]) -> None:
+    def build(
+        self, passages: Sequence[str | Sequence[str]], roles: Sequence[str] | None = None
+    ) -> None:
         """Index the matters' ``passages``; positions follow the sequence.
 
         Each item is one passage, or a tuple of a matter's views (:func:`matter_views`);
-        every matter must have the same number of views.
+        every matter must have the same number of views. ``roles`` gives the role of each
+        view position (:data:`VIEW_ROLES` for :func:`matter_views`); None embeds every view
+        as a passage. A query-role view is embedded with the embedder's symmetric
+        :meth:`~knowledge.embeddings.Embedder.encode` (e5's "query: ").
 
         Raises:
-            ValueError: the matters have different numbers of views.
+            ValueError: the matters have different numbers of views, ``roles`` has another
+                length than the views, or names an unknown role.
         """
         started = time.perf_counter()
         views = [(p,) if isinstance(p, str) else tuple(p) for p in passages]
         width = len(views[0]) if views else 1
         if any(len(v) != width for v in views):
             raise ValueError("every matter needs the same number of passages")
+        view_roles = tuple(roles) if roles is not None else (PASSAGE_ROLE,) * width
+        if views and len(view_roles) != width:
+            raise ValueError(f"{len(view_roles)} roles for {width} views")
         flat = [text for view in views for text in view]
+        flat_roles = [view_roles[i % width] for i in range(len(flat))]
         dimension = self._embedder.dimension
         matrix = np.zeros((len(flat), dimension), dtype=np.float32)
-        keys = [text_hash(p) for p in flat]
+        keys = [view_key(p, role) for p, role in zip(flat, flat_roles, strict=True)]
         model = self._embedder.model_id
         memory = self._memory
         known = {k: v for k in keys if (v := memory.get(f"{model}:{k}")) is not None}
         unknown = [k for k in keys if k not in known]
         if unknown and self._cache is not None:
             known.update(self._cache.load(model, unknown))
-        missing: dict[str, str] = {}
-        for key, passage in zip(keys, flat, strict=True):
+        missing: dict[str, tuple[str, str]] = {}
+        for key, passage, role in zip(keys, flat, flat_roles, strict=True):
             if key not in known:
-                missing.setdefault(key, passage)
+                missing.setdefault(key, (passage, role))
         fresh: dict[str, npt.NDArray[np.float32]] = {}
         unsaved: dict[str, npt.NDArray[np.float32]] = {}
-        pending = list(missing.items())
-        for start in range(0, len(pending), _EMBED_BATCH):
-            batch = pending[start : start + _EMBED_BATCH]
-            vectors = self._embedder.encode_passages([text for _, text in batch])
-            for (key, _), vector in zip(batch, vectors, strict=True):
-                fresh[key] = unsaved[key] = vector
-            # Saved as it goes: an interrupted first build keeps what it embedded.
-            if self._cache is not None and len(unsaved) >= _SAVE_EVERY:
-                self._cache.save(model, unsaved)
-                unsaved = {}
+        for role in (PASSAGE_ROLE, QUERY_ROLE):
+            encode = (
+                self._embedder.encode_passages if role == PASSAGE_ROLE else self._embedder.encode
+            )
+            pending = [(key, text) for key, (text, r) in missing.items() if r == role]
+            for start in range(0, len(pending), _EMBED_BATCH):
+                batch = pending[start : start + _EMBED_BATCH]
+                vectors = encode([text for _, text in batch])
+                for (key, _), vector in zip(batch, vectors, strict=True):
+                    fresh[key] = unsaved[key] = vector
+                # Saved as it goes: an interrupted first build keeps what it embedded.
+                if self._cache is not None and len(unsaved) >= _SAVE_EVERY:
+                    self._cache.save(model, unsaved)
+                    unsaved = {}
         if unsaved and self._cache is not None:
             self._cache.save(model, unsaved)
         for row, key in enumerate(keys):

@@ -7,22 +7,31 @@ import pytest
 
 from assistant.database import create_db_engine, make_sessionmaker, migrate
 from knowledge.embeddings import HashingEmbedder
-from knowledge.index.dense import DenseChannel
+from knowledge.index.dense import PASSAGE_ROLE, QUERY_ROLE, VIEW_ROLES, DenseChannel, view_key
 from knowledge.retrieve import HybridRetriever
 from knowledge.vectors import MatterVectorCache, text_hash
 from tests.factories import make_content, published
 
 
 class CountingEmbedder(HashingEmbedder):
-    """The hashing embedder, counting the passages it is asked to embed."""
+    """The hashing embedder, counting the texts it embeds in each role.
+
+    Its symmetric (query-role) vectors are the passage vectors negated, so a test can tell
+    which role embedded a text.
+    """
 
     def __init__(self) -> None:
         super().__init__(dimension=64)
         self.passages = 0
+        self.symmetric = 0
 
     def encode_passages(self, texts):
         self.passages += len(texts)
-        return super().encode_passages(texts)
+        return HashingEmbedder.encode(self, texts)
+
+    def encode(self, texts):
+        self.symmetric += len(texts)
+        return -HashingEmbedder.encode(self, texts)
 
 
 @pytest.fixture
@@ -64,10 +73,11 @@ def test_retriever_publish_embeds_only_the_changed_matter(cache):
         published(make_content(f"TS-00{n:02d}", name=f"测试事项{n}号办理")) for n in range(8)
     ]
     retriever.rebuild(matters)
-    assert embedder.passages == 16  # two passages a matter: full, and names + department
+    # two views a matter: the full passage, and names + department in the query role
+    assert (embedder.passages, embedder.symmetric) == (8, 8)
     changed = published(make_content("TS-0003", name="测试事项3号变更办理"), version=2)
     retriever.rebuild([changed if m.code == "TS-0003" else m for m in matters])
-    assert embedder.passages == 18
+    assert (embedder.passages, embedder.symmetric) == (9, 9)
     hit = retriever.search("测试事项3号变更", k=1)[0]
     assert hit.matter.code == "TS-0003"
     assert hit.channels.dense is not None and hit.channels.dense_rank is not None
@@ -83,3 +93,28 @@ def test_a_matter_scores_the_mean_of_its_passages(cache):
     assert np.allclose(channel.scores("护照过期"), [both[:2].mean(), both[2:].mean()])
     with pytest.raises(ValueError, match="same number"):
         channel.build([("a", "b"), ("c",)])
+
+
+def test_view_keys_keep_passage_hashes_and_separate_the_query_role():
+    assert view_key("护照") == text_hash("护照")
+    assert view_key("护照", PASSAGE_ROLE) == text_hash("护照")
+    assert view_key("护照", QUERY_ROLE) == text_hash("query: 护照")
+    with pytest.raises(ValueError, match="unknown embedding role"):
+        view_key("护照", "title")
+
+
+def test_a_query_role_view_is_embedded_symmetrically_and_cached_under_its_own_key(cache):
+    embedder = CountingEmbedder()
+    channel = DenseChannel(embedder, cache=cache)
+    # the same text as a passage of one matter and as the name view of another
+    channel.build([("普通护照换发", "护照"), ("护照", "居住证")], roles=VIEW_ROLES)
+    assert (embedder.passages, embedder.symmetric) == (2, 2)
+    passage = HashingEmbedder(64).encode_passages(["护照"])[0]
+    stored = cache.load(embedder.model_id, [view_key("护照"), view_key("护照", QUERY_ROLE)])
+    assert np.allclose(stored[view_key("护照")], passage)
+    assert np.allclose(stored[view_key("护照", QUERY_ROLE)], -passage)
+    restarted = DenseChannel(embedder, cache=cache)
+    restarted.build([("普通护照换发", "护照"), ("护照", "居住证")], roles=VIEW_ROLES)
+    assert restarted.embedded == 0 and (embedder.passages, embedder.symmetric) == (2, 2)
+    with pytest.raises(ValueError, match="1 roles for 2 views"):
+        restarted.build([("a", "b")], roles=(QUERY_ROLE,))
