@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+import knowledge.index.dense
 import knowledge.retrieve
 import knowledge.text
+import knowledge.thesaurus
 from knowledge.e5 import E5Embedder
 from knowledge.embeddings import RetrievalEmbedder, SentenceTransformerEmbedder
 from knowledge.index.derived_cache import DerivedTermsCache
@@ -18,6 +20,13 @@ from knowledge.retrieve import HybridRetriever
 from knowledge.settings import KnowledgeSettings
 from knowledge.thesaurus import BUNDLED_THESAURUS, Thesaurus
 from knowledge.vectors import MatterVectorCache
+
+DERIVING_MODULES = (knowledge.retrieve, knowledge.text, knowledge.index.dense, knowledge.thesaurus)
+"""The modules whose source decides what the retriever derives for a matter: its index terms
+(retrieve, text), its passages for the semantic channel (index.dense) and the thesaurus'
+expansion (thesaurus). The node's derived-terms file is keyed by their source, so a change
+to any of them (a passage's fields, say) derives every matter again instead of reusing terms
+or passages derived by the old code."""
 
 
 def build_embedder(settings: KnowledgeSettings) -> RetrievalEmbedder | None:
@@ -47,9 +56,7 @@ def build_retriever(
     if settings.index_cache_dir is not None:
         thesaurus_file = settings.thesaurus_path or BUNDLED_THESAURUS
         salt = thesaurus_file.read_bytes() if thesaurus is not None else b"no thesaurus"
-        derived_cache = DerivedTermsCache(
-            settings.index_cache_dir, [knowledge.retrieve, knowledge.text], salt
-        )
+        derived_cache = DerivedTermsCache(settings.index_cache_dir, list(DERIVING_MODULES), salt)
     return HybridRetriever(
         embedder=embedder if embedder is not None else build_embedder(settings),
         dense_weight=settings.dense_weight,
