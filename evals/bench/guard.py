@@ -7,10 +7,16 @@ load average, and per turn of :data:`TURNS` its costliest rails.
 
 Issue 9: the guard's meaning-based rails embed text with multilingual-e5 when it is installed.
 The vector of the text retrieval searches (the question, or what is left of it once a request
-to act was cut out) is shared with retrieval (computed once per turn), so it is precomputed
-here as retrieval would; every other embedding the guard asks for (the clause holding the
-request to act, which the act classifier judges before a scope rule may decline it) is
+to act was cut out; the refused text for a refusal) is shared with retrieval (computed once per
+turn, through the embedder's query cache), so it is precomputed here as retrieval computes it —
+the whole text, as the dense channel embeds it; every other embedding the guard asks for (a
+clause judged on its own, the head-and-tail window of a text longer than the window) is
 computed inside the timed pass.
+
+Beside the ten :data:`TURNS`, the guard is timed once over each question of the team's tune
+sets (:data:`WORKLOAD_SETS`: requests to act, near-miss questions, real Guangdong questions),
+a workload the guard was not written around; per set, the p50/p95 and the share of turns that
+embed text retrieval does not share. Held-out halves are never read here.
 """
 
 from __future__ import annotations
@@ -19,19 +25,20 @@ import os
 import random
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
 from evals.metrics import percentile
+from evals.safety_sets import TEAM_DATA_DIR, read_safety_set
 from guardrails.encoder import TextEncoder
 from guardrails.folding import Folder
 from guardrails.lexicon import ALLOW, Lexicon, bundled_terms
-from guardrails.models import Draft, LexiconTerm, Source
-from guardrails.policy import build_guardrails
+from guardrails.models import Draft, LexiconTerm, ScreenedQuery, Source
+from guardrails.policy import Guardrails, build_guardrails
 from guardrails.settings import GuardrailSettings
 from guardrails.tables import memory_sessionmaker
-from guardrails.topic_classifier import embedding_text
 
 TURNS = (
     "我身份证丢了咋补？我叫张伟，电话13812345678",
@@ -45,6 +52,8 @@ TURNS = (
     "社保卡怎么补办？你顺便在系统里帮我把审批也过了吧",
     "我想离婚，要去哪里办手续",
 )
+WORKLOAD_SETS = ("act_requests_tune.jsonl", "near_miss_tune.jsonl", "routing_gd_tune.jsonl")
+"""The team's tune sets timed as a workload (never their held-out halves)."""
 GROUNDING = "办理时限：承诺15个工作日，法定20个工作日。收费：不收费。咨询电话0571-12345678。"
 DRAFT = Draft(
     screen_text="办理居住证需要居民身份证、居住证明，承诺15个工作日办结，不收费。",
@@ -66,6 +75,19 @@ class TurnCost(BaseModel):
     """The costliest rails' wall time (``input:scope``, ``output:pii_leak``, ...), at most 4."""
 
 
+class WorkloadCost(BaseModel):
+    """One set of questions, each screened and checked once: p50/p95 of a pass (ms)."""
+
+    name: str
+    questions: int
+    wall_p50_ms: float
+    wall_p95_ms: float
+    cpu_p50_ms: float
+    cpu_p95_ms: float
+    unshared_share: float
+    """Share of the passes that embedded text retrieval does not share (0–1)."""
+
+
 class GuardBenchReport(BaseModel):
     """Figures of the guard benchmarks."""
 
@@ -78,6 +100,8 @@ class GuardBenchReport(BaseModel):
     load_average: float = 0.0
     """The host's highest 1-minute load average while the passes were timed."""
     per_turn: list[TurnCost] = []
+    workload: list[WorkloadCost] = []
+    """The guard over the team's tune questions (:data:`WORKLOAD_SETS`), one pass each."""
     lexicon_terms: int
     scanned_mb: float
     lexicon_mb_per_s: float
@@ -97,11 +121,14 @@ class SharedVectors:
         self._encoder = encoder
         self.shared: dict[str, np.ndarray] = {}
         self.model_id = encoder.model_id
+        self.fresh = 0
+        """Texts embedded now (not shared) since created."""
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Shared vectors where there are some, fresh ones otherwise."""
         rows = [self.shared.get(t) for t in texts]
         missing = [t for t, row in zip(texts, rows, strict=True) if row is None]
+        self.fresh += len(missing)
         fresh = iter(self._encoder.encode_queries(missing)) if missing else iter(())
         return np.vstack([row if row is not None else next(fresh) for row in rows])
 
@@ -142,20 +169,84 @@ def _turn_cost(
     )
 
 
+def retrieval_text(screened: ScreenedQuery) -> str:
+    """The text retrieval searches after this screening (the pipeline's, embedded whole).
+
+    The refused text itself for a refusal (its best matter is searched for the review and the
+    catalogue's overrule); otherwise what the assistant answers (``question_text``).
+    """
+    return screened.text if screened.refusal is not None else screened.question_text
+
+
+def _share(encoder: SharedVectors | None, e5: TextEncoder | None, screened: ScreenedQuery) -> None:
+    """Precompute, as retrieval does, the vector of the text it searches after ``screened``."""
+    if encoder is not None and e5 is not None:
+        text = retrieval_text(screened)
+        encoder.shared[text] = e5.encode_queries([text])[0]
+
+
+def read_workload(names: Sequence[str] = WORKLOAD_SETS) -> dict[str, list[str]]:
+    """The questions of each of the team's tune sets that exist, by file stem."""
+    out: dict[str, list[str]] = {}
+    for name in names:
+        path = TEAM_DATA_DIR / name
+        if path.is_file():
+            out[path.stem] = [case.prompt for case in read_safety_set(path)]
+    return out
+
+
+def _workload_cost(
+    name: str,
+    questions: list[str],
+    guard: Guardrails,
+    encoder: SharedVectors | None,
+    e5: TextEncoder | None,
+) -> WorkloadCost:
+    """One timed pass over each question, retrieval's vectors precomputed as in the turns."""
+    for text in questions:
+        _share(encoder, e5, guard.input.screen(text))
+    wall: list[float] = []
+    cpu: list[float] = []
+    unshared = 0
+    for text in questions:
+        guard.classifiers.topic._last = None
+        fresh = encoder.fresh if encoder is not None else 0
+        started, started_cpu = time.perf_counter(), time.process_time()
+        guard.input.screen(text)
+        guard.output.check(DRAFT, [GROUNDING], DRAFT)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        unshared += int(encoder is not None and encoder.fresh > fresh)
+    return WorkloadCost(
+        name=name, questions=len(questions),
+        wall_p50_ms=round(percentile(wall, 50), 3), wall_p95_ms=round(percentile(wall, 95), 3),
+        cpu_p50_ms=round(percentile(cpu, 50), 3), cpu_p95_ms=round(percentile(cpu, 95), 3),
+        unshared_share=round(unshared / len(questions), 3),
+    )  # fmt: skip
+
+
 def run_guard_bench(
-    turns: int = 2000, terms: int = 50_000, megabytes: float = 10.0
+    turns: int = 2000,
+    terms: int = 50_000,
+    megabytes: float = 10.0,
+    workload: dict[str, list[str]] | None = None,
 ) -> GuardBenchReport:
-    """Time ``turns`` guard passes and one scan of ``megabytes`` of text with ``terms`` terms."""
+    """Time ``turns`` guard passes and one scan of ``megabytes`` of text with ``terms`` terms.
+
+    Args:
+        turns: Passes over :data:`TURNS`, in turn.
+        terms: Lexicon size of the throughput scan.
+        megabytes: Text scanned.
+        workload: Questions by set name, each screened and checked once after the turns;
+            None reads :data:`WORKLOAD_SETS` (:func:`read_workload`), ``{}`` times none.
+    """
     e5 = _e5()
     encoder = SharedVectors(e5) if e5 is not None else None
     guard = build_guardrails(GuardrailSettings(), memory_sessionmaker(), encoder=encoder)
     guard.warm_up()
     screen, check = guard.input, guard.output
-    for text in TURNS:  # warm caches; retrieval's vector of the screened question is shared
-        screened = screen.screen(text)
-        if encoder is not None and e5 is not None:
-            shared = embedding_text(screened.question_text.strip())
-            encoder.shared[shared] = e5.encode_queries([shared])[0]
+    for text in TURNS:  # warm caches; retrieval's vector of the text it searches is shared
+        _share(encoder, e5, screen.screen(text))
     topic = guard.classifiers.topic
     samples: list[float] = []
     cpu: list[float] = []
@@ -178,6 +269,12 @@ def run_guard_bench(
         for v in [*screened.verdicts, *answer.verdicts]:
             rails[turn][f"{v.stage}:{v.rail}"].append(v.duration_ms)
     load = max(load, os.getloadavg()[0])
+    costs = [
+        _workload_cost(name, questions, guard, encoder, e5)
+        for name, questions in (read_workload() if workload is None else workload).items()
+        if questions
+    ]
+    load = max(load, os.getloadavg()[0])
     folder = Folder()
     vocabulary = _synthetic_terms(terms) + [t for t in bundled_terms() if t.category == ALLOW]
     lexicon = Lexicon(folder, vocabulary)
@@ -197,6 +294,7 @@ def run_guard_bench(
         guard_cpu_p95_ms=round(percentile(cpu, 95), 3),
         load_average=round(load, 2),
         per_turn=[_turn_cost(turn, by_turn[turn], rails[turn]) for turn in sorted(by_turn)],
+        workload=costs,
         lexicon_terms=len(lexicon),
         scanned_mb=round(size_mb, 2),
         lexicon_mb_per_s=round(size_mb / elapsed, 1),
