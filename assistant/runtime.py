@@ -30,6 +30,7 @@ from assistant.generate.factory import build_composer
 from assistant.pipeline import Pipeline
 from assistant.replies import Replies
 from assistant.settings import Settings
+from daoban.memory import release_free_memory
 from guardrails.encoder import TextEncoder
 from guardrails.policy import Guardrails, build_guardrails
 from guardrails.services import MatterTextCheck
@@ -113,6 +114,9 @@ def build_runtime(settings: Settings, *, seed: bool = True) -> Runtime:
         turns.matters_published(matter_versions(matters))
 
     store.subscribe(corrections_follow)
+    # A rebuild frees far more than it keeps: hand the freed heap back (runs after the others).
+    store.subscribe(lambda _matters: release_free_memory())
+    release_free_memory()
     dialogue = SessionStore(
         ttl_s=settings.assistant.session_ttl_s, max_sessions=settings.assistant.max_sessions
     )

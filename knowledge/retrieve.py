@@ -44,7 +44,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +54,7 @@ from knowledge.embeddings import ComponentStatus, RetrievalEmbedder, Vectors
 from knowledge.index.bm25 import Bm25Builder, Bm25Channel
 from knowledge.index.dense import VIEW_ROLES, DenseChannel, matter_views
 from knowledge.index.derived_cache import DerivedTermsCache
+from knowledge.index.keys import SortedKeys, holds
 from knowledge.models import ChannelScores, Hit, Matter
 from knowledge.text import ChineseTokenizer, bigrams, has_han, normalize, pinyin_keys
 from knowledge.thesaurus import Expansion, Thesaurus
@@ -290,9 +291,9 @@ class _Snapshot:
     channels: tuple[Bm25Channel, ...]
     dense: DenseChannel | None
     # folded pinyin syllable bigrams of each matter's names and body, for coverage
-    name_keys: tuple[frozenset[str], ...]
-    situation_keys: tuple[frozenset[str], ...]
-    body_keys: tuple[frozenset[str], ...]
+    name_keys: tuple[SortedKeys, ...]
+    situation_keys: tuple[SortedKeys, ...]
+    body_keys: tuple[SortedKeys, ...]
     english_words: tuple[frozenset[str], ...]
     core_keys: tuple[frozenset[str], ...]
     lookup: tuple[bool, ...]  # look-up matters (QUERY_MATTER)
@@ -310,9 +311,9 @@ class _Derived:
     situations_pinyin: list[str]
     body: list[str]
     body_pinyin: list[str]
-    name_keys: frozenset[str]
-    situation_keys: frozenset[str]
-    body_keys: frozenset[str]
+    name_keys: SortedKeys
+    situation_keys: SortedKeys
+    body_keys: SortedKeys
     english_words: frozenset[str]
     core_keys: frozenset[str]
     passages: tuple[str, ...]
@@ -534,9 +535,9 @@ class HybridRetriever:
             situations_pinyin=_interned(_unique(memo.piece_bigrams(situations))),
             body=_interned(memo.tokens(body)),
             body_pinyin=_interned(memo.piece_bigrams(body)),
-            name_keys=frozenset(_interned(memo.piece_bigrams(names))),
-            situation_keys=frozenset(_interned(memo.piece_bigrams(situations))),
-            body_keys=frozenset(_interned(bigrams(memo.keys(body)))),
+            name_keys=SortedKeys(_interned(memo.piece_bigrams(names))),
+            situation_keys=SortedKeys(_interned(memo.piece_bigrams(situations))),
+            body_keys=SortedKeys(_interned(bigrams(memo.keys(body)))),
             english_words=frozenset(_interned(memo.tokens(english))),
             core_keys=frozenset(_interned(bigrams(pinyin_keys(_core_name(m))))),
             passages=matter_views(m, expansion),
@@ -590,6 +591,8 @@ class HybridRetriever:
             if i is None:
                 shares.append(0.0)
                 continue
+            names: Collection[str]
+            situations: Collection[str]
             if english:
                 names, situations = snapshot.english_words[i], frozenset[str]()
             else:
@@ -826,9 +829,9 @@ class HybridRetriever:
             situations = snapshot.situation_keys[position]
             body = snapshot.body_keys[position]
             found = sum(
-                1.0 if key in names
-                else SITUATION_WEIGHT if key in situations
-                else BODY_WEIGHT if key in body
+                1.0 if holds(names, key)
+                else SITUATION_WEIGHT if holds(situations, key)
+                else BODY_WEIGHT if holds(body, key)
                 else 0.0
                 for key in query_keys
             )

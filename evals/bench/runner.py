@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.database import create_db_engine, migrate
 from assistant.runtime import Runtime, build_runtime
 from assistant.settings import Settings
+from daoban.memory import release_free_memory
 from evals.bench.growth import grow_matters
 from evals.bench.http import ServiceStartError, run_http_bench
 from evals.bench.langchain_baseline import LangChainBaseline, choose_embedder
@@ -135,6 +136,7 @@ def _publish_one(retriever: HybridRetriever, matters: list[Matter]) -> float:
     retriever.rebuild(updated)
     elapsed = time.perf_counter() - started
     retriever.rebuild(matters)
+    release_free_memory()
     return elapsed
 
 
@@ -240,24 +242,28 @@ def _catalogue_result(
     _prepare_database(database_url, options.vector_cache)
     say(f"catalogue: importing {len(contents)} matters of {options.catalogue.name}")
     started = time.perf_counter()
-    with catalogue_runtime(contents, settings, database_url=database_url) as (runtime, refused):
-        build_s = time.perf_counter() - started
-        label = f"catalogue {options.catalogue.name}"
-        if refused:
-            say(f"catalogue: {len(refused)} matters left out by the content check")
-        result = _measure(
+    try:
+        with catalogue_runtime(contents, settings, database_url=database_url) as (
             runtime,
-            label,
-            runtime.retriever.matters(),
-            cases,
-            questions_label=options.catalogue_questions.name,
-            warmup=warmup,
-            build_s=build_s,
-            say=say,
-        )
-    if options.vector_cache is not None:
-        keep_vectors(database_url, options.vector_cache)
-    return result
+            refused,
+        ):
+            build_s = time.perf_counter() - started
+            label = f"catalogue {options.catalogue.name}"
+            if refused:
+                say(f"catalogue: {len(refused)} matters left out by the content check")
+            return _measure(
+                runtime,
+                label,
+                runtime.retriever.matters(),
+                cases,
+                questions_label=options.catalogue_questions.name,
+                warmup=warmup,
+                build_s=build_s,
+                say=say,
+            )
+    finally:
+        if options.vector_cache is not None:
+            keep_vectors(database_url, options.vector_cache)
 
 
 def run_bench(
@@ -302,6 +308,7 @@ def run_bench(
                 started = time.perf_counter()
                 runtime.retriever.rebuild(matters)
                 build_s = time.perf_counter() - started
+                release_free_memory()  # as the service does after every rebuild
                 result = _measure(
                     runtime,
                     label,
@@ -329,8 +336,9 @@ def run_bench(
                 del matters
         finally:
             runtime.close()
-        if options.vector_cache is not None:
-            keep_vectors(database_url, options.vector_cache)
+            # kept even when interrupted: the next run embeds only what is still missing
+            if options.vector_cache is not None:
+                keep_vectors(database_url, options.vector_cache)
         if options.catalogue is not None:
             results.append(
                 _catalogue_result(settings, options, questions[: options.warmup], Path(folder), say)

@@ -17,7 +17,9 @@ count as unknown.
 from __future__ import annotations
 
 import logging
+from array import array
 from collections.abc import Callable, Hashable, Sequence
+from typing import TypeAlias
 
 import bm25s
 import numpy as np
@@ -31,6 +33,10 @@ from knowledge.models import Matter
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 TermsOf = Callable[[Matter], list[str]]
+
+TermIds: TypeAlias = "array[int]"
+"""A document's term ids, ``array("i")``: 4 bytes an id where a list holds an 8-byte pointer
+(at 10,000 matters the seven channels keep some five million ids, about 20 MB less)."""
 
 EMPTY_DOCUMENT = "\u2205"
 """The term of a document without terms (bm25s needs at least one per document)."""
@@ -96,7 +102,7 @@ class Bm25Channel:
         self._size = len(corpus)
         self._live = None
 
-    def build_ids(self, corpus_ids: list[list[int]], vocabulary: dict[str, int]) -> None:
+    def build_ids(self, corpus_ids: Sequence[Sequence[int]], vocabulary: dict[str, int]) -> None:
         """(Re)build the index from term ids: document ``i`` holds ``corpus_ids[i]``.
 
         ``vocabulary`` maps every term to its id, ids ``0 .. len(vocabulary) - 1`` each used
@@ -175,8 +181,8 @@ class Bm25Builder:
         self._k1 = k1
         self._b = b
         self._vocabulary: dict[str, int] = {}
-        self._ids: dict[Hashable, list[int]] = {}
-        self._last_corpus: list[list[int]] = []
+        self._ids: dict[Hashable, TermIds] = {}
+        self._last_corpus: list[TermIds] = []
         self._last: Bm25Channel | None = None
         self._compact = False
 
@@ -185,7 +191,7 @@ class Bm25Builder:
         """Terms with an id: the live ones and those gone since the last compaction."""
         return len(self._vocabulary)
 
-    def _encode(self, terms: Sequence[str]) -> list[int]:
+    def _encode(self, terms: Sequence[str]) -> TermIds:
         vocabulary = self._vocabulary
         ids: list[int] = []
         for term in terms or (EMPTY_DOCUMENT,):
@@ -193,7 +199,7 @@ class Bm25Builder:
             if found is None:
                 found = vocabulary[term] = len(vocabulary)
             ids.append(found)
-        return ids
+        return array("i", ids)
 
     def build(
         self, keys: Sequence[Hashable], terms_of: Callable[[int], Sequence[str]]
@@ -228,11 +234,11 @@ class Bm25Builder:
 
     def _corpus(
         self, keys: Sequence[Hashable], terms_of: Callable[[int], Sequence[str]]
-    ) -> list[list[int]]:
+    ) -> list[TermIds]:
         """Each document's term ids (a known key's from the last build); keeps only these keys."""
         known = self._ids
-        kept: dict[Hashable, list[int]] = {}
-        corpus: list[list[int]] = []
+        kept: dict[Hashable, TermIds] = {}
+        corpus: list[TermIds] = []
         for position, key in enumerate(keys):
             ids = kept.get(key)
             if ids is None:
