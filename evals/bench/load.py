@@ -50,6 +50,10 @@ MAX_SECONDS = 180.0
 """Upper bound of a load test's measured window (the issue's "≤ 3 minutes")."""
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+CLIENT_KEEPALIVE_S = 1.0
+"""Seconds a kiosk keeps an idle connection: under the service's keep-alive (``serve
+--workers``: gunicorn's 2 s; uvicorn's 5 s), so a turn after a think time opens a new one."""
 _MB = 1024 * 1024
 
 
@@ -313,7 +317,10 @@ async def _run(
     options: LoadOptions, base_url: str, memory: _TreeMemory, dialogues: Sequence[list[str]]
 ) -> tuple[_Tally, _Window]:
     tally = _Tally()
-    connector = aiohttp.TCPConnector(limit=options.kiosks)
+    # an idle connection is given up after CLIENT_KEEPALIVE_S, before the service closes it
+    # (gunicorn's keep-alive is 2 s): reusing one the service is closing at that moment is
+    # reset (ECONNRESET), a client race, not the service failing
+    connector = aiohttp.TCPConnector(limit=options.kiosks, keepalive_timeout=CLIENT_KEEPALIVE_S)
     timeout = aiohttp.ClientTimeout(total=30.0)
     async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
         start = time.monotonic()

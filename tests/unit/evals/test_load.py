@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from evals.bench.load import LoadOptions, _run, _TreeMemory, read_dialogues, require_loopback
+from evals.bench.load import (
+    CLIENT_KEEPALIVE_S,
+    LoadOptions,
+    _run,
+    _TreeMemory,
+    read_dialogues,
+    require_loopback,
+)
 
 
 def test_dialogues_open_with_a_question_and_hold_follow_ups() -> None:
@@ -66,3 +73,33 @@ async def test_the_kiosks_count_requests_errors_and_kept_follow_ups() -> None:
     assert tally.kept > 0 and abs(2 * tally.kept - tally.follow_ups) <= options.kiosks
     assert window.service_cpu_s is None and window.client_cpu_s > 0
     assert window.elapsed_s >= 1.0
+
+
+async def test_a_connection_idle_past_the_client_keepalive_is_not_reused() -> None:
+    """After a think time longer than CLIENT_KEEPALIVE_S a kiosk opens a new connection: it
+    never reuses one the service may be closing (gunicorn's keep-alive is 2 s)."""
+    peers: list[object] = []
+
+    async def ask(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"sources": [{"matter_code": "M-1"}]})
+
+    app = web.Application()
+    app.router.add_post("/v1/ask", ask)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        think = LoadOptions(kiosks=1, seconds=2.0, warmup_s=0, url=url,
+                            think_ms=(CLIENT_KEEPALIVE_S + 0.3) * 1000)
+        await _run(think, url, _TreeMemory(None), [["问", "那要多久"]])
+        assert len(peers) >= 2 and len(set(peers)) == len(peers)
+        peers.clear()
+        back_to_back = LoadOptions(kiosks=1, seconds=0.5, warmup_s=0, url=url)
+        await _run(back_to_back, url, _TreeMemory(None), [["问", "那要多久"]])
+        assert len(peers) > 2 and len(set(peers)) == 1
+    finally:
+        await runner.cleanup()
