@@ -85,3 +85,39 @@ def test_an_answer_without_digits_never_imports_wetext():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize(
+    "names", [["居住证申领", "居住证签注"], [f"事项{i}" for i in "甲乙丙丁戊己庚辛壬癸子丑"]]
+)
+def test_numbered_options_read_as_wetext_reads_them_without_loading_it(monkeypatch, names):
+    """A clarifying question lists options "1. …；2. …": read 一. / 十二. as wetext would."""
+    import speech.spoken_text as spoken_text
+    from assistant.replies import Replies
+
+    text = Replies("12345").clarify(names)
+    with_wetext = spoken_text._wetext()
+    if with_wetext is not None:
+        expected = normalize_for_speech(str(with_wetext.normalize(text)))
+    else:
+        expected = None
+
+    def no_wetext_needed():
+        raise AssertionError("wetext loaded for a text whose only digits number its options")
+
+    monkeypatch.setattr(spoken_text, "_wetext", no_wetext_needed)
+    spoken = normalize_for_speech(text)
+    assert "1." not in spoken and "一. " + names[0] in spoken
+    if len(names) >= 12:
+        assert "十二. " + names[11] in spoken
+    if expected is not None:
+        assert spoken == expected
+
+
+@pytest.mark.parametrize("text", ["版本2.0 发布", "共3. 5", "第1. 项", "3.5 公里"])
+def test_a_number_and_dot_elsewhere_is_no_option(text):
+    """Only a number opening the text or following ？；： is an option's number: wetext reads
+    the others."""
+    import speech.spoken_text as spoken_text
+
+    assert any(c.isdigit() for c in spoken_text._apply(spoken_text._BEFORE, text))
