@@ -39,6 +39,7 @@ _GUARANTEE = re.compile(
 )
 _CHANGE = re.compile(
     r"(改成|改为|改一下|改掉|改了|修改|更正|更改|变更|删掉|删除|删了|抹掉|消除|消掉|撤销|撤掉|去掉)"
+    r"|(?i:\b(change|delete|remove|erase|alter|edit|update|correct|amend|modify|wipe)\b)"
 )
 _RULE = re.compile(
     r"(判|裁定|裁决|评判|评理|断一下|谁对|谁有理|谁的责任|归谁|该赔|该不该赔|仲裁一下)"

@@ -53,6 +53,9 @@ logger = logging.getLogger(__name__)
 TOPIC_TRAIN_PATH = Path(__file__).parent / "data" / "topic_train.yaml"
 THREAT_REPORT_PATH = Path(__file__).parent / "data" / "threat_report_train.yaml"
 """Threats of violence (refused) against reports of someone else's threat (answered)."""
+HELP_REQUEST_PATH = Path(__file__).parent / "data" / "help_request_train.yaml"
+"""Help requests (where to report, hand in, visit; life events; one's own work or records),
+answered, against requests to commit, hide or profit from the same acts (refused)."""
 GUIDANCE = "guidance"
 OFF_TOPIC = "off_topic"
 SAFETY_PREFIX = "safety."
@@ -124,7 +127,8 @@ class TopicCorpus:
     values, every combination, at most ``cap_per_rule`` of them sampled with a fixed seed).
     Templates of the ``guidance`` label that use ``{matter}`` are also filled with the
     knowledge base's matter names given to :meth:`examples`. The ``extra`` files (same
-    format; by default ``data/threat_report_train.yaml``) add their examples to the labels,
+    format; by default ``data/threat_report_train.yaml`` and ``data/help_request_train.yaml``)
+    add their examples to the labels,
     each with its file's ``weight`` (default 1): a small file of contrasting pairs (a threat
     against a report of one) weighs more than its line count among thousands of guidance texts.
 
@@ -134,7 +138,9 @@ class TopicCorpus:
     """
 
     def __init__(
-        self, path: Path = TOPIC_TRAIN_PATH, extra: Sequence[Path] = (THREAT_REPORT_PATH,)
+        self,
+        path: Path = TOPIC_TRAIN_PATH,
+        extra: Sequence[Path] = (THREAT_REPORT_PATH, HELP_REQUEST_PATH),
     ) -> None:
         data = _read_corpus(path)
         self.version = str(data.get("version", ""))

@@ -20,6 +20,7 @@ When the scope rail declined a request to act, the gate judges the rest of the q
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -39,6 +40,35 @@ CHARS_EXONERATE_HARM = 0.3
 """Character-only fallback: harm below which a guidance-like text may pass a keyword (its
 harm head learned the keywords themselves, so it is given less say than the e5 one)."""
 """Clauses of the rest of a declined turn judged one by one by the off-topic gate."""
+
+
+_REPORT_ACT = r"(举报|报案|报警|检举|揭发|投诉|反映|上交|交给|交到|送到|自首|维权|申诉|报告给)"
+_CHANNEL_ASK = (
+    r"(怎么|如何|怎样|咋|去哪|到哪|在哪|哪里|哪儿|向谁|找谁|跟谁|交给谁|找哪|哪个部门|哪个单位|"
+    r"什么部门|什么电话|电话是多少|打什么|渠道|途径|能不能|可以吗|可不可以)"
+)
+HELP_CHANNEL = re.compile(
+    rf"{_CHANNEL_ASK}.{{0,10}}{_REPORT_ACT}|{_REPORT_ACT}.{{0,10}}{_CHANNEL_ASK}"
+    r"|(?i:\b(how|where|who|whom|which)\b.{0,40}\b(report|hand (it |them )?in|turn (it |them )?in|"
+    r"complain)\b)"
+)
+"""A question asking where, to whom or how to report, hand in or complain.
+
+Its form says the citizen seeks an official channel (GB/T 47483 §7.1 e: the consultation and
+complaint channels; issue 9: how to report a crime is never refused): the words of the harm it
+reports (赌场, 猎枪, 传销) do not make it a request to commit one. A structural rule of the
+question's form, not a list of topics; the meaning classifier's harm still decides above the
+calibrated threshold (:meth:`MeaningCheck.clears`, :meth:`TopicRail.screen`). A plea for personal
+help (求助, 求救: distress, mental health) is not a channel question: it keeps the careful
+redirect to the hotline."""
+
+
+def asks_for_help_channel(text: str) -> bool:
+    """True when ``text`` asks where, to whom or how to report, hand in or complain.
+
+    ``text`` is folded by the caller or raw; full-width punctuation does not matter.
+    """
+    return HELP_CHANNEL.search(text) is not None
 
 
 def read_domain_terms(path: Path = DOMAIN_TERMS_PATH) -> list[str]:
@@ -146,9 +176,12 @@ class MeaningCheck:
         With the sentence encoder, a text whose harm is below ``exonerate_harm`` (and the
         calibrated threshold) is cleared whatever its topic: a keyword or a pattern alone then
         refuses nothing, and the topic gate answers it or redirects it off topic — a redirect,
-        not an accusation. The character-only fallback learned the very words the keyword
-        rails match, so it clears only a guidance request (:meth:`benign_guidance`). False
-        without a fitted classifier.
+        not an accusation. A question asking where or how to report, hand in or complain
+        (:func:`asks_for_help_channel`) is cleared below the calibrated harm threshold itself:
+        its keyword names the harm reported, and the topic rail refuses from that threshold
+        anyway. The character-only fallback learned the very words the keyword rails match, so
+        it clears only a guidance request (:meth:`benign_guidance`). False without a fitted
+        classifier.
         """
         if self.classifier.encoder is None:
             return self.benign_guidance(state)
@@ -156,6 +189,10 @@ class MeaningCheck:
         if assessment is None:
             return False
         harm_threshold, _ = self.thresholds()
+        if asks_for_help_channel(state.answerable or state.text):
+            # asking where to report or hand in: the keyword names the harm reported; the
+            # classifier's own calibrated threshold (the topic rail's) decides alone
+            return assessment.harm < harm_threshold
         return assessment.harm < min(self._exonerate, harm_threshold)
 
     def benign_guidance(self, state: InputState) -> bool:
@@ -203,7 +240,9 @@ class TopicRail:
 
         When the scope rail declined a request to act, the rest of the question is judged;
         if that rest is not a guidance request, the act's own refusal is given (not an
-        off-topic redirect).
+        off-topic redirect). A question asking for a channel to report, hand in or complain
+        (:func:`asks_for_help_channel`) with harm below ``exonerate_harm`` is a help request:
+        it is answered (the catalogue and the hotline), not redirected off topic.
         """
         text = (state.answerable or state.text).strip()
         if len(text) < self._min_chars:
@@ -219,8 +258,11 @@ class TopicRail:
         harm_threshold, guidance_threshold = self._meaning.thresholds()
         if assessment.harm >= harm_threshold:
             return self._refuse(assessment.reason)
-        if assessment.guidance < guidance_threshold and not (
-            state.declined and self._a_clause_is_guidance(state)
+        help_request = assessment.harm < self._meaning.exonerate and asks_for_help_channel(text)
+        if (
+            assessment.guidance < guidance_threshold
+            and not help_request
+            and not (state.declined and self._a_clause_is_guidance(state))
         ):
             refusal = self._refuse(off_topic)
             if off_topic is ReasonCode.OFF_TOPIC and assessment.harm < self._meaning.exonerate:
