@@ -229,8 +229,14 @@ class E5Embedder:
         return self._run(texts, is_query=False)
 
     def encode(self, texts: list[str]) -> Vectors:
-        """Symmetric use (both sides short texts): the "query: " prefix, as e5 advises."""
-        return self.encode_queries(texts)
+        """Symmetric use (both sides short texts): the "query: " prefix, as e5 advises.
+
+        The same vectors as :meth:`encode_queries`, but not kept in its cache of citizens'
+        questions: the dense channel embeds every matter's name view this way at a build
+        (thousands at once), which evicted the questions and kept a second copy of vectors
+        the index already holds.
+        """
+        return self._run(texts, is_query=True)
 
     def _run(self, texts: list[str], *, is_query: bool) -> Vectors:
         if self._model is None:
