@@ -26,6 +26,7 @@ from assistant.database import create_db_engine, make_sessionmaker, migrate
 from evals.bench.memory import PeakMemoryWatcher
 from evals.bench.models import HttpResult
 from evals.bench.turn import summarize
+from evals.bench.vectors import seed_vectors
 from knowledge.models import MatterContent
 from knowledge.store import MatterStore
 
@@ -54,6 +55,15 @@ def stop_service(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+def migrate_database(database_url: str) -> None:
+    """Create or upgrade the schema of the database at ``database_url``."""
+    engine = create_db_engine(database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
 
 
 def seed_database(database_url: str, contents: Sequence[MatterContent]) -> None:
@@ -148,6 +158,8 @@ def run_http_bench(
     warmup_requests: int = 32,
     max_requests: int = 1_000_000,
     startup_timeout_s: float = 300.0,
+    environment: dict[str, str] | None = None,
+    vector_cache: Path | None = None,
 ) -> HttpResult:
     """Start the service, measure ``POST /v1/ask`` under load, stop it.
 
@@ -160,6 +172,10 @@ def run_http_bench(
         warmup_requests: untimed requests before the window.
         max_requests: cap on the requests of the window.
         startup_timeout_s: how long to wait for ``/health``.
+        environment: settings for the service beyond this process's environment (e.g.
+            ``DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL``).
+        vector_cache: passage vectors kept between runs (:mod:`evals.bench.vectors`),
+            copied into the service's database before it starts.
 
     Returns:
         Throughput, latency and the service's peak resident memory.
@@ -171,8 +187,17 @@ def run_http_bench(
         database_url = f"sqlite:///{Path(folder) / 'bench.db'}"
         if contents is not None:
             seed_database(database_url, contents)
+        if vector_cache is not None:
+            if contents is None:
+                migrate_database(database_url)
+            seed_vectors(database_url, vector_cache)
         port = free_port()
-        env = {**os.environ, "DAOBAN_DATABASE_URL": database_url, "DAOBAN_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            **(environment or {}),
+            "DAOBAN_DATABASE_URL": database_url,
+            "DAOBAN_LOG_LEVEL": "WARNING",
+        }
         # the clients share one loopback address: measure the limiter, not its 429s
         env.setdefault("DAOBAN_PROTECTION__ADDRESS_RATE", "1000000/minute")
         log_path = Path(folder) / "service.log"

@@ -357,6 +357,12 @@ def run_bench(
                 seconds=options.http_seconds,
                 concurrency=options.http_concurrency,
                 contents=contents,
+                environment=(
+                    {"DAOBAN_KNOWLEDGE__SEMANTIC_CHANNEL": str(options.semantic).lower()}
+                    if options.semantic is not None
+                    else None
+                ),
+                vector_cache=options.vector_cache,
             )
         except ServiceStartError as exc:
             problems.append(f"HTTP bench: the service did not start: {exc}")
