@@ -66,6 +66,9 @@ class SizeResult(_Frozen):
         description="Seconds to re-index after one matter changes (a publish): only that "
         "matter is derived and embedded again",
     )
+    publish_one_cpu_s: float | None = Field(
+        default=None, ge=0, description="CPU seconds of the process for that re-index"
+    )
 
 
 class HttpResult(_Frozen):

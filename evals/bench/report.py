@@ -57,6 +57,8 @@ def bench_markdown(report: BenchReport) -> str:
     for s in report.sizes:
         t = s.turn
         publish = f"{s.publish_one_s:.2f}" if s.publish_one_s is not None else "—"
+        if s.publish_one_cpu_s is not None:
+            publish += f" (CPU {s.publish_one_cpu_s:.2f})"
         cpu50 = f"{t.cpu_p50_ms:.2f}" if t.cpu_p50_ms is not None else "—"
         cpu95 = f"{t.cpu_p95_ms:.2f}" if t.cpu_p95_ms is not None else "—"
         load = f"{s.load_average:.1f}" if s.load_average is not None else "—"
