@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from speech.spoken_text import normalize_for_speech
+from speech.spoken_text import cardinal, normalize_for_speech
 
 _LIST_NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s；;。：:]))(\d{1,2})[.、)]\s*", re.MULTILINE)
 _SYMBOLS = re.compile(r"[《》【】\[\]「」『』<>*#|_/\\]")
@@ -23,7 +23,7 @@ def to_spoken(text: str) -> str:
     Example: ``"咨询电话：12345；工作日 9:00-12:00，工本费20元"`` becomes
     ``"咨询电话，幺二三四五；工作日 九点至十二点，工本费二十元"``.
     """
-    text = _LIST_NUMBER.sub(lambda m: f"第{m.group(1)}，", text)
+    text = _LIST_NUMBER.sub(lambda m: f"第{cardinal(int(m.group(1)))}，", text)
     text = _BRACKETS.sub(r"，\1，", text)
     text = _SYMBOLS.sub("", text)
     text = text.replace("\n", "").replace("：", "，")

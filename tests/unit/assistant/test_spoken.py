@@ -22,3 +22,18 @@ def test_no_digits_or_symbols_left():
     text = to_spoken("1. 居民户口簿（原件）；2. 《证明》\n咨询电话：12333。")
     assert not any(c.isdigit() for c in text)
     assert not set("《》（）") & set(text)
+
+
+def test_list_numbers_are_read_before_wetext_so_a_list_alone_never_loads_it(monkeypatch):
+    """第一、第二 … 第十二: the list markers carry no digit on to wetext (~6 ms a text)."""
+    import speech.spoken_text as spoken_text
+
+    def no_wetext_needed():
+        raise AssertionError("wetext loaded for a text whose only digits are list markers")
+
+    monkeypatch.setattr(spoken_text, "_wetext", no_wetext_needed)
+    items = "；".join(f"{n}. {name}" for n, name in [(1, "身份证"), (2, "户口簿"), (10, "照片"),
+                                                      (12, "证明")])  # fmt: skip
+    spoken = to_spoken(f"需要准备：{items}。")
+    assert "第一，身份证" in spoken and "第二，户口簿" in spoken
+    assert "第十，照片" in spoken and "第十二，证明" in spoken
