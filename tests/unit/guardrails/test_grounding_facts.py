@@ -167,3 +167,39 @@ def test_personal_data_the_answer_adds_is_still_redacted(guard: Guardrails) -> N
     assert rail.check(state).decision == "redact" and state.flagged
     assert state.screen_text.startswith(source)
     assert "王芳" not in state.screen_text and "5678" not in state.screen_text
+
+
+class _CountingAnalyzer:
+    """The real analyzer, counting the texts it analyses."""
+
+    def __init__(self, analyzer) -> None:
+        self.analyzer = analyzer
+        self.calls = 0
+
+    def analyze(self, text: str):
+        self.calls += 1
+        return self.analyzer.analyze(text)
+
+
+def test_a_repeated_answer_is_analysed_once_and_still_redacted(guard: Guardrails) -> None:
+    counting = _CountingAnalyzer(guard.pii.analyzer)
+    rail = PiiLeakRail(counting, DEFAULT_PLACEHOLDERS)  # type: ignore[arg-type]
+    source = "咨询电话020-83133333"
+    text = source + "。经办人王芳，电话1381 234 5678"
+    for _ in range(3):
+        state = OutputState(screen_text=text, spoken_text="", grounding_texts=[source],
+                            fallback=None)  # fmt: skip
+        assert rail.check(state).decision == "redact"
+        assert "王芳" not in state.screen_text and "5678" not in state.screen_text
+    assert counting.calls == 2  # the screen text once, the empty spoken text once
+    # the cache holds digests and offsets, never the text or a value found in it
+    held = repr(list(rail._spans.items()))  # type: ignore[union-attr]
+    assert "王芳" not in held and "5678" not in held
+
+
+def test_the_cache_can_be_turned_off(guard: Guardrails) -> None:
+    counting = _CountingAnalyzer(guard.pii.analyzer)
+    rail = PiiLeakRail(counting, DEFAULT_PLACEHOLDERS, cache_size=0)  # type: ignore[arg-type]
+    for _ in range(2):
+        rail.added("经办人王芳", [])
+    assert counting.calls == 2
