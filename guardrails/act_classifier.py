@@ -35,6 +35,7 @@ from guardrails.encoder import TextEncoder
 from guardrails.errors import PolicyError
 from guardrails.models import ActKind
 from guardrails.reasons import ReasonCode
+from guardrails.sklearn_inference import scoring
 from guardrails.topic_classifier import VectorCache, embedding_text
 
 ACT_TRAIN_PATH = Path(__file__).parent / "data" / "act_train.yaml"
@@ -244,8 +245,9 @@ class ActClassifier:
         todo = list(dict.fromkeys(t for t in texts if (t, threshold) not in self._turn))
         if todo:
             vectors = self._turn_vectors_of(todo) if self.encoder is not None else None
-            features = self._features(todo) if vectors is None else self._joined(todo, vectors)
-            judged = self._decisions(features, threshold)
+            with scoring():
+                features = self._features(todo) if vectors is None else self._joined(todo, vectors)
+                judged = self._decisions(features, threshold)
             self._turn.update(((t, threshold), r) for t, r in zip(todo, judged, strict=True))
         return [self._turn[(t, threshold)] for t in texts]
 
@@ -318,9 +320,9 @@ class ActClassifier:
         """Probability that each clause is the request to act (characters only)."""
         if self._clause_head is None or not clauses:
             return [0.0] * len(clauses)
-        return [
-            float(p) for p in self._clause_head.predict_proba(self._chars.transform(clauses))[:, 1]
-        ]
+        with scoring():
+            probabilities = self._clause_head.predict_proba(self._chars.transform(clauses))
+        return [float(p) for p in probabilities[:, 1]]
 
     @staticmethod
     def reason_of(kind: ActKind) -> ReasonCode:

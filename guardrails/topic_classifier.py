@@ -46,6 +46,7 @@ from daoban.yaml_text import load_yaml
 from guardrails.encoder import TextEncoder, encode
 from guardrails.errors import PolicyError
 from guardrails.reasons import ReasonCode
+from guardrails.sklearn_inference import scoring
 from guardrails.topic_data import split_of
 
 logger = logging.getLogger(__name__)
@@ -550,7 +551,8 @@ class TopicClassifier:
             vector = np.asarray(self.encoder.encode_queries([embedded]), dtype=np.float32)
         if vector is not None:
             vector = vector.reshape(1, -1)
-        features = self._features([text], vector)
+        with scoring():
+            features = self._features([text], vector)
         scores = np.asarray(features @ self._weights).ravel() + self._bias
         probabilities = 1.0 / (1.0 + np.exp(-scores[:2]))
         assessment = TopicAssessment(
