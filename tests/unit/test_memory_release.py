@@ -29,10 +29,10 @@ def test_returns_freed_small_blocks_to_the_system():
 
 
 def test_is_a_no_op_without_glibc(monkeypatch):
-    monkeypatch.setattr(memory.sys, "platform", "darwin")
+    monkeypatch.setattr("daoban.memory.sys.platform", "darwin")
     assert memory.release_free_memory() is False
 
 
 def test_is_a_no_op_when_the_c_library_has_no_trim(monkeypatch):
-    monkeypatch.setattr(memory.ctypes.util, "find_library", lambda _name: None)
+    monkeypatch.setattr("daoban.memory.ctypes.util.find_library", lambda _name: None)
     assert memory.release_free_memory() is False
