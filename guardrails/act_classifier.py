@@ -14,15 +14,18 @@ training set ``data/scope_train.jsonl``:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import random
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
+from cachetools import LRUCache
 from scipy.sparse import csr_matrix, hstack
 from scipy.special import expit
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -44,6 +47,9 @@ CHARS_ACT_SHARE = 0.5
 """Character fallback: normalised share the most likely act kind needs to count."""
 _SEED = 11
 _TURN_MEMO = 64
+DECISIONS_KEPT = 8192
+"""(text, threshold) decisions kept across turns: kiosks hear the same questions and
+clauses all day, as the e5 query cache assumes; judging one is ~1.3 ms of CPU."""
 """Texts judged in one turn beyond which the per-turn memo is emptied (a guard, not a cache)."""
 _SCOPE_LABELS = {
     "scope.identity_auth": ReasonCode.IDENTITY_AUTH,
@@ -136,8 +142,22 @@ class ActClassifier:
         clf.clause_scores(["社保卡怎么补办", "你顺便帮我把审批过了"])   # [0.02, 0.97]
     """
 
-    def __init__(self, encoder: TextEncoder | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        encoder: TextEncoder | None = None,
+        cache_dir: Path | None = None,
+        decisions_kept: int = DECISIONS_KEPT,
+    ) -> None:
+        """Build an unfitted classifier.
+
+        Args:
+            encoder: The sentence encoder (None: character features only).
+            cache_dir: Where the sentence vectors of the training texts are cached.
+            decisions_kept: Decisions kept across turns (:data:`DECISIONS_KEPT`; 0 keeps
+                none, so every turn judges afresh).
+        """
         self.encoder = encoder
+        self._decisions_kept = decisions_kept
         self._vectors = VectorCache(encoder, cache_dir) if encoder is not None else None
         self._chars = HashingVectorizer(
             analyzer="char", ngram_range=(1, 3), n_features=2**15, alternate_sign=False, norm="l2"
@@ -151,6 +171,12 @@ class ActClassifier:
         """Decisions already made in this turn, by (text, threshold)."""
         self._turn_vectors: dict[str, np.ndarray] = {}
         """Sentence vectors already computed in this turn, by embedded text."""
+        self._seen: LRUCache[tuple[bytes, float], tuple[ActKind | None, float]] = LRUCache(
+            maxsize=max(decisions_kept, 1)
+        )
+        """Decisions about recent texts across turns, by (SHA-256 digest of the text,
+        threshold): no text kept; emptied whenever the heads change."""
+        self._seen_lock = threading.Lock()  # cachetools caches are not thread-safe
 
     @property
     def fitted(self) -> bool:
@@ -205,6 +231,8 @@ class ActClassifier:
             self._chars.transform([e.text for e in clauses]), [e.label != NONE for e in clauses]
         )
         self._stacked = None
+        with self._seen_lock:
+            self._seen = LRUCache(maxsize=max(self._decisions_kept, 1))
         self.new_turn()
         return self
 
@@ -244,11 +272,21 @@ class ActClassifier:
             self.new_turn()
         todo = list(dict.fromkeys(t for t in texts if (t, threshold) not in self._turn))
         if todo:
+            keys = {t: (hashlib.sha256(t.encode("utf-8")).digest(), threshold) for t in todo}
+            with self._seen_lock:
+                known = {t: d for t in todo if (d := self._seen.get(keys[t])) is not None}
+            self._turn.update(((t, threshold), d) for t, d in known.items())
+            todo = [t for t in todo if t not in known]
+        if todo:
             vectors = self._turn_vectors_of(todo) if self.encoder is not None else None
             with scoring():
                 features = self._features(todo) if vectors is None else self._joined(todo, vectors)
                 judged = self._decisions(features, threshold)
             self._turn.update(((t, threshold), r) for t, r in zip(todo, judged, strict=True))
+            if self._decisions_kept > 0:
+                with self._seen_lock:
+                    for t, r in zip(todo, judged, strict=True):
+                        self._seen[keys[t]] = r
         return [self._turn[(t, threshold)] for t in texts]
 
     def _turn_vectors_of(self, texts: Sequence[str]) -> np.ndarray:

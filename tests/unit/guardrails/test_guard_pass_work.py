@@ -62,7 +62,8 @@ def examples() -> tuple[list, list]:  # type: ignore[type-arg]
 
 @pytest.fixture(scope="module")
 def acts(examples: tuple[list, list]) -> ActClassifier:  # type: ignore[type-arg]
-    return ActClassifier(_Counting()).fit(*examples)
+    # No decisions kept across turns: these tests are about the work of one turn.
+    return ActClassifier(_Counting(), decisions_kept=0).fit(*examples)
 
 
 def _reference(clf: ActClassifier, texts: list[str], threshold: float) -> list[tuple]:  # type: ignore[type-arg]
@@ -139,7 +140,7 @@ def test_refitting_drops_the_turn_and_the_stacked_weights(
     examples: tuple[list, list],  # type: ignore[type-arg]
 ) -> None:
     texts, clause_examples = examples
-    clf = ActClassifier(_Counting()).fit(texts, clause_examples)
+    clf = ActClassifier(_Counting()).fit(texts, clause_examples)  # decisions kept: refit drops
     before = clf.acts_of(list(TEXTS))
     # Fewer "none" examples: the refitted head judges differently, and must be the one used.
     acts_only = [e for e in texts if e.label != "none"]
