@@ -231,9 +231,7 @@ class ActClassifier:
             self._chars.transform([e.text for e in clauses]), [e.label != NONE for e in clauses]
         )
         self._stacked = None
-        with self._seen_lock:
-            self._seen = LRUCache(maxsize=max(self._decisions_kept, 1))
-        self.new_turn()
+        self.forget_recent()
         return self
 
     def new_turn(self) -> None:
@@ -361,6 +359,12 @@ class ActClassifier:
         with scoring():
             probabilities = self._clause_head.predict_proba(self._chars.transform(clauses))
         return [float(p) for p in probabilities[:, 1]]
+
+    def forget_recent(self) -> None:
+        """Forget the decisions kept across turns and this turn's (a bench times the work)."""
+        with self._seen_lock:
+            self._seen = LRUCache(maxsize=max(self._decisions_kept, 1))
+        self.new_turn()
 
     @staticmethod
     def reason_of(kind: ActKind) -> ReasonCode:

@@ -427,7 +427,7 @@ class TopicClassifier:
         self._reasons = [ReasonCode(c) for c in classes]
         self._fitted = True
         self._last = None
-        self._forget_seen()
+        self.forget_recent()
         scores = self._scores(features)
         self.calibration = self._calibrate(examples, scores, train)
         self.from_cache = False
@@ -540,7 +540,7 @@ class TopicClassifier:
         )  # fmt: skip
         self._fitted = True
         self._last = None
-        self._forget_seen()
+        self.forget_recent()
         return True
 
     def assess(self, text: str, vector: np.ndarray | None = None) -> TopicAssessment | None:
@@ -585,8 +585,9 @@ class TopicClassifier:
             self._seen[key] = assessment
         return assessment
 
-    def _forget_seen(self) -> None:
-        """Empty the assessments of recent texts (the model changed)."""
+    def forget_recent(self) -> None:
+        """Forget the assessments of recent texts (the model changed, or a bench times work)."""
+        self._last = None
         with self._seen_lock:
             self._seen = LRUCache(maxsize=ASSESSMENTS_KEPT)
 

@@ -122,7 +122,9 @@ def compare(
             run: list[tuple[str, str, bool]] = []
             for texts in questions.values():
                 for text in texts:
-                    guard.classifiers.topic._last = None
+                    guard.classifiers.topic.forget_recent()  # each pass pays its own work
+                    if guard.classifiers.acts is not None:
+                        guard.classifiers.acts.forget_recent()
                     if counter is not None:
                         counter.asked.clear()
                     screened = guard.input.screen(text)

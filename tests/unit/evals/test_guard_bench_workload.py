@@ -42,9 +42,15 @@ class _Guard:
 
     def __init__(self, encoder: SharedVectors) -> None:
         self.encoder = encoder
-        self.classifiers = SimpleNamespace(topic=SimpleNamespace(_last=None))
+        self.forgotten = 0
+        self.classifiers = SimpleNamespace(
+            topic=SimpleNamespace(forget_recent=self.forget), acts=None
+        )
         self.input = SimpleNamespace(screen=self.screen)
-        self.output = SimpleNamespace(check=self.check)
+        self.output = SimpleNamespace(check=self.check, rails=())
+
+    def forget(self) -> None:
+        self.forgotten += 1
 
     def screen(self, text: str) -> ScreenedQuery:
         self.encoder.encode_queries([text])
@@ -99,3 +105,4 @@ def test_the_workload_reports_the_share_of_passes_that_embed_unshared_text() -> 
     assert cost.name == "tune" and cost.questions == 4
     assert cost.unshared_share == 0.25  # the clause after 顺便 is the guard's alone
     assert 0 <= cost.cpu_p50_ms <= cost.cpu_p95_ms and 0 <= cost.wall_p50_ms <= cost.wall_p95_ms
+    assert guard.forgotten == 4  # every timed pass starts with no recent judgement kept

@@ -57,7 +57,7 @@ def test_a_new_topic_model_forgets_what_it_kept(guard: Guardrails) -> None:
     topic = guard.classifiers.topic
     topic.assess("身份证丢了怎么补办")
     assert len(topic._seen) > 0
-    topic._forget_seen()  # what fit and a model load call
+    topic.forget_recent()  # what fit and a model load call
     assert len(topic._seen) == 0
 
 
