@@ -14,18 +14,15 @@ training set ``data/scope_train.jsonl``:
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import random
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
-from cachetools import LRUCache
 from scipy.sparse import csr_matrix, hstack
 from scipy.special import expit
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -38,6 +35,7 @@ from guardrails.encoder import TextEncoder
 from guardrails.errors import PolicyError
 from guardrails.models import ActKind
 from guardrails.reasons import ReasonCode
+from guardrails.recent import RecentResults, digest
 from guardrails.sklearn_inference import scoring
 from guardrails.topic_classifier import VectorCache, embedding_text
 
@@ -157,7 +155,6 @@ class ActClassifier:
                 none, so every turn judges afresh).
         """
         self.encoder = encoder
-        self._decisions_kept = decisions_kept
         self._vectors = VectorCache(encoder, cache_dir) if encoder is not None else None
         self._chars = HashingVectorizer(
             analyzer="char", ngram_range=(1, 3), n_features=2**15, alternate_sign=False, norm="l2"
@@ -171,12 +168,9 @@ class ActClassifier:
         """Decisions already made in this turn, by (text, threshold)."""
         self._turn_vectors: dict[str, np.ndarray] = {}
         """Sentence vectors already computed in this turn, by embedded text."""
-        self._seen: LRUCache[tuple[bytes, float], tuple[ActKind | None, float]] = LRUCache(
-            maxsize=max(decisions_kept, 1)
-        )
-        """Decisions about recent texts across turns, by (SHA-256 digest of the text,
-        threshold): no text kept; emptied whenever the heads change."""
-        self._seen_lock = threading.Lock()  # cachetools caches are not thread-safe
+        self._seen: RecentResults[tuple[ActKind | None, float]] = RecentResults(decisions_kept)
+        """Decisions about recent texts across turns, by (digest of the text, threshold):
+        no text kept; emptied whenever the heads change."""
 
     @property
     def fitted(self) -> bool:
@@ -270,9 +264,8 @@ class ActClassifier:
             self.new_turn()
         todo = list(dict.fromkeys(t for t in texts if (t, threshold) not in self._turn))
         if todo:
-            keys = {t: (hashlib.sha256(t.encode("utf-8")).digest(), threshold) for t in todo}
-            with self._seen_lock:
-                known = {t: d for t in todo if (d := self._seen.get(keys[t])) is not None}
+            keys = {t: (digest(t), threshold) for t in todo}
+            known = {t: d for t in todo if (d := self._seen.get(keys[t])) is not None}
             self._turn.update(((t, threshold), d) for t, d in known.items())
             todo = [t for t in todo if t not in known]
         if todo:
@@ -281,10 +274,8 @@ class ActClassifier:
                 features = self._features(todo) if vectors is None else self._joined(todo, vectors)
                 judged = self._decisions(features, threshold)
             self._turn.update(((t, threshold), r) for t, r in zip(todo, judged, strict=True))
-            if self._decisions_kept > 0:
-                with self._seen_lock:
-                    for t, r in zip(todo, judged, strict=True):
-                        self._seen[keys[t]] = r
+            for t, r in zip(todo, judged, strict=True):
+                self._seen.put(keys[t], r)
         return [self._turn[(t, threshold)] for t in texts]
 
     def _turn_vectors_of(self, texts: Sequence[str]) -> np.ndarray:
@@ -362,8 +353,7 @@ class ActClassifier:
 
     def forget_recent(self) -> None:
         """Forget the decisions kept across turns and this turn's (a bench times the work)."""
-        with self._seen_lock:
-            self._seen = LRUCache(maxsize=max(self._decisions_kept, 1))
+        self._seen.clear()
         self.new_turn()
 
     @staticmethod

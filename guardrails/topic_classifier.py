@@ -29,7 +29,6 @@ import itertools
 import json
 import logging
 import random
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import yaml
-from cachetools import LRUCache
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -48,6 +46,7 @@ from daoban.yaml_text import load_yaml
 from guardrails.encoder import TextEncoder, encode
 from guardrails.errors import PolicyError
 from guardrails.reasons import ReasonCode
+from guardrails.recent import RecentResults, digest
 from guardrails.sklearn_inference import scoring
 from guardrails.topic_data import split_of
 
@@ -325,11 +324,9 @@ class TopicClassifier:
         self._bias: np.ndarray = np.zeros(0)
         self._reasons: list[ReasonCode] = []
         self._fitted = False
-        self._last: tuple[str, TopicAssessment] | None = None
-        self._seen: LRUCache[bytes, TopicAssessment] = LRUCache(maxsize=ASSESSMENTS_KEPT)
-        """Assessments of recent texts by the SHA-256 digest of the text (no text kept);
-        emptied whenever the model changes."""
-        self._seen_lock = threading.Lock()  # cachetools caches are not thread-safe
+        self._seen: RecentResults[TopicAssessment] = RecentResults(ASSESSMENTS_KEPT)
+        """Assessments of recent texts by the digest of the text (no text kept); emptied
+        whenever the model changes."""
         self.calibration: Calibration | None = None
         self.from_cache = False
 
@@ -426,7 +423,6 @@ class TopicClassifier:
         self._bias = np.concatenate([[heads[0].intercept_[0], heads[1].intercept_[0]], reason_b])
         self._reasons = [ReasonCode(c) for c in classes]
         self._fitted = True
-        self._last = None
         self.forget_recent()
         scores = self._scores(features)
         self.calibration = self._calibrate(examples, scores, train)
@@ -539,7 +535,6 @@ class TopicClassifier:
             holdout=meta["holdout"], whole=meta["whole"],
         )  # fmt: skip
         self._fitted = True
-        self._last = None
         self.forget_recent()
         return True
 
@@ -556,13 +551,9 @@ class TopicClassifier:
         """
         if not self._fitted:
             return None
-        if self._last is not None and self._last[0] == text:
-            return self._last[1]
-        key = hashlib.sha256(text.encode("utf-8")).digest()
-        with self._seen_lock:
-            seen = self._seen.get(key)
+        key = digest(text)
+        seen = self._seen.get(key)
         if seen is not None:
-            self._last = (text, seen)
             return seen
         if self.encoder is not None and vector is None:
             embedded = embedding_text(text)
@@ -580,16 +571,12 @@ class TopicClassifier:
             if self._reasons
             else ReasonCode.ILLEGAL,
         )
-        self._last = (text, assessment)
-        with self._seen_lock:
-            self._seen[key] = assessment
+        self._seen.put(key, assessment)
         return assessment
 
     def forget_recent(self) -> None:
         """Forget the assessments of recent texts (the model changed, or a bench times work)."""
-        self._last = None
-        with self._seen_lock:
-            self._seen = LRUCache(maxsize=ASSESSMENTS_KEPT)
+        self._seen.clear()
 
     def is_guidance(self, text: str, threshold: float) -> bool:
         """True when ``text`` reads as a guidance request (probability ≥ ``threshold``).

@@ -7,17 +7,14 @@ department's address — and is never redacted, so the rail cannot corrupt a mat
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections.abc import Mapping
-
-from cachetools import LRUCache
 
 from guardrails.models import Decision, PiiSpan, PiiType, RailVerdict
 from guardrails.pii.analyzer import PiiAnalyzer
 from guardrails.pii.redact import apply_redaction
 from guardrails.rails.base import OutputState, verdict
 from guardrails.reasons import ReasonCode
+from guardrails.recent import RecentResults, digest
 
 
 class PiiLeakRail:
@@ -44,28 +41,19 @@ class PiiLeakRail:
         """
         self._analyzer = analyzer
         self._placeholders = placeholders
-        self._spans: LRUCache[bytes, tuple[PiiSpan, ...]] | None = (
-            LRUCache(maxsize=cache_size) if cache_size > 0 else None
-        )
-        self._lock = threading.Lock()  # cachetools caches are not thread-safe
+        self._spans: RecentResults[tuple[PiiSpan, ...]] = RecentResults(cache_size)
 
     def forget_recent(self) -> None:
         """Forget the spans of recent answer texts (a bench times the work)."""
-        if self._spans is not None:
-            with self._lock:
-                self._spans.clear()
+        self._spans.clear()
 
     def _analyze(self, text: str) -> tuple[PiiSpan, ...]:
         """The analyzer's spans of ``text``, from the cache when this text was seen."""
-        if self._spans is None:
-            return tuple(self._analyzer.analyze(text))
-        key = hashlib.sha256(text.encode("utf-8")).digest()
-        with self._lock:
-            spans = self._spans.get(key)
+        key = digest(text)
+        spans = self._spans.get(key)
         if spans is None:
             spans = tuple(self._analyzer.analyze(text))
-            with self._lock:
-                self._spans[key] = spans
+            self._spans.put(key, spans)
         return spans
 
     def added(self, text: str, grounding: list[str]) -> list[PiiSpan]:
