@@ -210,10 +210,11 @@ class Pipeline:
         refused_hits = (
             self.retriever.search(screened.text, k=1) if screened.refusal is not None else []
         )
+        intent = self.intents.classify(screened.question_text)  # once: the overrules read it
         if (
             self._catalogue_overrules(screened, refused_hits)
-            or self._dialogue_overrules(turn, screened)
-            or self._greeting_overrules(screened)
+            or self._dialogue_overrules(turn, screened, intent)
+            or self._greeting_overrules(screened, intent)
         ):
             screened = screened.model_copy(update={"refusal": None})
         if screened.refusal is not None:
@@ -226,7 +227,6 @@ class Pipeline:
             )
             self._review_refusal(turn, screened, refused_hits)
         else:
-            intent = self.intents.classify(screened.question_text)
             result = await self._answer(turn, screened, intent)
             if screened.declined:
                 result = self._decline_acts(result, screened)
@@ -251,7 +251,7 @@ class Pipeline:
         )
         return result.model_copy(update={"latency_ms": latency_ms, "session_id": turn.session_id})
 
-    def _greeting_overrules(self, screened: ScreenedQuery) -> bool:
+    def _greeting_overrules(self, screened: ScreenedQuery, intent: Intent) -> bool:
         """Whether a bare greeting ("你好", "在吗", "谢谢") was refused by a scope or topic rail.
 
         The whole text is a greeting (:data:`~assistant.intent.CHITCHAT` is anchored at both
@@ -262,7 +262,7 @@ class Pipeline:
         refusal = screened.refusal
         if refusal is None or (refusal.reason_code or "").startswith("safety."):
             return False
-        return self.intents.classify(screened.question_text).kind is IntentKind.CHITCHAT
+        return intent.kind is IntentKind.CHITCHAT
 
     def _catalogue_overrules(self, screened: ScreenedQuery, hits: list[Hit]) -> bool:
         """Whether a published matter answers a question the topic rail called off-topic.
@@ -301,7 +301,7 @@ class Pipeline:
             and refusal.harmless
         )
 
-    def _dialogue_overrules(self, turn: Turn, screened: ScreenedQuery) -> bool:
+    def _dialogue_overrules(self, turn: Turn, screened: ScreenedQuery, intent: Intent) -> bool:
         """Whether the matter under discussion answers a follow-up the topic rail redirected.
 
         "得花多少钱" alone is about nothing in particular; after "驾驶证到期了换证" it asks
@@ -316,10 +316,9 @@ class Pipeline:
         code = self.sessions.get(turn.session_id).matter_code
         if code is None or self.retriever.matter(code) is None:
             return False
-        text = screened.question_text
-        if not self.intents.classify(text).aspect_explicit:
+        if not intent.aspect_explicit:
             return False
-        return self.retriever.naming_share(residue(text), [code]) is None
+        return self.retriever.naming_share(residue(screened.question_text), [code]) is None
 
     def _review_refusal(self, turn: Turn, screened: ScreenedQuery, hits: list[Hit]) -> None:
         """A refusal is a claim a person can check (issue 9): send it to review.
